@@ -1,0 +1,112 @@
+"""Merge the source records of one case into the single case that search and web show.
+
+Sources are ranked: curated files first (written by people, in Danish and English), then
+national pages, then INDIGO. A scalar field takes the first non-empty value by rank; a
+list field takes the union, without duplicates, in rank order. The provider and investor
+models are then settled by `corpus.provider_models` unless a curated record fixed them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from corpus.model import Case
+
+#: Lower rank wins. Unlisted sources (new scrapers) sit between curated files and INDIGO.
+SOURCE_RANK = {"corpus": 0, "overrides": 0, "indigo-csv": 90, "indigo-api": 90}
+DEFAULT_RANK = 50
+
+_SCALARS = (
+    "title",
+    "sector",
+    "social_challenge",
+    "intervention",
+    "target_population",
+    "cohort_target",
+    "cohort_actual",
+    "investment",
+    "max_outcome_payment",
+    "outcome_payments_made",
+    "notes",
+)
+
+
+def source_rank(source: str) -> int:
+    """Rank of a source name: lower is more trusted."""
+    return SOURCE_RANK.get(source, DEFAULT_RANK)
+
+
+def _key_party(p: Any) -> tuple:
+    return (p.name.casefold(), p.role)
+
+
+def _key_link(link: Any) -> tuple:
+    return ((link.url or "").rstrip("/").casefold(), (link.title or "").casefold() if not link.url else "")
+
+
+def _key_metric(m: Any) -> str:
+    return " ".join(m.definition.casefold().split())
+
+
+def _union(lists: Iterable[list], key: Callable[[Any], Any]) -> list:
+    seen: set = set()
+    out: list = []
+    for items in lists:
+        for item in items:
+            k = key(item)
+            if k in seen:
+                continue
+            seen.add(k)
+            out.append(item)
+    return out
+
+
+def merge_records(case_id: str, records: list[tuple[str, Case]]) -> Case:
+    """Merge `(source, record)` pairs that belong to one case into one `Case` with `case_id`."""
+    if not records:
+        raise ValueError("merge_records needs at least one record")
+    ordered = [c for _, c in sorted(records, key=lambda sc: source_rank(sc[0]))]
+    first = ordered[0]
+    merged: dict[str, Any] = {"id": case_id}
+    for name in _SCALARS:
+        merged[name] = next((getattr(c, name) for c in ordered if getattr(c, name)), None)
+    merged["title"] = merged["title"] or first.title
+    external: dict[str, str] = {}
+    summary: dict[str, str] = {}
+    full_text: dict[str, str] = {}
+    dates: dict = {}
+    for c in reversed(ordered):  # higher-ranked records overwrite lower ones
+        external.update(c.external_ids)
+        summary.update(c.summary)
+        full_text.update(c.full_text)
+        dates.update(c.dates)
+    merged.update(external_ids=external, summary=summary, full_text=full_text, dates=dates)
+    titles = {merged["title"].casefold()}
+    alt: list[str] = []
+    for c in ordered:
+        for name in [c.title, *c.alt_names]:
+            if name and name.casefold() not in titles:
+                titles.add(name.casefold())
+                alt.append(name)
+    merged["alt_names"] = alt
+    merged["countries"] = list(dict.fromkeys(cc for c in ordered for cc in c.countries))
+    merged["sectors"] = list(dict.fromkeys(s for c in ordered for s in [c.sector, *c.sectors] if s))
+    merged["stage"] = next((c.stage for c in ordered if c.stage != "unknown"), "unknown")
+    merged["places"] = _union(
+        (c.places for c in ordered), lambda p: ((p.name or "").casefold(), p.country)
+    )
+    merged["parties"] = _union((c.parties for c in ordered), _key_party)
+    merged["outcome_metrics"] = _union((c.outcome_metrics for c in ordered), _key_metric)
+    # Results and payments are facts of one source each; take them from the best source
+    # that has any instead of mixing periods from two accounts of the same contract.
+    merged["results"] = next((c.results for c in ordered if c.results), [])
+    merged["payments"] = next((c.payments for c in ordered if c.payments), [])
+    merged["documents"] = _union((c.documents for c in ordered), _key_link)
+    merged["sources"] = _union((c.sources for c in ordered), _key_link)
+    merged["provenance"] = [p for c in ordered for p in c.provenance]
+    for field in ("provider_model", "investor_model"):
+        fixed = next((c for c in ordered if getattr(c, field) != "unknown"), None)
+        merged[field] = getattr(fixed, field) if fixed else "unknown"
+        merged[f"{field}_basis"] = getattr(fixed, f"{field}_basis") if fixed else None
+    return Case.model_validate(merged)

@@ -1,0 +1,267 @@
+"""The Case record and its parts: the one shape that crosses every boundary in casebank.
+
+Every source (INDIGO export or API, national pages, curated files) is turned into `Case`
+records; the store merges the records of one case into a single `Case`; search and web
+read that. Fields are optional because real sources are sparse; the model only fixes
+their meaning and form (ISO country and currency codes, partial dates with precision).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Role = Literal["outcome_payer", "investor", "service_provider", "intermediary", "evaluator", "other"]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+
+#: Organisation types, normalised from INDIGO's organisation and role categories.
+OrgType = Literal[
+    "government",
+    "nonprofit",
+    "foundation",
+    "company",
+    "investment_fund",
+    "multilateral",
+    "individual",
+    "other",
+    "unknown",
+]
+
+ProviderModel = Literal["public", "nonprofit", "forprofit", "mixed", "unknown"]
+InvestorModel = Literal["public", "philanthropic", "commercial", "mixed", "unknown"]
+PROVIDER_MODELS: tuple[str, ...] = ProviderModel.__args__  # type: ignore[attr-defined]
+INVESTOR_MODELS: tuple[str, ...] = InvestorModel.__args__  # type: ignore[attr-defined]
+
+#: Stages: INDIGO's codelist in lower case, plus `pipeline` for projects still in design.
+Stage = Literal["pipeline", "contracted", "implementation", "complete", "unknown"]
+STAGES: tuple[str, ...] = Stage.__args__  # type: ignore[attr-defined]
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PartialDate(_Part):
+    """A date known to a year, a month or a day (`2016`, `2016-07`, `2016-07-01`)."""
+
+    value: str
+    precision: Literal["year", "month", "day"]
+
+    @classmethod
+    def parse(cls, text: str | None) -> PartialDate | None:
+        """Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (also with `/` or a time part); None if empty.
+
+        Raises ValueError for text that is not such a date.
+        """
+        if text is None:
+            return None
+        text = str(text).strip().replace("/", "-")
+        if not text:
+            return None
+        text = text.split("T")[0].split(" ")[0]
+        m = _DATE_RE.match(text)
+        if not m:
+            raise ValueError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {text!r}")
+        year, month, day = m.groups()
+        if month and not 1 <= int(month) <= 12:
+            raise ValueError(f"month out of range in {text!r}")
+        if day and not 1 <= int(day) <= 31:
+            raise ValueError(f"day out of range in {text!r}")
+        precision = "day" if day else "month" if month else "year"
+        return cls(value=text, precision=precision)
+
+    @property
+    def year(self) -> int:
+        """The calendar year."""
+        return int(self.value[:4])
+
+
+class Money(_Part):
+    """An amount in one currency (ISO 4217), exact or as a min/max range, with USD/EUR."""
+
+    currency: str | None = None
+    amount: float | None = None
+    amount_min: float | None = None
+    amount_max: float | None = None
+    amount_usd: float | None = None
+    amount_eur: float | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Z]{3}", v):
+            raise ValueError(f"currency must be an ISO 4217 code, got {v!r}")
+        return v
+
+    def is_empty(self) -> bool:
+        """True when no amount of any kind is known."""
+        return all(
+            x is None
+            for x in (self.amount, self.amount_min, self.amount_max, self.amount_usd, self.amount_eur)
+        )
+
+
+class Place(_Part):
+    """Where a service is delivered: a municipality, region or site."""
+
+    name: str | None = None
+    country: str | None = None
+    admin_area: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+
+
+class Party(_Part):
+    """An organisation in a role on a case (a case lists one party per organisation and role)."""
+
+    name: str
+    role: Role
+    organisation_id: str | None = None
+    org_type: OrgType = "unknown"
+    #: The source's own words for the role or type (e.g. INDIGO's role category).
+    role_detail: str | None = None
+    amount: Money | None = None
+    country: str | None = None
+    website: str | None = None
+
+
+class OutcomeMetric(_Part):
+    """An outcome that is paid for: what counts, for whom, the target and how it is checked."""
+
+    id: str | None = None
+    definition: str
+    target_population: str | None = None
+    target: str | None = None
+    validation_method: str | None = None
+    data_source: str | None = None
+    price: Money | None = None
+    price_description: str | None = None
+
+
+class Result(_Part):
+    """What happened: an outcome achieved for a period, or a described result."""
+
+    metric_id: str | None = None
+    level: str | None = None
+    kind: str | None = None
+    period_start: PartialDate | None = None
+    period_end: PartialDate | None = None
+    achieved: str | None = None
+    engaged: float | None = None
+    positive: float | None = None
+    description: str | None = None
+    validator: str | None = None
+
+
+class Payment(_Part):
+    """An outcome payment made (or committed) for a period."""
+
+    metric_id: str | None = None
+    payer: str | None = None
+    recipient: str | None = None
+    period_start: PartialDate | None = None
+    period_end: PartialDate | None = None
+    kind: str | None = None
+    amount: Money
+
+
+class Link(_Part):
+    """A document or source: title and URL, with who published it and when."""
+
+    url: str | None = None
+    title: str | None = None
+    kind: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+
+
+class Provenance(_Part):
+    """Where one source record of a case came from."""
+
+    source: str
+    record_id: str
+    url: str | None = None
+    fetched_at: str | None = None
+    content_hash: str | None = None
+
+
+class Case(_Part):
+    """One social-impact-bond (or outcomes-contract) case.
+
+    `id` is stable: for INDIGO projects it is the lower-cased INDIGO id
+    (`indigo-poj-0077`), for curated and scraped cases a slug chosen by the source.
+    """
+
+    id: str
+    external_ids: dict[str, str] = Field(default_factory=dict)
+    title: str
+    alt_names: list[str] = Field(default_factory=list)
+    #: Short summaries by language code (`en`, `da`, ...), written for the curated corpus.
+    summary: dict[str, str] = Field(default_factory=dict)
+    countries: list[str] = Field(default_factory=list)
+    places: list[Place] = Field(default_factory=list)
+    sector: str | None = None
+    sectors: list[str] = Field(default_factory=list)
+    stage: Stage = "unknown"
+    social_challenge: str | None = None
+    intervention: str | None = None
+    target_population: str | None = None
+    cohort_target: float | None = None
+    cohort_actual: float | None = None
+    #: Named dates: contract_signed, service_start, service_end, anticipated_end, completed.
+    dates: dict[str, PartialDate] = Field(default_factory=dict)
+    investment: Money | None = None
+    max_outcome_payment: Money | None = None
+    outcome_payments_made: Money | None = None
+    parties: list[Party] = Field(default_factory=list)
+    outcome_metrics: list[OutcomeMetric] = Field(default_factory=list)
+    results: list[Result] = Field(default_factory=list)
+    payments: list[Payment] = Field(default_factory=list)
+    documents: list[Link] = Field(default_factory=list)
+    sources: list[Link] = Field(default_factory=list)
+    provider_model: ProviderModel = "unknown"
+    #: Why the provider model is what it is ("curated", "rule: ...", "override").
+    provider_model_basis: str | None = None
+    investor_model: InvestorModel = "unknown"
+    investor_model_basis: str | None = None
+    notes: str | None = None
+    #: Long texts attached by scrapers (e.g. a GO Lab case study), by language code.
+    full_text: dict[str, str] = Field(default_factory=dict)
+    provenance: list[Provenance] = Field(default_factory=list)
+
+    @field_validator("countries")
+    @classmethod
+    def _iso_countries(cls, v: list[str]) -> list[str]:
+        for code in v:
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                raise ValueError(f"country must be ISO 3166 alpha-2, got {code!r}")
+        return v
+
+    @property
+    def start_year(self) -> int | None:
+        """Year the service started, else the contract year."""
+        for key in ("service_start", "contract_signed"):
+            if key in self.dates:
+                return self.dates[key].year
+        return None
+
+    def parties_by_role(self, role: str) -> list[Party]:
+        """Parties in one role, in the order the source gave them."""
+        return [p for p in self.parties if p.role == role]
+
+    def content_hash(self) -> str:
+        """Hash of the case's content, ignoring provenance timestamps, for change detection."""
+        data = self.model_dump(mode="json", exclude={"provenance"})
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def case_id_for_indigo(indigo_id: str) -> str:
+    """The stable case id of an INDIGO project id (`INDIGO-POJ-0077` -> `indigo-poj-0077`)."""
+    return indigo_id.strip().lower()
