@@ -14,7 +14,7 @@ from typing import Any
 from corpus.model import Case
 
 #: Lower rank wins. Unlisted sources (new scrapers) sit between curated files and INDIGO.
-SOURCE_RANK = {"corpus": 0, "overrides": 0, "indigo-csv": 90, "indigo-api": 90}
+SOURCE_RANK = {"corpus": 0, "overrides": 0, "indigo": 90}
 DEFAULT_RANK = 50
 
 _SCALARS = (
