@@ -18,7 +18,9 @@ from corpus.errors import CasebankError
 from corpus.settings import Settings
 from corpus.store import Store
 
-app = typer.Typer(help="Knowledge base and search of social-impact-bond cases.", no_args_is_help=True)
+app = typer.Typer(
+    help="Knowledge base and search of social-impact-bond cases.", no_args_is_help=True
+)
 ingest_app = typer.Typer(help="Collect cases from sources into the store.")
 app.add_typer(ingest_app, name="ingest")
 

@@ -42,7 +42,10 @@ def _key_party(p: Any) -> tuple:
 
 
 def _key_link(link: Any) -> tuple:
-    return ((link.url or "").rstrip("/").casefold(), (link.title or "").casefold() if not link.url else "")
+    return (
+        (link.url or "").rstrip("/").casefold(),
+        (link.title or "").casefold() if not link.url else "",
+    )
 
 
 def _key_metric(m: Any) -> str:

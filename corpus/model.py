@@ -15,7 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Role = Literal["outcome_payer", "investor", "service_provider", "intermediary", "evaluator", "other"]
+Role = Literal[
+    "outcome_payer", "investor", "service_provider", "intermediary", "evaluator", "other"
+]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 
 #: Organisation types, normalised from INDIGO's organisation and role categories.
@@ -64,7 +66,7 @@ class PartialDate(_Part):
         text = str(text).strip().replace("/", "-")
         if not text:
             return None
-        text = text.split("T")[0].split(" ")[0]
+        text = re.sub(r"[T ]\d{2}:\d{2}.*$", "", text)  # drop a time part, keep the date
         m = _DATE_RE.match(text)
         if not m:
             raise ValueError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {text!r}")
@@ -103,7 +105,13 @@ class Money(_Part):
         """True when no amount of any kind is known."""
         return all(
             x is None
-            for x in (self.amount, self.amount_min, self.amount_max, self.amount_usd, self.amount_eur)
+            for x in (
+                self.amount,
+                self.amount_min,
+                self.amount_max,
+                self.amount_usd,
+                self.amount_eur,
+            )
         )
 
 

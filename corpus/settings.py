@@ -27,7 +27,9 @@ class Settings:
     #: Extra sources file for `casebank ingest`; None means the packaged default.
     sources_file: Path | None = None
     http_timeout: float = 20.0
-    user_agent: str = "casebank/0.1 (+social-impact-bond case search; contact: casebank maintainers)"
+    user_agent: str = (
+        "casebank/0.1 (+social-impact-bond case search; contact: casebank maintainers)"
+    )
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -249,10 +249,7 @@ class Store:
             ignore=True,
         )
         self.db["external_ids"].insert_all(
-            [
-                {"scheme": k, "value": v, "case_id": case_id}
-                for k, v in merged.external_ids.items()
-            ],
+            [{"scheme": k, "value": v, "case_id": case_id} for k, v in merged.external_ids.items()],
             replace=True,
         )
 

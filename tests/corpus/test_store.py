@@ -1,0 +1,117 @@
+"""The SQLite store: migrations, idempotent upserts, merging records, lookups, stats."""
+
+import sqlite3
+
+import pytest
+
+from corpus.errors import NotFound
+from corpus.model import Case, Party
+from corpus.store import MIGRATIONS, Store
+
+
+def indigo_record(**kw):
+    base = dict(
+        id="INDIGO-POJ-0001",
+        external_ids={"indigo": "INDIGO-POJ-0001"},
+        title="Youth substance abuse SIB",
+        countries=["DK"],
+        sector="Health",
+        stage="implementation",
+        parties=[Party(name="Brøndby Kommune", role="outcome_payer", org_type="government")],
+    )
+    base.update(kw)
+    return Case(**base)
+
+
+def test_migrations_run_once_and_record_the_version(tmp_path):
+    path = tmp_path / "s.db"
+    Store(path).close()
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS)
+    assert {"cases", "records", "runs", "external_ids"} <= set(store.db.table_names())
+
+
+def test_upsert_is_idempotent_and_writes_nothing_when_unchanged(tmp_path):
+    store = Store(tmp_path / "s.db")
+    assert store.upsert_record(indigo_record(), "indigo") == "new"
+    before = store.db.execute("SELECT updated_at, content_hash FROM cases").fetchall()
+    changes = store.db.conn.total_changes
+    assert store.upsert_record(indigo_record(), "indigo") == "unchanged"
+    assert store.db.conn.total_changes == changes
+    assert store.db.execute("SELECT updated_at, content_hash FROM cases").fetchall() == before
+    assert store.upsert_record(indigo_record(title="Renamed"), "indigo") == "changed"
+    assert store.get_case("indigo-poj-0001").title == "Renamed"
+
+
+def test_records_of_one_case_merge_with_curated_text_first(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.upsert_record(indigo_record(), "indigo")
+    curated = Case(
+        id="dk-broendby-tuba",
+        external_ids={"indigo": "INDIGO-POJ-0001"},
+        title="Rusmiddelbehandling for unge i Brøndby",
+        summary={"da": "Kort dansk resumé.", "en": "Short English summary."},
+        parties=[Party(name="TUBA", role="service_provider", org_type="nonprofit")],
+        provider_model="nonprofit",
+        provider_model_basis="curated",
+    )
+    store.upsert_record(curated, "corpus")
+    assert store.count_cases() == 1
+    case = store.get_case("dk-broendby-tuba")
+    assert case.id == "indigo-poj-0001"
+    assert case.title == "Rusmiddelbehandling for unge i Brøndby"
+    assert "Youth substance abuse SIB" in case.alt_names
+    assert {p.name for p in case.parties} == {"Brøndby Kommune", "TUBA"}
+    assert (case.provider_model, case.provider_model_basis) == ("nonprofit", "curated")
+    assert case.sector == "Health" and case.countries == ["DK"]
+    assert store.get_case("INDIGO-POJ-0001").id == case.id
+    assert store.records_of_case(case.id) == [
+        ("corpus", "dk-broendby-tuba"),
+        ("indigo", "INDIGO-POJ-0001"),
+    ]
+
+
+def test_removing_the_last_record_removes_the_case(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.upsert_record(indigo_record(), "indigo", "INDIGO-POJ-0001")
+    assert store.remove_record("indigo", "INDIGO-POJ-0001")
+    assert store.count_cases() == 0
+    assert store.db.execute("SELECT count(*) FROM case_countries").fetchone()[0] == 0
+    with pytest.raises(NotFound):
+        store.get_case("INDIGO-POJ-0001")
+    assert not store.remove_record("indigo", "INDIGO-POJ-0001")
+
+
+def test_stats_count_a_case_under_each_country(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.upsert_record(indigo_record(countries=["DK", "SE"]), "indigo")
+    store.upsert_record(
+        indigo_record(
+            id="INDIGO-POJ-0002", external_ids={"indigo": "INDIGO-POJ-0002"}, countries=["DK"]
+        ),
+        "indigo",
+    )
+    stats = store.stats()
+    assert stats["cases"] == 2
+    assert stats["by_country"] == {"DK": 2, "SE": 1}
+    assert stats["by_source"] == {"indigo": 2}
+    assert stats["by_sector"] == {"Health": 2}
+
+
+def test_a_failed_transaction_leaves_the_store_as_it_was(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.upsert_record(indigo_record(), "indigo")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.upsert_record(indigo_record(title="Half written"), "indigo")
+        raise RuntimeError("crash in the middle")
+    assert store.get_case("indigo-poj-0001").title == "Youth substance abuse SIB"
+    # A second connection sees the same committed state.
+    other = sqlite3.connect(tmp_path / "s.db")
+    assert other.execute("SELECT title FROM cases").fetchall() == [("Youth substance abuse SIB",)]
+
+
+def test_organisation_cases_by_name(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.upsert_record(indigo_record(), "indigo")
+    rows = store.organisation_cases("brøndby  kommune")
+    assert [(r["case_id"], r["role"]) for r in rows] == [("indigo-poj-0001", "outcome_payer")]
