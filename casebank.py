@@ -14,9 +14,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from corpus import curated
 from corpus.errors import CasebankError
 from corpus.settings import Settings
 from corpus.store import Store
+from ingest.runner import run_source
+from ingest.sources import corpus_files
 
 app = typer.Typer(
     help="Knowledge base and search of social-impact-bond cases.", no_args_is_help=True
@@ -50,6 +53,76 @@ def _root(
 def print_json(data: object) -> None:
     """Print a JSON document to stdout (UTF-8, not ASCII-escaped)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# -- curated corpus ---------------------------------------------------------------------
+
+corpus_app = typer.Typer(help="The curated case files under corpus/cases/.")
+app.add_typer(corpus_app, name="corpus")
+
+
+def print_run_report(report: dict) -> None:
+    """Print one ingest run's report: status, counts and every rejected input with why."""
+    out = Console(soft_wrap=True)
+    counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
+    colour = {"ok": "green", "partial": "yellow"}.get(report["status"], "red")
+    out.print(f"{report['source']}: [{colour}]{report['status']}[/{colour}] ({counts})")
+    if report.get("message"):
+        out.print(f"  {report['message']}")
+    for reject in report.get("rejects", []):
+        out.print(f"  rejected {reject['where']}: {reject['reason']}", markup=False)
+
+
+_CASES_DIR_OPTION = typer.Option(
+    None, "--cases-dir", help="Folder of case files (default: the packaged corpus/cases)."
+)
+
+
+@ingest_app.command("corpus")
+def ingest_corpus(cases_dir: Path = _CASES_DIR_OPTION) -> None:
+    """Load the curated case files into the store (files with problems are rejected)."""
+    items = corpus_files.items(cases_dir)
+    report = run_source(open_store(), corpus_files.SOURCE, items, complete=True)
+    print_run_report(report.as_dict())
+    if report.status == "failed":
+        raise typer.Exit(1)
+
+
+@corpus_app.command("check")
+def corpus_check(
+    indigo_csv: Path = typer.Option(
+        None,
+        "--indigo-csv",
+        help="INDIGO CSV export (folder, zip or projects.csv) to check INDIGO ids against.",
+    ),
+    cases_dir: Path = _CASES_DIR_OPTION,
+) -> None:
+    """Validate every curated case file; exit 1 with the list of problems."""
+    ids: set[str] | None = None
+    if indigo_csv is not None:
+        ids, against = curated.indigo_ids_from_csv(indigo_csv), str(indigo_csv)
+    else:
+        against = "the INDIGO records in the store"
+        if settings().db_path.exists():  # checking must not create an empty store
+            ids = open_store().record_ids("indigo") or None
+    report = curated.check(cases_dir, indigo_ids=ids, indigo_checked_against=against)
+    out = Console(soft_wrap=True)
+    if report.problems:
+        for problem in report.problems:
+            out.print(str(problem), markup=False, highlight=False)
+        out.print(f"[red]{len(report.problems)} problem(s)[/red] in {len(report.files)} files")
+        raise typer.Exit(1)
+    s = report.summary()
+    out.print(f"[green]ok[/green]: {s['files']} files, {s['cases']} cases")
+    out.print("  by country: " + ", ".join(f"{k} {v}" for k, v in s["by_country"].items()))
+    out.print("  by sector: " + ", ".join(f"{k} {v}" for k, v in s["by_sector"].items()))
+    if s["indigo_checked_against"]:
+        out.print(f"  {s['with_indigo_id']} INDIGO ids checked against {against}")
+    else:
+        out.print(
+            f"  {s['with_indigo_id']} INDIGO ids not checked: no INDIGO data in the store "
+            "(ingest it or pass --indigo-csv)"
+        )
 
 
 # -- stats ------------------------------------------------------------------------------

@@ -1,0 +1,284 @@
+"""The curated case files: the shipped corpus passes the check; broken files are named."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from corpus import curated
+from corpus.errors import SourceError
+
+INDIGO_CSV = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "indigo" / "csv"
+needs_indigo = pytest.mark.skipif(
+    not (INDIGO_CSV / "projects.csv").exists(),
+    reason="the INDIGO CSV export is not in ../shared/data/indigo/csv",
+)
+
+
+def good_case(**changes) -> dict:
+    """A complete, valid curated case as the YAML mapping an author writes."""
+    data = {
+        "id": "dk-test-case",
+        "external_ids": {"indigo": "INDIGO-POJ-9001"},
+        "title": "Test housing case",
+        "summary": {"en": "An English summary.", "da": "Et dansk resumé."},
+        "countries": ["DK"],
+        "sector": "Homelessness",
+        "stage": "implementation",
+        "dates": {"service_start": "2022-01", "contract_signed": 2021},
+        "parties": [
+            {"name": "Test Kommune", "role": "outcome_payer", "org_type": "government"},
+            {"name": "Test Kommune", "role": "service_provider", "org_type": "government"},
+        ],
+        "provider_model": "public",
+        "investor_model": "public",
+        "sources": [{"url": "https://example.org/case", "title": "The case"}],
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def write(folder: Path, name: str, data: dict | str) -> Path:
+    path = folder / name
+    text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def messages(report_or_file) -> list[str]:
+    return [str(p) for p in report_or_file.problems]
+
+
+# -- the shipped corpus ---------------------------------------------------------------------
+
+
+def test_every_shipped_file_passes_the_check():
+    report = curated.check()
+    assert report.files, "the packaged corpus has case files"
+    assert messages(report) == []
+    assert len(report.cases) == len(report.files)
+
+
+@needs_indigo
+def test_shipped_indigo_ids_exist_in_the_indigo_export():
+    ids = curated.indigo_ids_from_csv(INDIGO_CSV)
+    report = curated.check(indigo_ids=ids, indigo_checked_against="export")
+    assert messages(report) == []
+    assert report.summary()["indigo_checked_against"] == "export"
+
+
+@needs_indigo
+def test_every_nordic_indigo_project_has_a_curated_file():
+    with open(INDIGO_CSV / "projects_delivery_locations.csv", encoding="utf-8") as fh:
+        nordic = {
+            row["Project ID"]
+            for row in csv.DictReader(fh)
+            if row["Location - Country - (Value)"] in ("DK", "SE", "FI")
+        }
+    curated_ids = {
+        c.external_ids["indigo"]: c for c in curated.check().cases if "indigo" in c.external_ids
+    }
+    assert nordic - set(curated_ids) == set()
+    for indigo_id in nordic:
+        case = curated_ids[indigo_id]
+        prefix = case.id.split("-")[0].upper()
+        assert prefix in case.countries, f"{case.id} is named for a country it is not in"
+
+
+def test_shipped_files_set_models_with_the_curated_basis():
+    for case in curated.check().cases:
+        assert case.provider_model != "unknown" or case.provider_model_basis is None
+        if case.provider_model != "unknown" and case.id.startswith(("dk-", "se-", "fi-")):
+            assert case.provider_model_basis == curated.CURATED_BASIS
+
+
+def test_aarhus_and_broendby_have_the_known_provider_models():
+    cases = {c.external_ids.get("indigo"): c for c in curated.check().cases}
+    brondby = cases["INDIGO-POJ-0269"]
+    assert brondby.provider_model == "nonprofit"
+    assert any(
+        p.name.startswith("TUBA") and p.role == "service_provider" for p in brondby.parties
+    )
+    aarhus = [
+        c for c in cases.values() if any(p.name.startswith("Aarhus") for p in c.parties)
+    ]
+    assert aarhus and all(c.provider_model == "public" for c in aarhus)
+
+
+# -- reading one file -----------------------------------------------------------------------
+
+
+def test_a_good_file_loads_with_shorthand_dates_and_curated_basis(tmp_path):
+    f = curated.read_file(write(tmp_path, "dk-test-case.yaml", good_case()))
+    assert f.ok, messages(f)
+    case = f.case
+    assert case.dates["service_start"].precision == "month"
+    assert case.dates["contract_signed"].value == "2021"
+    assert case.provider_model_basis == "curated"
+    assert case.investor_model_basis == "curated"
+    assert f.record_key == "INDIGO-POJ-9001"
+
+
+def test_an_explicit_basis_is_kept(tmp_path):
+    data = good_case(provider_model_basis="annual report 2023")
+    case = curated.read_file(write(tmp_path, "dk-test-case.yaml", data)).case
+    assert case.provider_model_basis == "annual report 2023"
+    assert case.investor_model_basis == "curated"
+
+
+def test_iso_dates_stay_text(tmp_path):
+    text = yaml.safe_dump(good_case()) + "notes: x\n"
+    text = text.replace("service_start: 2022-01", "service_start: 2022-01-15")
+    f = curated.read_file(write(tmp_path, "dk-test-case.yaml", text))
+    assert f.ok, messages(f)
+    assert f.case.dates["service_start"].value == "2022-01-15"
+
+
+def test_bad_yaml_names_file_and_line(tmp_path):
+    write(tmp_path, "dk-broken.yaml", "id: dk-broken\ntitle: [unclosed\n")
+    f = curated.read_file(tmp_path / "dk-broken.yaml")
+    assert f.case is None
+    (msg,) = messages(f)
+    assert msg.startswith("dk-broken.yaml: invalid YAML at line")
+
+
+def test_a_file_that_is_not_a_mapping(tmp_path):
+    f = curated.read_file(write(tmp_path, "dk-list.yaml", "- a\n- b\n"))
+    assert messages(f) == ["dk-list.yaml: must be a YAML mapping of Case fields (key: value)"]
+
+
+def test_missing_danish_summary_names_the_field(tmp_path):
+    data = good_case(summary={"en": "Only English."})
+    f = curated.read_file(write(tmp_path, "dk-test-case.yaml", data))
+    assert messages(f) == ["dk-test-case.yaml: summary.da: a summary in 'da' is required"]
+
+
+def test_missing_required_fields_are_each_named(tmp_path):
+    data = good_case(parties=[], sources=None, sector=None)
+    data.pop("provider_model")
+    f = curated.read_file(write(tmp_path, "dk-test-case.yaml", data))
+    got = messages(f)
+    for fld in ("sector", "parties", "provider_model", "sources"):
+        assert f"dk-test-case.yaml: {fld}: required for a curated case" in got
+
+
+def test_bad_urls_are_named_by_position(tmp_path):
+    data = good_case(
+        sources=[{"url": "https://example.org/ok"}, {"url": "www.example.org/no-scheme"}],
+        documents=[{"url": "ftp://example.org/x.pdf"}, {"url": "https:///no-host"}],
+    )
+    got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
+    assert got == [
+        "dk-test-case.yaml: sources.1.url: not an http(s) URL with a host: "
+        "'www.example.org/no-scheme'",
+        "dk-test-case.yaml: documents.0.url: not an http(s) URL with a host: "
+        "'ftp://example.org/x.pdf'",
+        "dk-test-case.yaml: documents.1.url: not an http(s) URL with a host: 'https:///no-host'",
+    ]
+
+
+def test_sources_without_any_url(tmp_path):
+    data = good_case(sources=[{"title": "Email from the fund"}])
+    got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
+    assert got == ["dk-test-case.yaml: sources: at least one source needs a URL"]
+
+
+def test_file_name_must_be_the_id(tmp_path):
+    got = messages(curated.read_file(write(tmp_path, "dk-other-name.yaml", good_case())))
+    assert got == ["dk-other-name.yaml: id: file name must be the id: expected dk-test-case.yaml"]
+
+
+def test_schema_errors_name_the_field(tmp_path):
+    data = good_case(provider_model="municipal", colour="blue")
+    data["parties"][0]["role"] = "payer"
+    got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
+    assert any(m.startswith("dk-test-case.yaml: provider_model: Input should be") for m in got)
+    assert any(m.startswith("dk-test-case.yaml: parties.0.role: Input should be") for m in got)
+    assert "dk-test-case.yaml: colour: Extra inputs are not permitted" in got
+
+
+def test_bad_shorthand_date(tmp_path):
+    data = good_case(dates={"service_start": "spring 2022"})
+    got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
+    assert len(got) == 1 and got[0].startswith("dk-test-case.yaml: dates: not a date")
+
+
+def test_unknown_sector_and_bad_indigo_id_form(tmp_path):
+    data = good_case(sector="Housing", external_ids={"indigo": "POJ-1"})
+    got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
+    assert got[0].startswith("dk-test-case.yaml: sector: unknown policy sector 'Housing'")
+    assert got[1] == (
+        "dk-test-case.yaml: external_ids.indigo: not an INDIGO project id "
+        "(INDIGO-POJ-0000): 'POJ-1'"
+    )
+
+
+# -- the whole folder -----------------------------------------------------------------------
+
+
+def test_duplicate_ids_and_indigo_ids_across_files(tmp_path):
+    write(tmp_path, "dk-test-case.yaml", good_case())
+    other = good_case(id="dk-test-case")
+    write(tmp_path, "dk-z-copy.yaml", other)
+    third = good_case(id="dk-third")
+    write(tmp_path, "dk-third.yaml", third)
+    got = messages(curated.check(tmp_path))
+    assert "dk-z-copy.yaml: id: duplicate id 'dk-test-case': also in dk-test-case.yaml" in got
+    assert (
+        "dk-third.yaml: external_ids.indigo: INDIGO id INDIGO-POJ-9001 is also used by "
+        "dk-test-case.yaml"
+    ) in got
+    assert not any(m.startswith("dk-test-case.yaml") for m in got)
+
+
+def test_unknown_indigo_id_is_reported_only_when_ids_are_known(tmp_path):
+    write(tmp_path, "dk-test-case.yaml", good_case())
+    assert curated.check(tmp_path).problems == []
+    report = curated.check(
+        tmp_path, indigo_ids={"INDIGO-POJ-0001"}, indigo_checked_against="the store"
+    )
+    assert messages(report) == [
+        "dk-test-case.yaml: external_ids.indigo: unknown INDIGO id INDIGO-POJ-9001 in the store"
+    ]
+
+
+def write_projects_csv(path: Path, ids: list[str]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["ID", "Impact Bond Name - (Value)"])
+        for i in ids:
+            w.writerow([i, f"Project {i}"])
+
+
+def test_indigo_ids_from_a_folder_a_zip_or_the_file(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write_projects_csv(folder / "projects.csv", ["INDIGO-POJ-9001", "INDIGO-POJ-0002"])
+    zipped = tmp_path / "export.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.write(folder / "projects.csv", "indigo/projects.csv")
+    want = {"INDIGO-POJ-9001", "INDIGO-POJ-0002"}
+    assert curated.indigo_ids_from_csv(folder) == want
+    assert curated.indigo_ids_from_csv(zipped) == want
+    assert curated.indigo_ids_from_csv(folder / "projects.csv") == want
+
+
+def test_indigo_export_errors_are_source_errors(tmp_path):
+    with pytest.raises(SourceError, match="cannot read the INDIGO export"):
+        curated.indigo_ids_from_csv(tmp_path / "missing")
+    (tmp_path / "other.csv").write_text("name,value\na,1\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="no ID column"):
+        curated.indigo_ids_from_csv(tmp_path / "other.csv")
+    with zipfile.ZipFile(tmp_path / "empty.zip", "w") as zf:
+        zf.writestr("readme.txt", "nothing")
+    with pytest.raises(SourceError, match="no projects.csv inside"):
+        curated.indigo_ids_from_csv(tmp_path / "empty.zip")
+
+
+def test_missing_cases_folder_is_a_source_error(tmp_path):
+    with pytest.raises(SourceError, match="curated cases folder not found"):
+        curated.check(tmp_path / "nowhere")

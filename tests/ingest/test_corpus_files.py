@@ -1,0 +1,174 @@
+"""Ingesting the curated files: idempotent runs, rejects by file, merging with INDIGO."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from corpus import curated
+from corpus.model import Case, Party
+from corpus.store import Store
+from ingest.runner import Reject, run_source
+from ingest.sources import corpus_files
+
+
+def case_data(case_id: str, indigo: str | None = None, **changes) -> dict:
+    data = {
+        "id": case_id,
+        "title": f"Case {case_id}",
+        "summary": {"en": "English summary.", "da": "Dansk resumé."},
+        "countries": ["DK"],
+        "sector": "Homelessness",
+        "stage": "implementation",
+        "parties": [
+            {"name": "Aarhus Kommune", "role": "service_provider", "org_type": "government"}
+        ],
+        "provider_model": "public",
+        "investor_model": "public",
+        "sources": [{"url": f"https://example.org/{case_id}"}],
+    }
+    if indigo:
+        data["external_ids"] = {"indigo": indigo}
+    data.update(changes)
+    return data
+
+
+def write(folder: Path, data: dict, name: str | None = None) -> Path:
+    path = folder / (name or f"{data['id']}.yaml")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def ingest(store: Store, folder: Path | None = None):
+    return run_source(store, "corpus", corpus_files.items(folder), complete=True)
+
+
+def test_the_shipped_corpus_ingests_once_then_is_unchanged(tmp_path):
+    n = len(curated.case_files())
+    store = Store(tmp_path / "s.db")
+    first = ingest(store).as_dict()
+    assert first["status"] == "ok"
+    assert first["counts"]["new"] == n and first["counts"]["rejected"] == 0
+    hashes = store.case_hashes()
+    again = ingest(store).as_dict()
+    assert again["counts"] == {
+        "new": 0, "changed": 0, "unchanged": n, "removed": 0, "rejected": 0
+    }
+    assert store.case_hashes() == hashes
+    assert store.count_cases() == n
+
+
+def test_items_carry_corpus_provenance(tmp_path):
+    write(tmp_path, case_data("dk-one", indigo="INDIGO-POJ-9001"))
+    (case,) = list(corpus_files.items(tmp_path))
+    assert isinstance(case, Case)
+    assert [(p.source, p.record_id) for p in case.provenance] == [("corpus", "INDIGO-POJ-9001")]
+
+
+def test_a_broken_file_is_rejected_by_name_and_the_rest_imported(tmp_path):
+    store = Store(tmp_path / "s.db")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    write(cases, case_data("dk-good"))
+    write(cases, case_data("dk-fixable", title="First good version"))
+    assert ingest(store, cases).counts["new"] == 2
+
+    # The second file breaks: its last good version stays, the first file is untouched.
+    write(cases, case_data("dk-fixable", summary={"en": "No Danish."}))
+    (cases / "dk-bad-yaml.yaml").write_text("id: [\n", encoding="utf-8")
+    report = ingest(store, cases).as_dict()
+    assert report["status"] == "partial"
+    assert report["counts"]["rejected"] == 2 and report["counts"]["removed"] == 0
+    rejects = {r["where"]: r["reason"] for r in report["rejects"]}
+    assert rejects["dk-fixable.yaml"] == "summary.da: a summary in 'da' is required"
+    assert rejects["dk-bad-yaml.yaml"].startswith("invalid YAML at line")
+    assert store.get_case("dk-fixable").title == "First good version"
+    assert store.get_case("dk-good").summary["da"] == "Dansk resumé."
+
+
+def test_a_rejected_file_keeps_its_indigo_keyed_record(tmp_path):
+    write(tmp_path, case_data("dk-linked", indigo="INDIGO-POJ-9002"))
+    store = Store(tmp_path / "s.db")
+    ingest(store, tmp_path)
+    write(tmp_path, case_data("dk-linked", indigo="INDIGO-POJ-9002", sources=[]))
+    items = list(corpus_files.items(tmp_path))
+    assert items == [
+        Reject(
+            where="dk-linked.yaml",
+            reason="sources: required for a curated case",
+            record_id="INDIGO-POJ-9002",
+        )
+    ]
+    assert ingest(store, tmp_path).counts["removed"] == 0
+    assert store.get_case("dk-linked").id == "indigo-poj-9002"
+
+
+def test_a_deleted_file_removes_its_case(tmp_path):
+    store = Store(tmp_path / "s.db")
+    write(tmp_path, case_data("dk-a"))
+    gone = write(tmp_path, case_data("dk-b"))
+    ingest(store, tmp_path)
+    gone.unlink()
+    assert ingest(store, tmp_path).counts["removed"] == 1
+    assert [c.id for c in store.iter_cases()] == ["dk-a"]
+
+
+def test_a_curated_case_merges_with_its_indigo_record(tmp_path):
+    store = Store(tmp_path / "s.db")
+    indigo = Case(
+        id="INDIGO-POJ-9003",
+        external_ids={"indigo": "INDIGO-POJ-9003"},
+        title="Reducing youth homelessness - Denmark",
+        countries=["DK"],
+        sector="Homelessness",
+        stage="implementation",
+        intervention="Housing First support from INDIGO's record.",
+        parties=[
+            Party(name="Aarhus Municipality", role="outcome_payer"),
+            Party(name="Den Sociale Investeringsfond", role="investor"),
+        ],
+    )
+    assert store.upsert_record(indigo, "indigo") == "new"
+    write(
+        tmp_path,
+        case_data(
+            "dk-aarhus-test",
+            indigo="INDIGO-POJ-9003",
+            title="Housing First for young homeless people (Aarhus)",
+            parties=[
+                {
+                    "name": "Aarhus Municipality",
+                    "role": "service_provider",
+                    "org_type": "government",
+                }
+            ],
+        ),
+    )
+    assert ingest(store, tmp_path).counts["new"] == 1
+    assert store.count_cases() == 1
+    case = store.get_case("dk-aarhus-test")
+    assert case.id == "indigo-poj-9003"
+    assert store.get_case("INDIGO-POJ-9003").id == case.id
+    assert case.title == "Housing First for young homeless people (Aarhus)"
+    assert "Reducing youth homelessness - Denmark" in case.alt_names
+    assert case.summary == {"en": "English summary.", "da": "Dansk resumé."}
+    assert case.intervention == "Housing First support from INDIGO's record."
+    assert {(p.name, p.role) for p in case.parties} == {
+        ("Aarhus Municipality", "service_provider"),
+        ("Aarhus Municipality", "outcome_payer"),
+        ("Den Sociale Investeringsfond", "investor"),
+    }
+    assert (case.provider_model, case.provider_model_basis) == ("public", "curated")
+    assert sorted(store.records_of_case(case.id)) == [
+        ("corpus", "INDIGO-POJ-9003"),
+        ("indigo", "INDIGO-POJ-9003"),
+    ]
+
+
+def test_the_packaged_corpus_path_is_used_by_default(tmp_path):
+    copy = tmp_path / "cases"
+    shutil.copytree(curated.CASES_DIR, copy)
+    from_copy = [c.id for c in corpus_files.items(copy)]
+    assert from_copy == [c.id for c in corpus_files.items()]
