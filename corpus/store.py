@@ -89,8 +89,14 @@ def _m1(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m2(db: sqlite_utils.Database) -> None:
+    # Informational entries of a run (cross-source merges, near misses), kept apart from
+    # rejects so they are never counted or shown as errors.
+    db["runs"].add_column("notes", str)
+
+
 #: Schema migrations in order; the store records how many have run in `PRAGMA user_version`.
-MIGRATIONS = [_m1]
+MIGRATIONS = [_m1, _m2]
 
 
 def org_key(name: str, organisation_id: str | None = None) -> str:
@@ -357,6 +363,7 @@ class Store:
             "status": report.get("status", "ok"),
             "counts": json.dumps(report.get("counts", {})),
             "rejects": json.dumps(report.get("rejects", []), ensure_ascii=False),
+            "notes": json.dumps(report.get("notes", []), ensure_ascii=False),
             "message": report.get("message"),
         }
         return self.db["runs"].insert(row).last_pk
@@ -365,7 +372,8 @@ class Store:
         """The latest run reports, newest first."""
         where, args = ("WHERE source = ?", [source]) if source else ("", [])
         rows = self.db.execute(
-            f"SELECT id, source, started_at, finished_at, status, counts, rejects, message "
+            f"SELECT id, source, started_at, finished_at, status, counts, rejects, message, "
+            f"notes "
             f"FROM runs {where} ORDER BY id DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
@@ -381,6 +389,7 @@ class Store:
                     "counts": json.loads(r[5] or "{}"),
                     "rejects": json.loads(r[6] or "[]"),
                     "message": r[7],
+                    "notes": json.loads(r[8] or "[]"),
                 }
             )
         return out

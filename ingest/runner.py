@@ -3,7 +3,9 @@
 A source is an iterable of items:
 - a `Case` (stored as that source's record, keyed by `record_id_of(case)`),
 - a `Reject` (a row, page or file that could not be used: where and why),
-- a `Gone` (a record the source says no longer exists, e.g. an INDIGO project made private).
+- a `Gone` (a record the source says no longer exists, e.g. an INDIGO project made private),
+- a `Targeted` (a `Case` whose case id a matcher already decided, see `ingest.merge`),
+- a `Note` (an informational entry for the report, such as a merge or a near miss).
 
 If the source is `complete` (it lists everything it has, like a full export), records of
 that source that did not appear are removed at the end; records whose item was rejected
@@ -42,7 +44,24 @@ class Gone:
     reason: str = "removed at source"
 
 
-Item = Case | Reject | Gone
+@dataclass(frozen=True)
+class Targeted:
+    """A record with the case id it belongs to, as a matcher decided (see `ingest.merge`)."""
+
+    case: Case
+    case_id: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """An informational report entry (a merge, a near miss): counted nowhere, changes nothing."""
+
+    where: str
+    reason: str
+    kind: str = "info"
+
+
+Item = Case | Reject | Gone | Targeted | Note
 
 
 @dataclass
@@ -55,6 +74,7 @@ class RunReport:
     status: str = "ok"
     counts: Counter = field(default_factory=Counter)
     rejects: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
     message: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,6 +87,7 @@ class RunReport:
             "status": self.status,
             "counts": counts,
             "rejects": self.rejects,
+            "notes": self.notes,
             "message": self.message,
         }
 
@@ -108,11 +129,17 @@ def run_source(
                     report.rejects.append({"where": item.where, "reason": item.reason})
                     if item.record_id:
                         seen.add(item.record_id)
+                elif isinstance(item, Note):
+                    report.notes.append(
+                        {"where": item.where, "kind": item.kind, "reason": item.reason}
+                    )
                 elif isinstance(item, Gone):
                     seen.discard(item.record_id)
                     if store.remove_record(source, item.record_id):
                         report.counts["removed"] += 1
                 else:
+                    target = item.case_id if isinstance(item, Targeted) else None
+                    item = item.case if isinstance(item, Targeted) else item
                     rid = record_id_of(item)
                     if rid in seen:
                         report.counts["rejected"] += 1
@@ -121,7 +148,7 @@ def run_source(
                         )
                         continue
                     seen.add(rid)
-                    report.counts[store.upsert_record(item, source, rid)] += 1
+                    report.counts[store.upsert_record(item, source, rid, case_id=target)] += 1
             if complete:
                 for rid in sorted(store.record_ids(source) - seen):
                     store.remove_record(source, rid)
