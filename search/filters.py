@@ -1,0 +1,138 @@
+"""Filters and facets over the cases in the store.
+
+The columns search filters on are read once from the store's `cases` and
+`case_countries` tables into arrays, so a filter is a boolean mask and a facet a count
+over the cases the current query matched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.errors import InvalidInput
+from corpus.model import INVESTOR_MODELS, PROVIDER_MODELS, STAGES
+from corpus.store import Store
+
+FILTER_KEYS: tuple[str, ...] = (
+    "country",
+    "sector",
+    "stage",
+    "provider_model",
+    "investor_model",
+    "start_year",
+)
+_CLOSED = {"stage": STAGES, "provider_model": PROVIDER_MODELS, "investor_model": INVESTOR_MODELS}
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def normalise_filters(filters: dict[str, list[str]] | None) -> dict[str, set[str]]:
+    """Validated filters: known keys, values trimmed, empty values dropped.
+
+    Raises InvalidInput for an unknown key, an unknown stage/provider/investor value, a
+    country that is not two letters or a year that is not four digits.
+    """
+    out: dict[str, set[str]] = {}
+    for key, values in (filters or {}).items():
+        if key not in FILTER_KEYS:
+            raise InvalidInput(f"unknown filter {key!r}; use one of {', '.join(FILTER_KEYS)}")
+        if isinstance(values, str):
+            values = [values]
+        kept: set[str] = set()
+        for raw in values:
+            value = str(raw).strip()
+            if not value:
+                continue
+            if key == "country":
+                if not _COUNTRY.match(value):
+                    raise InvalidInput(
+                        f"country filter {value!r} is not an ISO 3166 alpha-2 code like DK"
+                    )
+                value = value.upper()
+            elif key in _CLOSED:
+                value = value.lower()
+                if value not in _CLOSED[key]:
+                    raise InvalidInput(
+                        f"unknown {key} {raw!r}; use one of {', '.join(_CLOSED[key])}"
+                    )
+            elif key == "start_year" and not _YEAR.match(value):
+                raise InvalidInput(f"start_year filter {value!r} is not a four-digit year")
+            kept.add(value)
+        if kept:
+            out[key] = kept
+    return out
+
+
+@dataclass
+class CaseTable:
+    """Filterable columns of every case, in one order (`ids[i]` is row i)."""
+
+    ids: list[str]
+    titles: list[str]
+    values: dict[str, list[list[str]]]  # facet key -> per case, its values (countries: many)
+    start_year: np.ndarray  # int, 0 when unknown
+
+    @classmethod
+    def from_store(cls, store: Store) -> CaseTable:
+        """Read the columns from the store (cheap: no case payloads are parsed)."""
+        rows = store.db.execute(
+            "SELECT id, title, sector, stage, provider_model, investor_model, start_year "
+            "FROM cases ORDER BY id"
+        ).fetchall()
+        countries: dict[str, list[str]] = {}
+        for case_id, country in store.db.execute(
+            "SELECT case_id, country FROM case_countries ORDER BY case_id, country"
+        ):
+            countries.setdefault(case_id, []).append(country)
+        values: dict[str, list[list[str]]] = {k: [] for k in FILTER_KEYS}
+        for r in rows:
+            values["country"].append(countries.get(r[0], []))
+            values["sector"].append([r[2]] if r[2] else [])
+            values["stage"].append([r[3] or "unknown"])
+            values["provider_model"].append([r[4] or "unknown"])
+            values["investor_model"].append([r[5] or "unknown"])
+            values["start_year"].append([str(r[6])] if r[6] else [])
+        return cls(
+            ids=[r[0] for r in rows],
+            titles=[r[1] or "" for r in rows],
+            values=values,
+            start_year=np.array([r[6] or 0 for r in rows], dtype=np.int32),
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def mask(self, key: str, wanted: set[str]) -> np.ndarray:
+        """Cases with any of the wanted values of one key."""
+        return np.fromiter(
+            (any(v in wanted for v in vals) for vals in self.values[key]),
+            dtype=bool,
+            count=len(self.ids),
+        )
+
+    def masks(self, filters: dict[str, set[str]]) -> dict[str, np.ndarray]:
+        """One mask per filtered key."""
+        return {key: self.mask(key, wanted) for key, wanted in filters.items()}
+
+    def facets(self, matched: np.ndarray, masks: dict[str, np.ndarray]) -> dict[str, list[dict]]:
+        """Value counts per key over the matched cases, each key ignoring its own filter."""
+        out: dict[str, list[dict]] = {}
+        for key in FILTER_KEYS:
+            sel = matched.copy()
+            for other, m in masks.items():
+                if other != key:
+                    sel &= m
+            counts: Counter[str] = Counter()
+            for i in np.flatnonzero(sel):
+                counts.update(self.values[key][i])
+            order = (
+                sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
+                if key == "start_year"
+                else sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            )
+            out[key] = [{"value": v, "count": n} for v, n in order]
+        return out

@@ -1,0 +1,136 @@
+"""Build or update the search index from the store, embedding only what changed.
+
+Each case's field texts (see `search/texts.py`) are hashed; a text whose hash is in the
+live index keeps its vector, so only new or edited text is embedded. Cases gone from the
+store leave the index. A different model (or a missing/corrupt index) means everything
+is embedded again: vectors of two models are never mixed. When nothing changed, nothing
+is written. The new index is written to a fresh generation and swapped in atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from corpus.errors import IndexMissing
+from corpus.settings import Settings
+from corpus.store import Store
+from search import index_files, lexical
+from search.embedders import Embedder, get_embedder
+from search.texts import FIELDS, TEXT_VERSION, field_texts
+
+#: progress(done, total) is called while texts are embedded.
+Progress = Callable[[int, int], None]
+
+#: Texts embedded per call: small enough for steady progress reports.
+BATCH = 32
+
+
+def text_hash(text: str) -> str:
+    """Key of an embedded text in the cache."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _previous(settings: Settings, model_id: str) -> index_files.DenseIndex | None:
+    """The live index if it can be reused with this model, else None (full rebuild)."""
+    try:
+        prev = index_files.load_dense(settings.index_dir, model_id)
+    except IndexMissing:
+        return None
+    return prev
+
+
+def build_index(
+    settings: Settings,
+    store: Store,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+) -> dict[str, Any]:
+    """Bring the index up to date with the store.
+
+    Returns counts `{embedded, reused, removed, total, texts_embedded, seconds, rebuilt}`:
+    cases embedded (new or with changed text), cases whose vectors were reused, cases
+    removed, cases in the index now.
+    """
+    started = time.perf_counter()
+    embedder = embedder or get_embedder(settings.embedder)
+    hashes = store.case_hashes()
+    prev = _previous(settings, embedder.model_id)
+    prev_meta = prev.meta if prev else {}
+    prev_cases: dict[str, str] = prev_meta.get("cases", {})
+    removed = len(set(prev_cases) - set(hashes))
+    if (
+        prev is not None
+        and prev_cases == hashes
+        and prev_meta.get("text_version") == TEXT_VERSION
+        and prev_meta.get("index_kind") == settings.index_kind
+    ):
+        return {
+            "embedded": 0,
+            "reused": len(hashes),
+            "removed": 0,
+            "total": len(hashes),
+            "texts_embedded": 0,
+            "seconds": round(time.perf_counter() - started, 3),
+            "rebuilt": False,
+        }
+
+    cache: dict[str, int] = {}
+    if prev is not None:
+        cache = {h: i for i, h in enumerate(prev.row_text_hash)}
+
+    cases = list(store.iter_cases())
+    rows: list[tuple[str, str, str]] = []
+    todo: dict[str, str] = {}  # text hash -> text, for texts not in the cache
+    embedded_cases: set[str] = set()
+    for case in cases:
+        for field, text in field_texts(case).items():
+            h = text_hash(text)
+            rows.append((case.id, field, h))
+            if h not in cache:
+                todo.setdefault(h, text)
+                embedded_cases.add(case.id)
+
+    new_vectors: dict[str, np.ndarray] = {}
+    pending = list(todo.items())
+    for start in range(0, len(pending), BATCH):
+        batch = pending[start : start + BATCH]
+        vecs = embedder.embed_documents([t for _, t in batch])
+        for (h, _), v in zip(batch, vecs, strict=True):
+            new_vectors[h] = v
+        if progress:
+            progress(min(start + BATCH, len(pending)), len(pending))
+
+    vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
+    for i, (_, _, h) in enumerate(rows):
+        vectors[i] = new_vectors[h] if h in new_vectors else prev.vectors[cache[h]]
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    gen = index_files.new_generation(settings.index_dir, stamp)
+    lexical.build(gen / "lexical.db", cases)
+    meta = {
+        "model_id": embedder.model_id,
+        "embedder": settings.embedder,
+        "dim": embedder.dim,
+        "count": len(cases),
+        "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "text_version": TEXT_VERSION,
+        "fields": list(FIELDS),
+        "cases": {c.id: hashes.get(c.id, c.content_hash()) for c in cases},
+    }
+    index_files.write_generation(gen, meta, rows, vectors, settings.index_kind)
+    index_files.publish(settings.index_dir, gen)
+    return {
+        "embedded": len(embedded_cases),
+        "reused": len(cases) - len(embedded_cases),
+        "removed": removed,
+        "total": len(cases),
+        "texts_embedded": len(todo),
+        "seconds": round(time.perf_counter() - started, 3),
+        "rebuilt": prev is None,
+    }

@@ -1,0 +1,83 @@
+"""Snippets: the sentence of a case that shows why it matched a query.
+
+A sentence containing query words wins (rarer words count more); without such words
+(a Danish query over English text, say) the start of the field whose vector matched best
+is shown. Each snippet says which part of the case it comes from ("Target group: ...").
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.model import Case
+from search.lexical import query_terms
+from search.texts import field_texts
+
+LABELS = {
+    "title": "Name",
+    "challenge": "Challenge",
+    "intervention": "Intervention",
+    "target": "Target group",
+    "outcomes": "Outcomes paid for",
+    "summary": "Summary",
+    "who": "Organisations and places",
+}
+MAX_LEN = 240
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+_FOLD = str.maketrans("äöåæøéèüáàíóú", "aoaaoeeuaaiou")
+
+
+def _fold(text: str) -> str:
+    return text.casefold().translate(_FOLD)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", _fold(text))
+
+
+def _term_hits(sentence: str, terms: list[str], idf: dict[str, float]) -> float:
+    """IDF mass of query terms in a sentence; a word matches a term by a shared stem."""
+    words = _words(sentence)
+    score = 0.0
+    for term in terms:
+        stem = _fold(term)[:5] if len(term) > 5 else _fold(term)
+        if any(w.startswith(stem) if len(term) > 5 else w == stem for w in words):
+            score += idf.get(term, 1.0)
+    return score
+
+
+def _cut(sentence: str, terms: list[str]) -> str:
+    """At most MAX_LEN characters, keeping the first query word in view."""
+    if len(sentence) <= MAX_LEN:
+        return sentence
+    folded = _fold(sentence)
+    first = min((folded.find(_fold(t)) for t in terms if _fold(t) in folded), default=0)
+    start = max(0, min(first - 60, len(sentence) - MAX_LEN))
+    head = "… " if start else ""
+    piece = sentence[start : start + MAX_LEN - len(head)].rsplit(" ", 1)[0]
+    return f"{head}{piece} …"
+
+
+def snippet(
+    case: Case, query: str, best_field: str | None = None, idf: dict[str, float] | None = None
+) -> str:
+    """Plain-text snippet: `Label: sentence`; empty when the case has no text at all."""
+    texts = {k: v for k, v in field_texts(case).items() if k != "whole"}
+    who = " ; ".join([p.name for p in case.parties] + [pl.name for pl in case.places if pl.name])
+    if who:
+        texts["who"] = who
+    terms = query_terms(query)
+    best: tuple[float, str, str] | None = None
+    if terms:
+        for fld, text in texts.items():
+            for sentence in _SENTENCE.split(text):
+                s = _term_hits(sentence, terms, idf or {})
+                if s > 0 and (best is None or s > best[0]):
+                    best = (s, fld, sentence)
+    if best is not None:
+        _, fld, sentence = best
+        return f"{LABELS[fld]}: {_cut(sentence, terms)}"
+    for fld in (best_field, "summary", "intervention", "challenge", "target", "title"):
+        if fld in texts and fld in LABELS:
+            return f"{LABELS[fld]}: {_cut(texts[fld], [])}"
+    return ""

@@ -1,0 +1,106 @@
+"""What is embedded and indexed per case: a few short texts ("fields"), each on one theme.
+
+A case is embedded as several vectors, one per field (the problem, the intervention, the
+target group, the outcomes paid for, the curated summaries), plus one `whole` vector of
+the main fields together that stands for the case in "similar cases". Short, focused
+texts let a query about a target group meet the target-group text directly instead of a
+long average of everything. `search/ranking.py` says how field scores combine.
+
+Change `TEXT_VERSION` whenever the texts change: the index then re-embeds what differs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.model import Case
+
+TEXT_VERSION = "fields-v1"
+
+#: Fields embedded per case, in index order. `whole` must stay: similar cases use it.
+FIELDS: tuple[str, ...] = (
+    "whole",
+    "title",
+    "challenge",
+    "intervention",
+    "target",
+    "outcomes",
+    "summary",
+)
+
+#: Characters kept per field: e5 reads at most 512 tokens, and the start says the most.
+MAX_CHARS = 1500
+
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text: str | None) -> str:
+    """One line of text: whitespace collapsed, stripped."""
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def _join(*parts: str | None, sep: str = ". ") -> str:
+    kept = [clean(p).rstrip(".") for p in parts if clean(p)]
+    return sep.join(kept)
+
+
+def title_text(case: Case) -> str:
+    """Name, other names and policy sectors."""
+    names = [case.title, *case.alt_names]
+    sectors = [case.sector or "", *[s for s in case.sectors if s != case.sector]]
+    return _join("; ".join(n for n in names if n), ", ".join(s for s in sectors if s))
+
+
+def outcomes_text(case: Case) -> str:
+    """The outcome metrics that are paid for, with their target populations."""
+    parts: list[str] = []
+    for metric in case.outcome_metrics:
+        parts.append(_join(metric.definition, metric.target_population, sep=": "))
+    return "; ".join(dict.fromkeys(p for p in parts if p))
+
+
+def summary_text(case: Case) -> str:
+    """Curated summaries (English first, then the other languages)."""
+    langs = sorted(case.summary, key=lambda lang: (lang != "en", lang))
+    return _join(*(case.summary[lang] for lang in langs), sep=" ")
+
+
+def field_texts(case: Case) -> dict[str, str]:
+    """`{field: text}` for every field with text, each cut to `MAX_CHARS`."""
+    texts = {
+        "title": title_text(case),
+        "challenge": clean(case.social_challenge),
+        "intervention": clean(case.intervention),
+        "target": clean(case.target_population),
+        "outcomes": outcomes_text(case),
+        "summary": summary_text(case),
+    }
+    texts["whole"] = _join(
+        texts["title"], texts["summary"], texts["challenge"], texts["intervention"], texts["target"]
+    )
+    return {f: texts[f][:MAX_CHARS] for f in FIELDS if texts.get(f)}
+
+
+def lexical_texts(case: Case) -> dict[str, str]:
+    """Columns of the lexical index: names, who and where, and the descriptive text."""
+    names = " ; ".join([case.title, *case.alt_names, *case.external_ids.values()])
+    who_where = " ; ".join(
+        [p.name for p in case.parties]
+        + [x for pl in case.places for x in (pl.name, pl.admin_area) if x]
+        + case.countries
+    )
+    text = " ".join(
+        clean(t)
+        for t in (
+            case.sector,
+            " ".join(case.sectors),
+            case.social_challenge,
+            case.intervention,
+            case.target_population,
+            outcomes_text(case),
+            summary_text(case),
+            case.notes,
+        )
+        if t
+    )
+    return {"names": names, "who_where": who_where, "body": text}
