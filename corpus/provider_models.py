@@ -5,50 +5,47 @@
 `investor_model` says who carries the financial risk: `public`, `philanthropic`,
 `commercial`, `mixed` or `unknown`.
 
-A value fixed by a curated record stays; otherwise the rules below look at the parties'
-organisation types, then at their names when the type is missing (INDIGO leaves most
-types empty). The `*_basis` field says which rule decided, so the case page can show it.
+The order of precedence, strongest first:
+1. a value fixed by a source record (a curated file says `curated`) stays;
+2. a case entry in `model_overrides.yaml` (by case id or INDIGO id): `override: <reason>`;
+3. rules over the case's service providers (resp. investors). Each party gets a kind from
+   - an organisation entry in `model_overrides.yaml` (by INDIGO organisation id or name),
+   - its organisation type (`type of X`),
+   - the source's role category, e.g. INDIGO's `Nonprofit/NGO` (`role category of X`),
+   - cues in its name, in English, Danish, Swedish, Finnish and other languages of the
+     data (`name of X`): `kommune`, `NHS`, `Ltd`, `fonden`, `säätiö`, `ry`, `A/S` ...
+   and the parties' kinds combine into one model (`mixed` when they differ).
+
+Every value comes with a basis string that names the rule and the organisation that
+decided, so the case page and the API can say where the value came from.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from corpus.model import Case, Party
+import yaml
 
-_PUBLIC_NAME = re.compile(
-    r"\b(kommune|municipality|council|county|city of|state of|department|ministry|"
-    r"government|nhs|borough|region|authority|kaupunki|stad|kommun|landsting|"
-    r"public health|police|probation|trust\b.*nhs|department of)\b",
-    re.I,
-)
-_NONPROFIT_NAME = re.compile(
-    r"\b(charity|foundation|fonden|fond|trust|association|forening|förening|society|"
-    r"ngo|non-profit|nonprofit|cic|community interest|mission|barnardo|action for|"
-    r"ry\b|säätiö|stiftelse|stiftelsen|church|centre|center|partnership|network|"
-    r"alliance|housing association|ymca|ywca|salvation army|red cross|shelter)\b",
-    re.I,
-)
-_COMPANY_NAME = re.compile(
-    r"\b(ltd|limited|llc|inc|plc|a/s|aps|ab|oy|oyj|gmbh|s\.a\.|corp|corporation|"
-    r"company|consulting|partners llp|llp|group)\b\.?",
-    re.I,
-)
-_PHILANTHROPIC_NAME = re.compile(r"\b(foundation|fonden|fond|trust|säätiö|stiftelse|charit)", re.I)
-_COMMERCIAL_NAME = re.compile(
-    r"\b(bank|capital|invest|fund|partners|asset|securities|ventures|insurance|"
-    r"ltd|llc|inc|plc|a/s|ab|oy|gmbh)\b",
-    re.I,
-)
+from corpus.model import INVESTOR_MODELS, PROVIDER_MODELS, Case, Party
 
-_PROVIDER_BY_TYPE = {
+OVERRIDES_PATH = Path(__file__).with_name("model_overrides.yaml")
+
+#: Organisation kinds that the rules work with (a subset of `corpus.model.OrgType`).
+KINDS = ("government", "nonprofit", "foundation", "company", "investment_fund", "individual",
+         "multilateral")
+
+_PROVIDER_BY_KIND = {
     "government": "public",
+    "multilateral": "public",
     "nonprofit": "nonprofit",
     "foundation": "nonprofit",
     "company": "forprofit",
     "investment_fund": "forprofit",
 }
-_INVESTOR_BY_TYPE = {
+_INVESTOR_BY_KIND = {
     "government": "public",
     "multilateral": "public",
     "foundation": "philanthropic",
@@ -58,57 +55,238 @@ _INVESTOR_BY_TYPE = {
     "individual": "commercial",
 }
 
+#: INDIGO's organisation role categories (cells have stray spaces and a truncated
+#: "Commercia"), matched on their lower-cased start.
+_ROLE_CATEGORIES = (
+    ("nonprofit", "nonprofit"),
+    ("non-profit", "nonprofit"),
+    ("ngo", "nonprofit"),
+    ("for-profit", "company"),
+    ("commercia", "company"),
+    ("government", "government"),
+    ("foundation", "foundation"),
+    ("corporate giving", "foundation"),
+    ("investment fund", "investment_fund"),
+    ("impact investor", "investment_fund"),
+    ("high net worth", "individual"),
+    ("multilateral", "multilateral"),
+)
 
-def _provider_kind(p: Party) -> tuple[str | None, str]:
-    if p.org_type in _PROVIDER_BY_TYPE:
-        return _PROVIDER_BY_TYPE[p.org_type], f"type of {p.name}"
-    if _PUBLIC_NAME.search(p.name):
-        return "public", f"name of {p.name}"
-    if _COMPANY_NAME.search(p.name):
-        return "forprofit", f"name of {p.name}"
-    if _NONPROFIT_NAME.search(p.name):
-        return "nonprofit", f"name of {p.name}"
+# Name cues. Words are matched case-insensitively on word boundaries; the groups are tried
+# in the order of `_NAME_RULES`, so a public body's "Trust" (an NHS trust) or a charity's
+# "Ltd" ("Sacred Heart Mission Inc.") is settled by the stronger cue first.
+_PUBLIC_WORDS = (
+    # English
+    r"municipality|municipal|council|county|city of|state of|department|dept\.?|ministry|"
+    r"government|govt|nhs|state development|state corporation|state-owned|borough|"
+    r"authority|public health|police|probation|"
+    r"job ?centre plus|ccg|clinical commissioning group|school district|public schools?|"
+    r"health service|veterans affairs|va medical center|province|provincial|prefecture|"
+    r"college|polytechnic|treasury|agency for|national agency|national park|"
+    r"public(?: elementary| primary| secondary| high)? schools?|"
+    # Danish, Swedish, Norwegian, Finnish, Dutch, German, French, Spanish, Portuguese
+    r"\w*kommun(?:e|en|es)?|region|regionen|\w*styrelsen|\w*ministeriet|landsting|"
+    r"stad|staden|länsstyrelsen|kaupunki|kaupungin|kunta|kunnan|\w*hyvinvointialue|"
+    r"\w*ministeriö|"
+    r"valtio|gemeente|provincie|ministerie|stadt|landkreis|bundesministerium|ministère|"
+    r"département|ville de|préfecture|ayuntamiento|gobierno|ministerio|municipio|"
+    r"município|câmara municipal|governo"
+)
+_NONPROFIT_WORDS = (
+    r"charity|charitable|foundation|trust|association|society|mission|church|churches|"
+    r"ymca|ywca|"
+    r"cic|community interest company|npo|ngo|non-profit|nonprofit|not-for-profit|"
+    r"co-?operative|cooperative|hospice|salvation army|red cross|barnardo'?s|"
+    r"\w*fonden|fond|\w*foreningen|forening|selvejende|almennyttig|\w*stiftelsen?|"
+    r"\w*föreningen|förening|ideell|\w*säätiön?|\w*yhdistys|(?-i:ry|r\.y\.)|liitto|stichting|"
+    r"vereniging|stiftung|verein|e\.v\.|ggmbh|gag|asbl|vzw|fondation|fédération|federation|"
+    r"fundación|fundacion|fundação|fundacao|associação|associacao|asociación|asociacion|"
+    r"corporación|cooperativa"
+)
+_COMPANY_WORDS = (
+    r"ltd|limited|llc|l\.l\.c\.|inc|incorporated|corp|corporation|plc|llp|co\.|company|"
+    r"companies|a/s|aps|oyj?|gmbh|b\.v\.|n\.v\.|s\.a\.|sarl|s\.l\.|lda|jsc|k\.k\.|pty|"
+    r"consulting|consultancy|consultants|"
+    # Short suffixes only in their usual capitals, so English "as" or "ab" never match.
+    r"(?-i:AS|AB|AG|SA|SAS|BV|NV|OY|OYJ)"
+)
+# Weak nonprofit cues: words that, in this field, name voluntary-sector bodies far more often
+# than companies; tried only after the company suffixes.
+_WEAK_NONPROFIT_WORDS = (
+    r"community|communities|centre|center|housing|homeless|shelter|network|coalition|"
+    r"partnership|academy|family services|human services|children'?s services|"
+    r"youth services|services for|refugee|volunteers?|voluntary|alliance|clubhouse|"
+    r"social enterprise|social cooperative"
+)
+_INVESTOR_PUBLIC_WORDS = (
+    _PUBLIC_WORDS + r"|development bank|development finance|european investment fund|"
+    r"european investment bank|world bank|inter-american|eif|efsi|public bank|sitra|"
+    r"big lottery|national lottery|office for civil society"
+)
+_PHILANTHROPIC_WORDS = (
+    r"foundation|charitable|charity|charities|trust|fonden|fond|fonds|stiftelse|stiftelsen|"
+    r"\w*säätiö|stichting|stiftung|fondation|fundación|fundacion|fundação|fundacao|"
+    r"philanthrop\w*|endowment|church|donors?"
+)
+_COMMERCIAL_WORDS = (
+    _COMPANY_WORDS + r"|bank|banco|banque|capital|invest\w*|fund|funds|partners|asset|"
+    r"assets|securities|ventures|insurance|pension|credit union|family office|"
+    r"private investors?|retail investors?|individuals?|businesses|holdings?|finance|"
+    r"financial|sparekasse|pensionskasse|kapital"
+)
+
+
+def _words(alternatives: str) -> re.Pattern[str]:
+    # (?<!\w) / (?!\w) instead of \b so cues ending in punctuation ("Co.", "e.V.") match.
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
+
+
+_NAME_RULES_PROVIDER: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("government", _words(_PUBLIC_WORDS)),
+    ("nonprofit", _words(_NONPROFIT_WORDS)),
+    ("company", _words(_COMPANY_WORDS)),
+    ("nonprofit", _words(_WEAK_NONPROFIT_WORDS)),
+)
+_NAME_RULES_INVESTOR: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("government", _words(_INVESTOR_PUBLIC_WORDS)),
+    ("foundation", _words(_PHILANTHROPIC_WORDS)),
+    ("company", _words(_COMMERCIAL_WORDS)),
+)
+# "NHS ... Trust" and "Council" outrank the nonprofit "Trust"; but a name whose public cue is
+# only a qualifier of a voluntary body ("Birmingham Disability Resource Centre" has none,
+# "Community Council" has one) is left to the overrides file rather than a cleverer regex.
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """The contents of `model_overrides.yaml`: per-case models and per-organisation kinds."""
+
+    cases: dict[str, dict[str, str]]
+    organisations: dict[str, dict[str, str]]
+
+    @classmethod
+    def load(cls, path: Path = OVERRIDES_PATH) -> Overrides:
+        """Read and check the overrides file; raises ValueError naming the bad entry."""
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+        data = data or {}
+        cases: dict[str, dict[str, str]] = {}
+        for key, entry in (data.get("cases") or {}).items():
+            where = f"{path.name}: cases.{key}"
+            if not isinstance(entry, dict) or not str(entry.get("reason", "")).strip():
+                raise ValueError(f"{where}: needs a mapping with a 'reason'")
+            if "provider_model" not in entry and "investor_model" not in entry:
+                raise ValueError(f"{where}: sets neither provider_model nor investor_model")
+            if entry.get("provider_model", "unknown") not in PROVIDER_MODELS:
+                raise ValueError(f"{where}: provider_model must be one of {PROVIDER_MODELS}")
+            if entry.get("investor_model", "unknown") not in INVESTOR_MODELS:
+                raise ValueError(f"{where}: investor_model must be one of {INVESTOR_MODELS}")
+            cases[str(key).strip().lower()] = entry
+        orgs: dict[str, dict[str, str]] = {}
+        for key, entry in (data.get("organisations") or {}).items():
+            where = f"{path.name}: organisations.{key}"
+            if not isinstance(entry, dict) or not str(entry.get("reason", "")).strip():
+                raise ValueError(f"{where}: needs a mapping with a 'reason'")
+            if entry.get("kind") not in KINDS:
+                raise ValueError(f"{where}: kind must be one of {KINDS}")
+            orgs[_org_key(str(key))] = entry
+        return cls(cases=cases, organisations=orgs)
+
+    def for_case(self, case: Case) -> dict[str, str] | None:
+        """The override entry of a case, by its id or its INDIGO id."""
+        keys = [case.id, case.external_ids.get("indigo", "")]
+        return next((self.cases[k.lower()] for k in keys if k and k.lower() in self.cases), None)
+
+    def for_party(self, party: Party) -> dict[str, str] | None:
+        """The organisation entry of a party, by INDIGO organisation id or by name."""
+        for key in (party.organisation_id, party.name):
+            if key and _org_key(key) in self.organisations:
+                return self.organisations[_org_key(key)]
+        return None
+
+
+def _org_key(text: str) -> str:
+    # Sources add translations or remarks in brackets ("Den Sociale Investeringsfond (The
+    # Danish Social Investment Fund)", "APOPO (main provider)"); match without them.
+    text = re.sub(r"\([^)]*\)", " ", text).strip() or text
+    return " ".join(text.casefold().split())
+
+
+@lru_cache(maxsize=1)
+def default_overrides() -> Overrides:
+    """The overrides file shipped next to this module, read once."""
+    return Overrides.load()
+
+
+def party_kind(
+    party: Party, name_rules: tuple[tuple[str, re.Pattern[str]], ...], overrides: Overrides
+) -> tuple[str | None, str]:
+    """`(kind, basis)` of one organisation, or `(None, "")` when nothing tells."""
+    entry = overrides.for_party(party)
+    if entry:
+        return entry["kind"], f"override of {party.name}: {entry['reason']}"
+    if party.org_type in KINDS:
+        return party.org_type, f"type of {party.name}"
+    detail = (party.role_detail or "").strip().casefold()
+    for prefix, kind in _ROLE_CATEGORIES:
+        if detail.startswith(prefix):
+            return kind, f"role category of {party.name}"
+    for kind, pattern in name_rules:
+        if pattern.search(party.name):
+            return kind, f"name of {party.name}"
     return None, ""
 
 
-def _investor_kind(p: Party) -> tuple[str | None, str]:
-    if p.org_type in _INVESTOR_BY_TYPE:
-        return _INVESTOR_BY_TYPE[p.org_type], f"type of {p.name}"
-    if _PUBLIC_NAME.search(p.name):
-        return "public", f"name of {p.name}"
-    if _PHILANTHROPIC_NAME.search(p.name):
-        return "philanthropic", f"name of {p.name}"
-    if _COMMERCIAL_NAME.search(p.name):
-        return "commercial", f"name of {p.name}"
-    return None, ""
-
-
-def _combine(kinds: list[tuple[str | None, str]], mixed: str = "mixed") -> tuple[str, str]:
+def _combine(kinds: list[tuple[str | None, str]]) -> tuple[str, str]:
     known = [(k, why) for k, why in kinds if k]
     if not known:
         return "unknown", "no party with a known type or telling name"
-    values = {k for k, _ in known}
-    why = "; ".join(w for _, w in known[:4])
+    values = sorted({k for k, _ in known})
+    why = "; ".join(dict.fromkeys(w for _, w in known[:4]))
     if len(values) == 1:
-        return values.pop(), f"rule: {why}"
-    return mixed, f"rule: several kinds ({', '.join(sorted(values))}): {why}"
+        return values[0], why
+    return "mixed", f"several kinds ({', '.join(values)}): {why}"
 
 
-def infer_provider_model(case: Case) -> tuple[str, str]:
-    """`(provider_model, basis)` from the case's service providers."""
-    return _combine([_provider_kind(p) for p in case.parties_by_role("service_provider")])
+def infer_provider_model(case: Case, overrides: Overrides | None = None) -> tuple[str, str]:
+    """`(provider_model, basis)` from the case's service providers, by the rules only."""
+    overrides = overrides or default_overrides()
+    kinds = []
+    for p in case.parties_by_role("service_provider"):
+        kind, why = party_kind(p, _NAME_RULES_PROVIDER, overrides)
+        kinds.append((_PROVIDER_BY_KIND.get(kind or ""), why))
+    return _combine(kinds)
 
 
-def infer_investor_model(case: Case) -> tuple[str, str]:
-    """`(investor_model, basis)` from the case's investors."""
-    return _combine([_investor_kind(p) for p in case.parties_by_role("investor")])
+def infer_investor_model(case: Case, overrides: Overrides | None = None) -> tuple[str, str]:
+    """`(investor_model, basis)` from the case's investors, by the rules only."""
+    overrides = overrides or default_overrides()
+    kinds = []
+    for p in case.parties_by_role("investor"):
+        kind, why = party_kind(p, _NAME_RULES_INVESTOR, overrides)
+        kinds.append((_INVESTOR_BY_KIND.get(kind or ""), why))
+    return _combine(kinds)
 
 
-def apply_models(case: Case) -> Case:
-    """The case with provider and investor models filled in where no source fixed them."""
-    update: dict[str, str] = {}
-    if case.provider_model == "unknown":
-        update["provider_model"], update["provider_model_basis"] = infer_provider_model(case)
-    if case.investor_model == "unknown":
-        update["investor_model"], update["investor_model_basis"] = infer_investor_model(case)
+def apply_models(case: Case, overrides: Overrides | None = None) -> Case:
+    """The case with provider and investor models filled in where no source fixed them.
+
+    A value a source record fixed (a curated file) stays; else a case override decides;
+    else the rules. The `*_basis` fields say which of them decided.
+    """
+    overrides = overrides or default_overrides()
+    entry = overrides.for_case(case) or {}
+    update: dict[str, str | None] = {}
+    for field, infer in (
+        ("provider_model", infer_provider_model),
+        ("investor_model", infer_investor_model),
+    ):
+        basis_field = f"{field}_basis"
+        if getattr(case, field) != "unknown":
+            if not getattr(case, basis_field):
+                update[basis_field] = "curated"
+            continue
+        if field in entry:
+            update[field], update[basis_field] = entry[field], f"override: {entry['reason']}"
+        else:
+            update[field], update[basis_field] = infer(case, overrides)
     return case.model_copy(update=update) if update else case

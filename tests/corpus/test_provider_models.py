@@ -1,0 +1,207 @@
+"""Provider and investor model rules: single rules, precedence, the overrides file, and
+accuracy on the hand-labelled INDIGO sample in provider_labels.yaml."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from corpus.model import Case, Party
+from corpus.provider_models import (
+    OVERRIDES_PATH,
+    Overrides,
+    apply_models,
+    infer_investor_model,
+    infer_provider_model,
+)
+
+NO_OVERRIDES = Overrides(cases={}, organisations={})
+
+
+def case(*parties: Party, **kw) -> Case:
+    return Case(id=kw.pop("id", "c1"), title="A case", parties=list(parties), **kw)
+
+
+def provider(name: str, **kw) -> Party:
+    return Party(name=name, role="service_provider", **kw)
+
+
+def investor(name: str, **kw) -> Party:
+    return Party(name=name, role="investor", **kw)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Aarhus Kommune", "public"),
+        ("Københavns Kommune", "public"),
+        ("Norrköpings kommun", "public"),
+        ("Helsingin kaupunki", "public"),
+        ("Central and North West London NHS Foundation Trust", "public"),
+        ("Jefferson County Human Services", "public"),
+        ("Fonden Mental Sundhed", "nonprofit"),
+        ("Foreningen Grønlandske Børn", "nonprofit"),
+        ("Stiftelsen Stadsmissionen", "nonprofit"),
+        ("Nuorten Ystävät ry", "nonprofit"),
+        ("Suomen Mielenterveysseura säätiö", "nonprofit"),
+        ("Ripplez CIC", "nonprofit"),
+        ("Sacred Heart Mission Inc.", "nonprofit"),
+        ("Teach First Germany gGmbH", "nonprofit"),
+        ("Improving Health Ltd", "forprofit"),
+        ("SundInvest ApS", "forprofit"),
+        ("Falck Danmark A/S", "forprofit"),
+        ("Headsted Oy", "forprofit"),
+        ("Samhall AB", "forprofit"),
+        ("Functional Family Therapy LLC", "forprofit"),
+    ],
+)
+def test_provider_name_cues(name, expected):
+    model, basis = infer_provider_model(case(provider(name)), NO_OVERRIDES)
+    assert (model, basis) == (expected, f"name of {name}")
+
+
+def test_english_words_are_not_read_as_company_suffixes():
+    # "as" and "ab" are Norwegian/Swedish company suffixes only in capitals.
+    model, _ = infer_provider_model(case(provider("Known as a friend")), NO_OVERRIDES)
+    assert model == "unknown"
+
+
+def test_a_danish_municipality_delivering_itself_is_public():
+    c = apply_models(
+        case(provider("Aarhus Municipality"), investor("Den Sociale Investeringsfond")),
+    )
+    assert c.provider_model == "public"
+    assert c.provider_model_basis == "name of Aarhus Municipality"
+    # The state fund's name says "fund"; the overrides file knows it is the Danish state's.
+    assert c.investor_model == "public"
+    assert c.investor_model_basis.startswith("override of Den Sociale Investeringsfond")
+
+
+def test_tuba_like_ngo_is_nonprofit_by_type_or_by_override():
+    by_type = case(provider("Some Youth Counselling", org_type="nonprofit"))
+    assert infer_provider_model(by_type, NO_OVERRIDES) == (
+        "nonprofit",
+        "type of Some Youth Counselling",
+    )
+    # TUBA's INDIGO record has no type and its name no cue: the overrides file decides.
+    model, basis = infer_provider_model(case(provider("Tuba Danmark")))
+    assert model == "nonprofit"
+    assert basis.startswith("override of Tuba Danmark: ")
+
+
+def test_type_beats_name_and_role_category_counts_when_type_is_missing():
+    typed = case(provider("ALLCHILD Limited", org_type="nonprofit"))
+    assert infer_provider_model(typed, NO_OVERRIDES)[0] == "nonprofit"
+    by_category = case(provider("Cromwood Housing", role_detail="For-profit"))
+    assert infer_provider_model(by_category, NO_OVERRIDES) == (
+        "forprofit",
+        "role category of Cromwood Housing",
+    )
+
+
+def test_two_kinds_of_provider_give_mixed():
+    model, basis = infer_provider_model(
+        case(provider("St Pauls Community Trust"), provider("Merlin Venture Ltd")),
+        NO_OVERRIDES,
+    )
+    assert model == "mixed"
+    assert basis.startswith("several kinds (forprofit, nonprofit): ")
+    assert "name of Merlin Venture Ltd" in basis
+
+
+def test_no_information_gives_unknown():
+    assert infer_provider_model(case(), NO_OVERRIDES)[0] == "unknown"
+    c = apply_models(case(provider("Zyx"), investor("Qwv")), NO_OVERRIDES)
+    assert (c.provider_model, c.investor_model) == ("unknown", "unknown")
+    assert c.provider_model_basis == "no party with a known type or telling name"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Rabobank Foundation", "philanthropic"),
+        ("Children's Investment Fund Foundation", "philanthropic"),
+        ("Novo Nordisk Fonden", "philanthropic"),
+        ("Big Society Capital", "commercial"),
+        ("Deutsche Bank", "commercial"),
+        ("European Investment Fund (EIF)", "public"),
+        ("Inter-American Development Bank", "public"),
+    ],
+)
+def test_investor_name_cues(name, expected):
+    assert infer_investor_model(case(investor(name)), NO_OVERRIDES)[0] == expected
+
+
+def test_investor_role_categories_from_indigo():
+    c = case(
+        investor("A", role_detail="Foundation/Philanthropist"),
+        investor("B", role_detail="Impact Investor "),
+    )
+    assert infer_investor_model(c, NO_OVERRIDES)[0] == "mixed"
+    hnwi = case(investor("C", role_detail="High Net Worth Individual/Family Office/Private Bank"))
+    assert infer_investor_model(hnwi, NO_OVERRIDES)[0] == "commercial"
+
+
+def test_case_override_wins_over_rules_by_case_or_indigo_id():
+    overrides = Overrides(
+        cases={"indigo-poj-9999": {"provider_model": "mixed", "reason": "two sectors deliver"}},
+        organisations={},
+    )
+    c = case(provider("Helsingin kaupunki"), id="fi-x", external_ids={"indigo": "INDIGO-POJ-9999"})
+    out = apply_models(c, overrides)
+    assert (out.provider_model, out.provider_model_basis) == (
+        "mixed",
+        "override: two sectors deliver",
+    )
+    # The investor model is not in the override entry, so the rules still decide it.
+    assert out.investor_model_basis == "no party with a known type or telling name"
+
+
+def test_organisation_override_matches_id_or_name():
+    overrides = Overrides(
+        cases={},
+        organisations={"indigo-org-0001": {"kind": "company", "reason": "a company"}},
+    )
+    c = case(provider("Some Trust", organisation_id="INDIGO-ORG-0001"))
+    assert infer_provider_model(c, overrides) == (
+        "forprofit",
+        "override of Some Trust: a company",
+    )
+
+
+def test_curated_value_wins_over_overrides_and_rules():
+    overrides = Overrides(
+        cases={"c1": {"provider_model": "public", "reason": "x"}}, organisations={}
+    )
+    curated = case(provider("Acme Ltd"), provider_model="nonprofit", provider_model_basis="curated")
+    out = apply_models(curated, overrides)
+    assert (out.provider_model, out.provider_model_basis) == ("nonprofit", "curated")
+    unexplained = case(provider_model="public")
+    assert apply_models(unexplained, NO_OVERRIDES).provider_model_basis == "curated"
+
+
+def test_overrides_file_ships_valid(tmp_path):
+    loaded = Overrides.load(OVERRIDES_PATH)
+    assert loaded.organisations, "the shipped overrides file has organisation entries"
+    bad = tmp_path / "o.yaml"
+    bad.write_text("organisations:\n  Foo:\n    kind: charity\n    reason: r\n")
+    with pytest.raises(ValueError, match=r"o.yaml: organisations.Foo: kind must be one of"):
+        Overrides.load(bad)
+    bad.write_text("cases:\n  x:\n    provider_model: public\n")
+    with pytest.raises(ValueError, match=r"cases.x: needs a mapping with a 'reason'"):
+        Overrides.load(bad)
+    bad.write_text("cases:\n  x:\n    investor_model: rich\n    reason: r\n")
+    with pytest.raises(ValueError, match=r"cases.x: investor_model must be one of"):
+        Overrides.load(bad)
+
+
+LABELS = Path(__file__).with_name("provider_labels.yaml")
+
+
+def test_label_sample_is_large_enough_and_well_formed():
+    labels = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
+    judged = [k for k, v in labels.items() if v["provider_model"] is not None]
+    assert len(labels) >= 40 and len(judged) >= 40
+    for key, entry in labels.items():
+        assert key.startswith("INDIGO-POJ-"), key
+        assert entry["reason"].strip(), key
