@@ -88,6 +88,41 @@ def ingest_corpus(cases_dir: Path = _CASES_DIR_OPTION) -> None:
         raise typer.Exit(1)
 
 
+def run_with_progress(source: str, label: str, read) -> None:
+    """Run one complete source with a progress bar, print its report; exit 1 if it failed.
+
+    `read(on_total)` returns the source's items and calls `on_total(n)` once it knows n.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    store = open_store()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        report = run_source(
+            store,
+            source,
+            read(lambda n: bar.update(task, total=n)),
+            complete=True,
+            on_item=lambda _item: bar.advance(task),
+        )
+    print_run_report(report.as_dict())
+    if report.status == "failed":
+        raise typer.Exit(1)
+
+
+@ingest_app.command("indigo-csv")
+def ingest_indigo_csv(
+    path: Path = typer.Argument(..., help="The INDIGO CSV export: a folder or a .zip of it."),
+) -> None:
+    """Import the INDIGO CSV export (projects.csv, projects_*.csv, organisations.csv)."""
+    from ingest.sources import indigo_csv
+
+    run_with_progress(
+        "indigo", f"reading {path}", lambda on_total: indigo_csv.read_export(path, on_total)
+    )
+
+
 @corpus_app.command("check")
 def corpus_check(
     indigo_csv: Path = typer.Option(
