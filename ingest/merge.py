@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -35,6 +36,7 @@ from rapidfuzz import fuzz
 from corpus.errors import InvalidInput
 from corpus.model import Case, case_id_for_indigo
 from corpus.store import Store
+from ingest.runner import Item, Note, Targeted, record_id_of
 
 #: The overrides file shipped with the package; `Matcher` reads it unless told otherwise.
 DEFAULT_OVERRIDES = Path(__file__).with_name("merge_overrides.yaml")
@@ -281,3 +283,17 @@ class Matcher:
         if scored and scored[0][0] >= low:
             near = ((scored[0][1], scored[0][0]), *near)
         return Decision(record.id, "new", near_misses=near)
+
+
+def route(items: Iterable[Item], matcher: Matcher, source: str) -> Iterator[Item]:
+    """Pass a source's items on, each `Case` as `Targeted` at the case the matcher chose,
+    followed by `Note`s for the run report (the merge, the near misses)."""
+    for item in items:
+        if not isinstance(item, Case):
+            yield item
+            continue
+        record_id = record_id_of(item)
+        decision = matcher.decide(item, source, record_id)
+        yield Targeted(item, decision.case_id)
+        for note in decision.notes(f"{source}:{record_id}"):
+            yield Note(note["where"], note["reason"], note["kind"])

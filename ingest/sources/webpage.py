@@ -128,7 +128,7 @@ def facts(root: Tag) -> dict[str, str]:
     out: dict[str, str] = {}
 
     def put(label: str, value: str) -> None:
-        label = label.strip().rstrip(":").strip().casefold()
+        label = label.replace("\u2019", "'").strip().rstrip(":").strip().casefold()
         value = clean_text(value) or ""
         if label and value:
             out.setdefault(label, value)

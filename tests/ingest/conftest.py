@@ -23,9 +23,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from corpus.settings import Settings
+from corpus.store import Store
+from ingest.fetch import Fetcher
+from ingest.merge import Matcher, route
+from ingest.runner import RunReport, run_source
 
 
 @dataclass
@@ -180,3 +187,57 @@ def http_server() -> Iterator[LocalServer]:
         yield server
     finally:
         server.close()
+
+
+# -- national-source scrapers ----------------------------------------------------------------
+
+#: Test pages written for the scrapers, one folder per source, following the real sites.
+PAGES = Path(__file__).parent / "pages"
+
+
+class NationalSite:
+    """Serves a source's test pages on 127.0.0.1 and runs the source against a real store."""
+
+    def __init__(self, server: LocalServer, data_dir: Path) -> None:
+        self.server = server
+        self.settings = Settings(data_dir=data_dir)
+        self.store = Store(self.settings.db_path)
+
+    def serve(self, source: str, routes: dict[str, str], **reply: object) -> None:
+        """Answer each path with the bytes of `pages/<source>/<file>`."""
+        for path, name in routes.items():
+            self.server.route(path, (PAGES / source / name).read_bytes(), **reply)
+
+    def fetcher(self, source: str) -> Fetcher:
+        """A fetcher for the local server: no waiting between requests or before retries."""
+        return Fetcher(
+            self.settings,
+            source=source,
+            allowed_hosts=["127.0.0.1"],
+            min_interval=0,
+            backoff=0,
+            sleep=lambda _s: None,
+        )
+
+    def run(self, module: object, overrides: dict | None = None, **config: object) -> RunReport:
+        """One ingest run of a source module, with cross-source matching, as the job does it."""
+        source = module.SOURCE  # type: ignore[attr-defined]
+        with self.fetcher(source) as fetcher:
+            items = module.items(fetcher, **config)  # type: ignore[attr-defined]
+            matcher = Matcher(self.store, overrides=overrides or {})
+            return run_source(
+                self.store,
+                source,
+                route(items, matcher, source),
+                complete=module.COMPLETE,  # type: ignore[attr-defined]
+            )
+
+
+@pytest.fixture
+def national(http_server, tmp_path) -> Iterator[NationalSite]:
+    """A local site and a fresh store for a scraper test (see `NationalSite`)."""
+    site = NationalSite(http_server, tmp_path / "data")
+    try:
+        yield site
+    finally:
+        site.store.close()
