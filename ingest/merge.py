@@ -179,16 +179,21 @@ def load_overrides(path: Path | str) -> dict[str, dict[str, str]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{path}: not valid YAML: {exc}") from exc
+    return check_overrides(data, str(path))
+
+
+def check_overrides(data: object, where: str = "overrides") -> dict[str, dict[str, str]]:
+    """Validate overrides and normalise their case ids (`INDIGO-POJ-0077` -> `indigo-poj-0077`)."""
     if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: expected a mapping of source -> {{record id: case id}}")
+        raise InvalidInput(f"{where}: expected a mapping of source -> {{record id: case id}}")
     out: dict[str, dict[str, str]] = {}
     for source, entries in data.items():
         if not isinstance(entries, dict):
-            raise InvalidInput(f"{path}: {source}: expected a mapping of record id -> case id")
+            raise InvalidInput(f"{where}: {source}: expected a mapping of record id -> case id")
         for record_id, target in entries.items():
             if not isinstance(target, str) or not target.strip():
                 raise InvalidInput(
-                    f"{path}: {source}: {record_id}: expected a case id or 'never', got {target!r}"
+                    f"{where}: {source}: {record_id}: expected a case id or 'never', got {target!r}"
                 )
             target = target.strip()
             if re.fullmatch(r"(?i)indigo-[a-z]+-\d+", target):
@@ -217,7 +222,9 @@ class Matcher:
         threshold: float = THRESHOLD,
         near_band: float = NEAR_BAND,
     ) -> None:
-        self.overrides = load_overrides(DEFAULT_OVERRIDES) if overrides is None else overrides
+        self.overrides = (
+            load_overrides(DEFAULT_OVERRIDES) if overrides is None else check_overrides(overrides)
+        )
         self.threshold = threshold
         self.near_band = near_band
         self._cases: list[_Candidate] = []
