@@ -123,6 +123,29 @@ def ingest_indigo_csv(
     )
 
 
+@ingest_app.command("indigo-api")
+def ingest_indigo_api(
+    base_url: str = typer.Option(
+        None, "--base-url", help="INDIGO API base URL (default: CASEBANK_INDIGO_BASE_URL)."
+    ),
+    interval: float = typer.Option(
+        0.5, "--interval", min=0, help="Seconds to wait between requests to the API."
+    ),
+) -> None:
+    """Import the INDIGO JSON API: the project list, then every public project."""
+    from ingest.fetch import Fetcher
+    from ingest.sources import indigo_api
+
+    base = base_url or settings().indigo_base_url
+    hosts = indigo_api.allowed_hosts(base)
+    with Fetcher(settings(), source="indigo", allowed_hosts=hosts, min_interval=interval) as f:
+        run_with_progress(
+            "indigo",
+            f"fetching {base}",
+            lambda on_total: indigo_api.items(f, base, on_total=on_total),
+        )
+
+
 @corpus_app.command("check")
 def corpus_check(
     indigo_csv: Path = typer.Option(
@@ -228,6 +251,136 @@ def search(
         out.print(f"{n:>2}. [bold]{r['title']}[/bold] ({where}; {r['id']}; {r['score']:.2f})")
         if r["snippet"]:
             out.print(f"    {r['snippet']}", highlight=False)
+
+
+# -- the ingest job and its schedule ----------------------------------------------------
+
+
+def _index_after(store: Store) -> dict:
+    """The search index update that follows an ingest run (under the same lock)."""
+    from search.indexer import build_index
+
+    return build_index(settings(), store)
+
+
+def _print_job_source(result: dict) -> None:
+    if result["status"] in ("skipped", "disabled"):
+        Console(soft_wrap=True).print(
+            f"{result['name']}: [dim]{result['status']}[/dim] ({result['message']})"
+        )
+    else:
+        print_run_report(result)
+
+
+def run_ingest_job(only: list[str] | None, index: bool) -> bool:
+    """Run the ingest job (and the index update), printing as it goes; True if all went well."""
+    from ingest.job import run_job
+
+    report = run_job(
+        settings(),
+        only=only or None,
+        after=_index_after if index else None,
+        on_source=_print_job_source,
+    )
+    after = report.after
+    if after is not None:
+        if after["status"] == "ok":
+            console.print(
+                f"index: {after['total']} cases ({after['embedded']} embedded, "
+                f"{after['reused']} reused, {after['removed']} removed)"
+            )
+        else:
+            console.print(f"[red]index update failed:[/red] {after['message']}")
+    return report.ok and (after is None or after["status"] == "ok")
+
+
+def print_latest_runs(as_json: bool) -> None:
+    """The latest run report of each source, newest first, and the last job's summary."""
+    from ingest.job import last_report
+
+    latest: dict[str, dict] = {}
+    for run in open_store().runs(limit=500):
+        latest.setdefault(run["source"], run)
+    job = last_report(settings())
+    if as_json:
+        print_json({"job": job, "runs": list(latest.values())})
+        return
+    out = Console(soft_wrap=True)
+    if not latest:
+        out.print("no ingest runs yet: run `casebank ingest`")
+        return
+    if job:
+        state = "[green]ok[/green]" if job["ok"] else "[red]with failures[/red]"
+        out.print(f"last job: {job['started_at']} .. {job['finished_at']} {state}")
+    table = Table(title="Latest run of each source")
+    for col in ("Source", "Status", "Finished", "New", "Changed", "Unchanged", "Removed"):
+        table.add_column(col, justify="right" if col in ("New", "Changed", "Unchanged",
+                                                          "Removed") else "left")
+    table.add_column("Errors", justify="right")
+    for run in latest.values():
+        c = run["counts"]
+        table.add_row(
+            run["source"], run["status"], (run["finished_at"] or "")[:16].replace("T", " "),
+            *(str(c.get(k, 0)) for k in ("new", "changed", "unchanged", "removed", "rejected")),
+        )
+    out.print(table)
+    for run in latest.values():
+        if run.get("message"):
+            out.print(f"{run['source']}: {run['message']}", markup=False)
+        for reject in run["rejects"][:20]:
+            out.print(f"  {run['source']}: {reject['where']}: {reject['reason']}", markup=False)
+        if len(run["rejects"]) > 20:
+            out.print(f"  {run['source']}: ... and {len(run['rejects']) - 20} more")
+
+
+_ONLY_OPTION = typer.Option(None, "--only", help="Run only this configured source (repeatable).")
+_NO_INDEX_OPTION = typer.Option(
+    False, "--no-index", help="Leave the search index as it is (update it later with `index`)."
+)
+
+
+@ingest_app.callback(invoke_without_command=True)
+def ingest(
+    ctx: typer.Context,
+    report: bool = typer.Option(
+        False, "--report", help="Show the latest run report of each source instead of running."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="With --report: print JSON."),
+    only: list[str] = _ONLY_OPTION,
+    no_index: bool = _NO_INDEX_OPTION,
+) -> None:
+    """Run every configured source (see the sources file), then update the search index.
+
+    Without a subcommand this is the periodic job: one source after another, each in its
+    own transaction, under a lock so two runs cannot overlap.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if report:
+        print_latest_runs(as_json)
+        return
+    if not run_ingest_job(only, index=not no_index):
+        raise typer.Exit(1)
+
+
+@app.command()
+def schedule(
+    every: str = typer.Option("24h", "--every", help="Interval: 30m, 6h, 24h, 1d ..."),
+    only: list[str] = _ONLY_OPTION,
+    no_index: bool = _NO_INDEX_OPTION,
+) -> None:
+    """Run `casebank ingest` every interval in the foreground (for a container); Ctrl-C stops."""
+    import logging
+
+    from ingest.job import parse_every, run_every
+
+    seconds = parse_every(every)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    console.print(f"ingest every {every}; Ctrl-C stops")
+    try:
+        run_every(seconds, lambda: run_ingest_job(only, index=not no_index))
+    except KeyboardInterrupt:
+        console.print("stopped")
 
 
 def main() -> None:

@@ -322,7 +322,7 @@ class Fetcher:
         self.cache = ResponseCache(settings.cache_dir / source)
         self._throttle = throttle or SHARED_THROTTLE
         self._sleep = sleep
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, RobotFileParser | str] = {}
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout if timeout is not None else settings.http_timeout),
             headers={"User-Agent": settings.user_agent},
@@ -440,13 +440,13 @@ class Fetcher:
         if origin not in self._robots:
             self._robots[origin] = self._load_robots(origin)
         rules = self._robots[origin]
-        if rules is None:
-            raise RobotsDisallowed(url, f"robots.txt of {origin} could not be read; keeping out")
+        if isinstance(rules, str):
+            raise RobotsDisallowed(url, rules)
         if not rules.can_fetch(self.settings.user_agent, current):
             raise RobotsDisallowed(url, f"robots.txt of {origin} disallows {current}")
 
-    def _load_robots(self, origin: str) -> RobotFileParser | None:
-        """Rules of one origin; None means "keep out" (server error or unreachable)."""
+    def _load_robots(self, origin: str) -> RobotFileParser | str:
+        """Rules of one origin, or why to keep out of it (server error or unreachable)."""
         parser = RobotFileParser(origin + "/robots.txt")
         self._throttle.wait(_host(origin), self.min_interval)
         try:
@@ -454,10 +454,10 @@ class Fetcher:
             resp = self._client.get(
                 origin + "/robots.txt", headers={"Accept": "text/plain"}, follow_redirects=True
             )
-        except httpx.HTTPError:
-            return None
+        except httpx.HTTPError as exc:
+            return f"cannot reach {origin} to read its robots.txt ({type(exc).__name__}: {exc})"
         if resp.status_code >= 500:
-            return None
+            return f"robots.txt of {origin} answered HTTP {resp.status_code}; keeping out"
         if resp.status_code >= 400 or len(resp.content) > 500_000:
             parser.parse([])  # no usable rules: everything allowed
         else:
@@ -466,7 +466,9 @@ class Fetcher:
 
     def _interval(self, current: str) -> float:
         rules = self._robots.get(_origin(current))
-        delay = rules.crawl_delay(self.settings.user_agent) if rules else None
+        delay = None
+        if isinstance(rules, RobotFileParser):
+            delay = rules.crawl_delay(self.settings.user_agent)
         return max(self.min_interval, float(delay or 0))
 
     def _request(

@@ -243,7 +243,7 @@ def test_robots_txt_rules_for_casebank_by_name(http_server, fetcher):
 def test_robots_txt_server_error_means_keep_out(http_server, fetcher):
     http_server.route("/robots.txt", "", status=500)
     http_server.route("/page", PAGE)
-    with pytest.raises(RobotsDisallowed, match="could not be read"):
+    with pytest.raises(RobotsDisallowed, match="answered HTTP 500; keeping out"):
         fetcher.get(http_server.url("/page"))
 
 
