@@ -128,11 +128,13 @@ _PHILANTHROPIC_WORDS = (
     r"\w*säätiö|stichting|stiftung|fondation|fundación|fundacion|fundação|fundacao|"
     r"philanthrop\w*|endowment|church|donors?"
 )
+_FUND_WORDS = (
+    r"capital|invest\w*|fund|funds|partners|asset|assets|securities|ventures|pension|"
+    r"pension funds|family office|holdings?|finance|financial|kapital"
+)
 _COMMERCIAL_WORDS = (
-    _COMPANY_WORDS + r"|bank|banco|banque|capital|invest\w*|fund|funds|partners|asset|"
-    r"assets|securities|ventures|insurance|pension|credit union|family office|"
-    r"private investors?|retail investors?|individuals?|businesses|holdings?|finance|"
-    r"financial|sparekasse|pensionskasse|kapital"
+    _COMPANY_WORDS + r"|bank|banco|banque|insurance|credit union|private investors?|"
+    r"retail investors?|individuals?|businesses|sparekasse|pensionskasse"
 )
 
 
@@ -150,6 +152,7 @@ _NAME_RULES_PROVIDER: tuple[tuple[str, re.Pattern[str]], ...] = (
 _NAME_RULES_INVESTOR: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("government", _words(_INVESTOR_PUBLIC_WORDS)),
     ("foundation", _words(_PHILANTHROPIC_WORDS)),
+    ("investment_fund", _words(_FUND_WORDS)),
     ("company", _words(_COMMERCIAL_WORDS)),
 )
 # "NHS ... Trust" and "Council" outrank the nonprofit "Trust"; but a name whose public cue is
