@@ -1,10 +1,13 @@
 """Ranking: dense field scores combined per case, fused with lexical evidence.
 
-Dense side: the query vector is compared with every field vector of the allowed cases
-(FAISS, exact by default); a case's dense score combines its field scores
-(`RankConfig.aggregate`). Scores are then standardised against the query's background
-(mean and spread of the scores of a fixed sample of cases), which makes them comparable
-across queries and models.
+Dense side: the query vector is compared with the field vectors of the allowed cases
+(FAISS, exact by default). Raw cosines are not comparable across fields: a short text
+("Adult smokers.") is close to almost any query with e5, so a plain max over fields
+favours cases with short fields. Each field's score is therefore standardised against
+that field's background for this query (mean and spread over a fixed sample of cases),
+and a case's dense score combines its standardised field scores (`RankConfig.aggregate`).
+Standardised scores also mean the same thing across queries and models, so one
+threshold (`min_z`) decides what counts as a match.
 
 Lexical side, as a bounded boost rather than an equal vote: a plain reciprocal-rank
 fusion lets BM25 push cases that share a common word with a Danish or Swedish query
@@ -29,8 +32,22 @@ from search.lexical import LexicalHits
 
 #: Rows fetched from FAISS per query before per-case aggregation.
 TOP_ROWS = 4000
-#: Cases sampled for the background mean/spread of dense scores.
-BACKGROUND = 512
+#: Rows sampled per field for that field's background mean and spread.
+BACKGROUND = 256
+#: Pseudo-count pulling a field's background toward the pooled one (see field_background).
+SHRINK = 20
+
+
+def _default_weights() -> dict[str, float]:
+    return {
+        "whole": 1.0,
+        "title": 1.0,
+        "challenge": 1.0,
+        "intervention": 1.0,
+        "target": 1.0,
+        "outcomes": 1.0,
+        "summary": 1.0,
+    }
 
 
 @dataclass(frozen=True)
@@ -40,24 +57,18 @@ class RankConfig:
     #: "fusion" (dense + bounded lexical boost), "dense", "lexical" or "rrf".
     method: str = "fusion"
     #: Field weights for the per-case dense score; fields not listed are ignored.
-    weights: dict[str, float] = field(
-        default_factory=lambda: {
-            "whole": 1.0,
-            "title": 1.0,
-            "challenge": 1.0,
-            "intervention": 1.0,
-            "target": 1.0,
-            "outcomes": 1.0,
-            "summary": 1.0,
-        }
-    )
-    #: "max" (best field) or "mean_top2" (mean of the two best weighted field scores).
+    weights: dict[str, float] = field(default_factory=_default_weights)
+    #: "max" (best field), "mean_top2" (mean of the two best) or "mean" (weighted mean).
     aggregate: str = "max"
+    #: Standardise each field against its own background (else raw cosines).
+    per_field_z: bool = True
     #: Size of the lexical boost, in background standard deviations of the dense score.
     lexical_boost: float = 3.0
     #: Standardised dense score (or lexical coverage) a case needs to count as a match.
     min_z: float = 2.0
     min_coverage: float = 0.5
+    #: Fewest cases a query returns: below that, the best non-matching cases fill up.
+    min_matches: int = 5
     rrf_k: int = 60
 
 
@@ -73,7 +84,7 @@ class Scored:
 
 
 class DenseScorer:
-    """Per-case dense scores over a loaded generation."""
+    """Standardised per-case dense scores over a loaded generation."""
 
     def __init__(self, dense: DenseIndex) -> None:
         self.dense = dense
@@ -86,62 +97,86 @@ class DenseScorer:
                 self.case_ids.append(cid)
                 starts.append(i)
         self.starts = np.array(starts + [len(dense.row_case)], dtype=np.int64)
-        self.row_case_idx = np.repeat(np.arange(len(self.case_ids)), np.diff(self.starts)).astype(
-            np.int64
-        )
+        self.row_case_idx = np.repeat(np.arange(len(self.case_ids)), np.diff(self.starts))
         self.row_field = np.array(dense.row_field)
+        self.fields = sorted(set(dense.row_field))
         rng = np.random.default_rng(0)
-        whole = np.flatnonzero(self.row_field == "whole")
-        self.background_rows = np.sort(
-            rng.choice(whole, size=min(BACKGROUND, len(whole)), replace=False)
-        )
+        self.background_rows: dict[str, np.ndarray] = {}
+        for f in self.fields:
+            rows = np.flatnonzero(self.row_field == f)
+            self.background_rows[f] = np.sort(
+                rng.choice(rows, size=min(BACKGROUND, len(rows)), replace=False)
+            )
+        every = np.concatenate(list(self.background_rows.values())) if self.fields else []
+        self._bg_all = np.asarray(every, dtype=np.int64)
 
-    def background(self, q: np.ndarray) -> tuple[float, float]:
-        """Mean and standard deviation of the query's score against sampled case vectors."""
-        if len(self.background_rows) < 2:
-            return 0.0, 1.0
-        s = np.asarray(self.dense.vectors[self.background_rows]) @ q
-        return float(s.mean()), float(max(s.std(), 1e-6))
+    def field_background(self, q: np.ndarray) -> dict[str, tuple[float, float]]:
+        """Per field: mean and spread of the query's cosine with sampled vectors of it.
+
+        A field with few vectors (a small corpus, a rarely filled field) gets statistics
+        pulled toward those of all fields together, so two or three texts cannot set
+        an extreme scale.
+        """
+        out: dict[str, tuple[float, float]] = {}
+        if len(self._bg_all) == 0:
+            return out
+        sims = np.asarray(self.dense.vectors[self._bg_all]) @ q
+        mu_all, var_all = float(sims.mean()), float(sims.var())
+        pos = 0
+        for f in self.fields:
+            n = len(self.background_rows[f])
+            s = sims[pos : pos + n]
+            pos += n
+            mu = (s.sum() + SHRINK * mu_all) / (n + SHRINK)
+            var = (((s - mu) ** 2).sum() + SHRINK * var_all) / (n + SHRINK)
+            out[f] = (float(mu), float(max(np.sqrt(var), 1e-3)))
+        return out
 
     def scores(
         self, q: np.ndarray, allowed_cases: np.ndarray | None, config: RankConfig
     ) -> dict[str, tuple[float, str]]:
-        """`{case_id: (dense score, best field)}` for the best-matching allowed cases."""
+        """`{case_id: (standardised dense score, best field)}` for the best allowed cases."""
         n_rows = len(self.dense.row_case)
         if n_rows == 0:
             return {}
-        weighted = np.isin(self.row_field, list(config.weights))
+        weighted = np.isin(self.row_field, [f for f, w in config.weights.items() if w > 0])
         row_ok = weighted if allowed_cases is None else weighted & allowed_cases[self.row_case_idx]
         n_ok = int(row_ok.sum())
         if n_ok == 0:
             return {}
         k = min(n_ok, TOP_ROWS)
-        sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(np.packbits(row_ok, bitorder="little")))
+        bitmap = np.packbits(row_ok, bitorder="little")
+        sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bitmap))
         params = (
-            faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
+            faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, min(k, 1024)))
             if isinstance(self.dense.faiss_index, faiss.IndexHNSW)
             else faiss.SearchParameters(sel=sel)
         )
-        _, idx = self.dense.faiss_index.search(
-            q.reshape(1, -1).astype(np.float32), k, params=params
-        )
+        qq = np.ascontiguousarray(q.reshape(1, -1), dtype=np.float32)
+        _, idx = self.dense.faiss_index.search(qq, k, params=params)
         hits = idx[0][idx[0] >= 0]
         cand = np.unique(self.row_case_idx[hits])
+        bg = self.field_background(q) if config.per_field_z else {}
         out: dict[str, tuple[float, str]] = {}
         for ci in cand:
             lo, hi = self.starts[ci], self.starts[ci + 1]
             fields = self.row_field[lo:hi]
             w = np.array([config.weights.get(f, 0.0) for f in fields], dtype=np.float32)
             keep = w > 0
-            if not keep.any():
-                continue
-            s = (np.asarray(self.dense.vectors[lo:hi])[keep] @ q) * w[keep]
-            best = int(np.argmax(s))
-            if config.aggregate == "mean_top2" and len(s) > 1:
-                score = float(np.sort(s)[-2:].mean())
+            fields = fields[keep]
+            s = np.asarray(self.dense.vectors[lo:hi])[keep] @ q
+            if config.per_field_z:
+                mu = np.array([bg[f][0] for f in fields], dtype=np.float32)
+                sd = np.array([bg[f][1] for f in fields], dtype=np.float32)
+                s = (s - mu) / sd
+            best = int(np.argmax(s * w[keep]))
+            if config.aggregate == "mean":
+                score = float((s * w[keep]).sum() / w[keep].sum())
+            elif config.aggregate == "mean_top2" and len(s) > 1:
+                score = float(np.sort(s * w[keep])[-2:].mean())
             else:
-                score = float(s[best])
-            out[self.case_ids[ci]] = (score, str(fields[keep][best]))
+                score = float(s[best] * w[keep][best])
+            out[self.case_ids[ci]] = (score, str(fields[best]))
         return out
 
 
@@ -154,16 +189,20 @@ def coverage(hits: LexicalHits) -> dict[str, float]:
 
 
 def rank(
-    dense_scores: dict[str, tuple[float, str]],
-    background: tuple[float, float],
-    hits: LexicalHits,
-    config: RankConfig,
+    dense_scores: dict[str, tuple[float, str]], hits: LexicalHits, config: RankConfig
 ) -> list[Scored]:
-    """The matching cases, best first, by the configured method."""
-    mean, std = background
+    """The matching cases, best first, by the configured method.
+
+    A case matches when its dense score reaches `min_z` or its lexical coverage reaches
+    `min_coverage` (the lexical method: any term); when fewer than `min_matches` cases
+    match, the best of the rest fill up to that number, so a query always gets answers.
+    """
     cov = coverage(hits)
+    scored: list[Scored] = []
+    passing: set[str] = set()
     if config.method == "lexical":
-        ranked = [Scored(cid, s, coverage=cov.get(cid, 0.0)) for cid, s in hits.bm25.items()]
+        scored = [Scored(cid, s, coverage=cov.get(cid, 0.0)) for cid, s in hits.bm25.items()]
+        passing = set(hits.bm25)
     elif config.method == "rrf":
         dense_order = sorted(dense_scores, key=lambda c: -dense_scores[c][0])
         lex_order = sorted(hits.bm25, key=lambda c: -hits.bm25[c])
@@ -171,28 +210,24 @@ def rank(
         for order in (dense_order, lex_order):
             for r, cid in enumerate(order):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (config.rrf_k + r + 1)
-        ranked = [
-            Scored(
-                cid,
-                s,
-                dense=dense_scores.get(cid, (0.0, None))[0],
-                best_field=dense_scores.get(cid, (0.0, None))[1],
-            )
-            for cid, s in fused.items()
-        ]
-        # Everything RRF returns counts as matched only if dense or lexical says so.
-        ranked = [
-            r for r in ranked if (r.dense - mean) / std >= config.min_z or r.case_id in hits.bm25
-        ]
+        for cid, s in fused.items():
+            d, best = dense_scores.get(cid, (0.0, None))
+            scored.append(Scored(cid, s, dense=d, best_field=best))
+            if d >= config.min_z or cid in hits.bm25:
+                passing.add(cid)
     else:
         boost = config.lexical_boost if config.method == "fusion" else 0.0
-        ranked = []
         for cid in set(dense_scores) | (set(cov) if boost else set()):
-            d, best = dense_scores.get(cid, (mean, None))
-            z = (d - mean) / std
-            c = cov.get(cid, 0.0)
-            if z < config.min_z and (not boost or c < config.min_coverage):
-                continue
-            ranked.append(Scored(cid, z + boost * c, dense=d, coverage=c, best_field=best))
-    ranked.sort(key=lambda r: (-r.score, r.case_id))
+            z, best = dense_scores.get(cid, (0.0, None))
+            c = cov.get(cid, 0.0) if boost else 0.0
+            scored.append(Scored(cid, z + boost * c, dense=z, coverage=c, best_field=best))
+            if z >= config.min_z or (boost and c >= config.min_coverage):
+                passing.add(cid)
+    scored.sort(key=lambda r: (-r.score, r.case_id))
+    ranked = [r for r in scored if r.case_id in passing]
+    if len(ranked) < config.min_matches:
+        rest = [r for r in scored if r.case_id not in passing]
+        ranked = sorted(
+            ranked + rest[: config.min_matches - len(ranked)], key=lambda r: (-r.score, r.case_id)
+        )
     return ranked

@@ -165,7 +165,7 @@ class SearchService:
             allowed_idx[pos] = cid in base_ids
         dense = scorer.scores(q, allowed_idx, self.config)
         hits = loaded.lexical.search(text, allowed=base_ids)
-        return rank(dense, scorer.background(q), hits, self.config), hits
+        return rank(dense, hits, self.config), hits
 
     def _result(
         self, case_id: str, text: str, scored: Scored | None, hits: LexicalHits

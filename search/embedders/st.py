@@ -48,7 +48,11 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(path, device="cpu")
         except Exception as exc:  # the library raises many kinds for a missing model
             raise CasebankError(f"cannot load sentence-transformers model {name!r}: {exc}") from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # The method was renamed in sentence-transformers 5; accept both spellings.
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(get_dim())
         self.model_id = f"st:{Path(name).name if Path(name).exists() else name}"
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:

