@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.model import Case, OutcomeMetric, Party, PartialDate, Place
+from corpus.model import Case, OutcomeMetric, PartialDate, Party, Place
 from corpus.settings import Settings
 from corpus.store import Store
 

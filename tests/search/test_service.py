@@ -146,9 +146,7 @@ def test_unknown_sector_simply_matches_nothing(service: SearchService) -> None:
     assert service.search("", filters={"sector": ["Space travel"]})["total"] == 0
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"sort": "popularity"}, {"limit": 0}, {"offset": -1}]
-)
+@pytest.mark.parametrize("kwargs", [{"sort": "popularity"}, {"limit": 0}, {"offset": -1}])
 def test_bad_paging_or_sort_is_refused(service: SearchService, kwargs: dict) -> None:
     with pytest.raises(InvalidInput):
         service.search("homeless", **kwargs)
