@@ -1,0 +1,45 @@
+"""Build the FastAPI application: routes, templates, static files, headers and errors.
+
+`create_app(settings)` is what `casebank serve` runs under uvicorn and what tests drive
+through TestClient. The app reads cases through the store (one SQLite connection per
+worker thread) and searches through `search.service.SearchService`, created on first use
+so pages that do not search (case, about, organisation) work before an index exists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from corpus.settings import Settings
+from web import api, pages
+from web.errors import install_error_handlers, require_utf8
+from web.resources import Resources
+from web.security import SecurityHeaders
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The casebank web application for the store and index under `settings.data_dir`."""
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="casebank",
+        summary="Social-impact-bond cases: search, case records and ingest runs.",
+        description=(
+            'JSON API of casebank. Errors are `{"error": {"status": N, "message": ...}}`. '
+            "Case data from GO Lab INDIGO (Government Outcomes Lab, University of Oxford) "
+            "and other sources credited on /about."
+        ),
+        version="0.1.0",
+        dependencies=[Depends(require_utf8)],
+    )
+    app.state.resources = Resources(settings)
+    app.add_middleware(SecurityHeaders)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,89 @@
+"""The one place where errors become responses: JSON under /api, a friendly page elsewhere.
+
+Domain errors (`corpus.errors.CasebankError` and subclasses) carry their HTTP status;
+FastAPI's parameter validation gives 422 with the offending parameter named; unknown paths
+and methods keep their 404/405; anything unexpected is a 500 with a plain message and no
+traceback (the traceback goes to the server log).
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import unquote_to_bytes
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from corpus.errors import CasebankError, InvalidInput
+from web.templating import render
+
+log = logging.getLogger("casebank.web")
+
+
+def is_api(request: Request) -> bool:
+    """Whether a request is for the JSON API (and so gets a JSON error)."""
+    return request.url.path == "/api" or request.url.path.startswith("/api/")
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "path", "body"))
+        parts.append(f"{where or 'request'}: {err.get('msg', 'invalid value')}")
+    return "bad parameter " + "; ".join(parts)
+
+
+def describe(exc: Exception) -> tuple[int, str]:
+    """`(status, message)` for any exception a request handler let through."""
+    if isinstance(exc, CasebankError):
+        return exc.status, str(exc)
+    if isinstance(exc, RequestValidationError):
+        return 422, _validation_message(exc)
+    if isinstance(exc, StarletteHTTPException):
+        return exc.status_code, str(exc.detail)
+    return 500, "internal error; the server log has the details"
+
+
+async def handle_error(request: Request, exc: Exception) -> Response:
+    """Render an error as `{"error": {"status", "message"}}` for the API, else as a page."""
+    status, message = describe(exc)
+    if status >= 500 and not isinstance(exc, CasebankError):
+        log.error("unhandled error on %s", request.url.path, exc_info=exc)
+    headers = getattr(exc, "headers", None) or None
+    if is_api(request):
+        return JSONResponse(
+            {"error": {"status": status, "message": message}}, status_code=status, headers=headers
+        )
+    response = render(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every kind of error through `handle_error`."""
+    for exc_type in (CasebankError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(exc_type, handle_error)
+
+
+def require_utf8(request: Request) -> None:
+    """Refuse a path or query string whose percent-escapes are not UTF-8 (`%ff%fe`).
+
+    Starlette would silently turn such bytes into U+FFFD and search for that; a clear 400
+    tells the caller what is wrong instead.
+    """
+    for part, raw in (
+        ("query string", request.scope.get("query_string") or b""),
+        ("path", request.scope.get("raw_path") or b""),
+    ):
+        try:
+            unquote_to_bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                f"the {part} is not valid UTF-8 (it has percent-escapes such as %ff that "
+                "do not form characters)"
+            ) from None

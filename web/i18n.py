@@ -1,0 +1,130 @@
+"""Languages of the site: Danish and English labels, chosen by cookie or Accept-Language.
+
+Labels live in `web/locales/<lang>.json` (flat keys, `str.format` placeholders). The
+language of a request is the `lang` cookie when it names a supported language, else the
+best match in the browser's Accept-Language header, else Danish (the site is built for
+Danish municipalities). Country names and money come from Babel's CLDR data.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.numbers import format_compact_currency, format_currency, format_decimal
+
+from corpus.model import Money
+
+LANGUAGES: tuple[str, ...] = ("da", "en")
+DEFAULT_LANGUAGE = "da"
+COOKIE = "lang"
+_LOCALES_DIR = Path(__file__).parent / "locales"
+
+
+@cache
+def labels(lang: str) -> dict[str, str]:
+    """Every label of one language."""
+    return json.loads((_LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The supported language the browser prefers most (`da-DK,da;q=0.9,en;q=0.8` -> `da`)."""
+    best, best_q = DEFAULT_LANGUAGE, -1.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        base = tag.strip().lower().split("-")[0]
+        # Norwegian and Swedish readers understand Danish better than English.
+        base = {"nb": "da", "nn": "da", "no": "da", "sv": "da"}.get(base, base)
+        if base not in LANGUAGES:
+            continue
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        # Strictly greater: on a tie the earlier entry (the browser's own order) wins.
+        if q > best_q:
+            best, best_q = base, q
+    return best
+
+
+def pick_language(cookie: str | None, accept_language: str | None) -> str:
+    """The language of a request: a valid cookie first, then Accept-Language."""
+    if cookie in LANGUAGES:
+        return cookie
+    return negotiate(accept_language)
+
+
+class Translator:
+    """Labels and formatting for one language; templates call it as `t("key")`."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        self._labels = labels(self.lang)
+        self._fallback = labels("en")
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self._labels.get(key) or self._fallback.get(key) or key
+        return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        """Whether a label exists (so raw source text can be shown when it does not)."""
+        return key in self._labels
+
+    def value(self, kind: str, value: str | None) -> str:
+        """The label of a coded value (`stage`, `provider_model`, `sector`...), else the value."""
+        if value is None or value == "":
+            return self("value.unknown")
+        key = f"{kind}.{value}"
+        return self(key) if self.has(key) else str(value)
+
+    def country(self, code: str | None) -> str:
+        """A country's name in this language (`DK` -> `Danmark`), else the code."""
+        if not code:
+            return self("value.unknown")
+        return Locale(self.lang).territories.get(code.upper(), code)
+
+    def language_name(self, code: str) -> str:
+        """A language's name in this language (`fi` -> `finsk`)."""
+        return Locale(self.lang).languages.get(code, code)
+
+    def number(self, value: float | None) -> str:
+        """A number with this language's grouping (`1.200` in Danish)."""
+        if value is None:
+            return ""
+        return format_decimal(value, locale=self.lang, decimal_quantization=False)
+
+    def money(self, money: Money | None, compact: bool = False) -> str:
+        """A `Money` as text: exact amount or a min-max range in its currency, plus USD."""
+        if money is None or money.is_empty():
+            return ""
+        cur = money.currency
+
+        def fmt(amount: float, currency: str | None) -> str:
+            if currency is None:
+                return self.number(amount)
+            if compact:
+                return format_compact_currency(
+                    amount, currency, locale=self.lang, fraction_digits=1
+                )
+            return format_currency(
+                amount,
+                currency,
+                locale=self.lang,
+                currency_digits=False,
+                decimal_quantization=False,
+            )
+
+        if money.amount is not None:
+            text = fmt(money.amount, cur)
+        else:
+            text = " – ".join(
+                fmt(a, cur) for a in (money.amount_min, money.amount_max) if a is not None
+            )
+        if money.amount_usd is not None and cur != "USD":
+            usd = fmt(money.amount_usd, "USD")
+            text = f"{text} ({usd})" if text else usd
+        return text

@@ -1,0 +1,274 @@
+"""The HTML pages: home, search results, case, compare, organisation, about, language switch.
+
+Every page works without JavaScript: the search, facets, sorting, paging and the compare
+selection are plain links and GET forms, so the URL always holds the whole state.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from corpus.errors import CasebankError, InvalidInput, NotFound
+from web import present
+from web.i18n import COOKIE, LANGUAGES, Translator
+from web.params import FILTER_KEYS, SearchQuery, search_query
+from web.resources import Resources, resources
+from web.templating import case_url, language_of, query_url, render
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+#: Facet values in view, and at most in all (the rest stay reachable through URL and API).
+FACET_SHOWN = 6
+FACET_LIMIT = 40
+EXAMPLE_QUERIES = {
+    "da": ["hjemløse unge housing first", "beskæftigelse for flygtninge", "anbragte børn"],
+    "en": ["Housing First for young homeless people", "reducing reoffending", "diabetes"],
+}
+
+
+@router.get("/")
+def home(request: Request, res: Resources = Depends(resources)) -> Response:
+    """Search box, a short explanation and what the knowledge base holds."""
+    store = res.store()
+    lang = language_of(request)
+    return render(
+        request,
+        "home.html",
+        {
+            "stats": store.stats(),
+            "last_success": store.last_success(),
+            "examples": EXAMPLE_QUERIES[lang],
+        },
+    )
+
+
+def _toggle(query: SearchQuery, key: str, value: str) -> str:
+    """URL of the same search with one filter value switched on or off (back to page 1)."""
+    filters = {k: list(v) for k, v in query.filters.items()}
+    values = filters.setdefault(key, [])
+    if value in values:
+        values.remove(value)
+    else:
+        values.append(value)
+    return query_url("/search", SearchQuery(query.q, filters, query.sort).params())
+
+
+def _facet_label(t: Translator, key: str, value: str) -> str:
+    if key == "country":
+        return t.country(value)
+    if key == "start_year":
+        return str(value)
+    return t.value(key, value)
+
+
+def facet_groups(query: SearchQuery, facets: dict[str, Any], t: Translator) -> list[dict]:
+    """Facets for the page: per key its values with label, count, state and toggle URL."""
+    groups = []
+    for key in FILTER_KEYS:
+        active = query.filters.get(key, [])
+        items = []
+        for entry in facets.get(key) or []:
+            value = str(entry["value"])
+            items.append(
+                {
+                    "value": value,
+                    "label": _facet_label(t, key, value),
+                    "count": entry["count"],
+                    "active": value in active,
+                    "url": _toggle(query, key, value),
+                }
+            )
+        # Selected values stay visible (and removable) even when they match nothing now.
+        shown = {i["value"] for i in items}
+        for value in active:
+            if value not in shown:
+                items.append(
+                    {
+                        "value": value,
+                        "label": _facet_label(t, key, value),
+                        "count": 0,
+                        "active": True,
+                        "url": _toggle(query, key, value),
+                    }
+                )
+        if key == "start_year":
+            items.sort(key=lambda i: i["value"], reverse=True)
+        selected = [i for i in items if i["active"]]
+        rest = [i for i in items if not i["active"]]
+        # Selected values first; a few more in view, the rest behind "More" (a <details>).
+        visible = selected + rest[: max(FACET_SHOWN - len(selected), 0)]
+        more = rest[len(visible) - len(selected) : FACET_LIMIT]
+        if visible or more:
+            groups.append({"key": key, "title": t("facet." + key), "items": visible, "more": more})
+    return groups
+
+
+def _page_url(base: list[tuple[str, str]], n: int) -> str:
+    return query_url("/search", [*base, ("page", str(n))] if n > 1 else base)
+
+
+def pager(base: list[tuple[str, str]], page: int, pages: int) -> list[dict[str, Any]]:
+    """Page links: first, last and two either side of the current page, gaps as None."""
+    wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    out: list[dict[str, Any]] = []
+    for n in wanted:
+        if out and n - out[-1]["n"] > 1:
+            out.append({"n": None})
+        out.append({"n": n, "url": _page_url(base, n), "current": n == page})
+    return out
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    query: SearchQuery = Depends(search_query),
+    page: int = Query(1, ge=1, le=5000),
+    res: Resources = Depends(resources),
+) -> Response:
+    """Results with count, facets, sorting, paging and the compare selection."""
+    t = Translator(language_of(request))
+    found = res.run_search(query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    total = found["total"]
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    base = query.params()
+    active = [
+        {"label": f"{t('facet.' + k)}: {_facet_label(t, k, v)}", "url": _toggle(query, k, v)}
+        for k in FILTER_KEYS
+        for v in query.filters.get(k, [])
+    ]
+    return render(
+        request,
+        "results.html",
+        {
+            "query": query,
+            "found": found,
+            "results": found["results"],
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "first": (page - 1) * PAGE_SIZE + 1,
+            "facets": facet_groups(query, found.get("facets") or {}, t),
+            "active": active,
+            "clear_url": query_url("/search", [("q", query.q)]),
+            "sort_urls": {
+                s: query_url("/search", SearchQuery(query.q, query.filters, s).params())
+                for s in ("relevance", "date")
+            },
+            "pager": pager(base, page, pages),
+            "prev_url": _page_url(base, page - 1) if page > 1 else None,
+            "next_url": _page_url(base, page + 1) if page < pages else None,
+            "csv_url": query_url("/api/search.csv", base),
+            "json_url": query_url("/api/search", base),
+        },
+    )
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: str, res: Resources = Depends(resources)) -> Response:
+    """Everything known about one case (by id, alias or external id such as INDIGO-POJ-0077)."""
+    case = res.store().get_case(case_id)
+    t = Translator(language_of(request))
+    try:
+        similar: list[dict] | None = res.similar(case.id, limit=5)
+    except CasebankError:
+        similar = None  # no index yet: the page still shows the case
+    url = str(request.base_url).rstrip("/") + case_url(case.id)
+    return render(
+        request,
+        "case.html",
+        {
+            "case": case,
+            "parties": present.parties_by_role(case),
+            "dates": present.ordered_dates(case),
+            "years": present.years(case),
+            "summaries": present.summaries(case, t.lang),
+            "documents": present.links(case.documents),
+            "sources": present.links(case.sources),
+            "safe_url": present.safe_url,
+            "is_indigo": present.is_indigo(case),
+            "similar": similar,
+            "cite": present.cite(case, url, t),
+        },
+    )
+
+
+MAX_COMPARE = 4
+
+
+@router.get("/compare")
+def compare_page(
+    request: Request,
+    id: list[str] = Query([], max_length=MAX_COMPARE * 4),  # noqa: A002 - the URL's name
+    res: Resources = Depends(resources),
+) -> Response:
+    """Two to four cases side by side, row by row."""
+    ids = list(dict.fromkeys(x.strip() for x in id if x.strip()))
+    if not 2 <= len(ids) <= MAX_COMPARE:
+        raise InvalidInput(
+            f"choose 2 to {MAX_COMPARE} cases to compare (got {len(ids)}); tick them in the "
+            "search results or on a case page"
+        )
+    store = res.store()
+    cases = list({c.id: c for c in (store.get_case(x) for x in ids)}.values())
+    if len(cases) < 2:
+        raise InvalidInput("these ids name the same case; choose at least two different cases")
+    t = Translator(language_of(request))
+    return render(request, "compare.html", {"cases": cases, "rows": present.compare_rows(cases, t)})
+
+
+@router.get("/organisations/{key:path}")
+def organisation_page(request: Request, key: str, res: Resources = Depends(resources)) -> Response:
+    """The cases an organisation took part in, with its role in each."""
+    rows = res.store().organisation_cases(key)
+    if not rows:
+        raise NotFound(f"no organisation {key!r} in any case")
+    cases: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        entry = cases.setdefault(
+            r["case_id"], {"id": r["case_id"], "title": r["title"], "roles": []}
+        )
+        if r["role"] not in entry["roles"]:
+            entry["roles"].append(r["role"])
+    org_types = sorted({r["org_type"] for r in rows if r["org_type"] != "unknown"})
+    return render(
+        request,
+        "organisation.html",
+        {"name": rows[0]["name"], "org_types": org_types, "cases": list(cases.values())},
+    )
+
+
+@router.get("/about")
+def about_page(request: Request, res: Resources = Depends(resources)) -> Response:
+    """Sources with credits, their last successful update, and what the fields mean."""
+    store = res.store()
+    last_success = store.last_success()
+    by_source = store.stats()["by_source"]
+    # INDIGO first (the main source, credited by name), then every source the store knows.
+    sources = list(dict.fromkeys(["indigo", "corpus", *sorted({*by_source, *last_success})]))
+    return render(
+        request,
+        "about.html",
+        {"sources": sources, "last_success": last_success, "by_source": by_source},
+    )
+
+
+def _local_path(target: str | None) -> str:
+    """`target` if it is a path on this site, else `/`: the switch never redirects away."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, next: str | None = Query(None, max_length=4000)) -> Response:  # noqa: A002
+    """Keep the chosen language in a cookie for a year and go back to the page."""
+    if code not in LANGUAGES:
+        raise NotFound(f"no language {code!r}; choose one of {', '.join(LANGUAGES)}")
+    response = RedirectResponse(_local_path(next), status_code=303)
+    response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
