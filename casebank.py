@@ -383,6 +383,23 @@ def schedule(
         console.print("stopped")
 
 
+# -- web --------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve the website and the JSON API (http://HOST:PORT, API docs at /docs)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    console.print(f"casebank: serving http://{host}:{port} (Ctrl-C stops)")
+    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+
+
 def main() -> None:
     """Entry point: run the app, turning domain errors into a clear message and exit 1."""
     try:
