@@ -37,6 +37,7 @@ from ingest.sources.webpage import (
     facts,
     parse_money,
     provenance,
+    reject,
     require,
     section_items,
     section_text,
@@ -334,7 +335,7 @@ def items(
             pages.extend(fetcher.parsed(page, parse_investment, version=PARSER_VERSION))
         except (FetchError, StructureChanged) as exc:
             reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-            rejects.append(Reject(url, reason, record_id=rid))
+            rejects.extend(reject(fetcher, url, reason, rid))
     rows: list[Case] = []
     for url in reports:
         page = fetcher.get(url, accept=HTML)

@@ -8,6 +8,7 @@ source reports the page as a Reject instead of storing an empty or wrong case.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -15,9 +16,10 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from corpus.model import Link, Money, Provenance
-from ingest.fetch import Page
+from corpus.model import Case, Link, Money, PartialDate, Provenance
+from ingest.fetch import Fetcher, Page
 from ingest.normalise import clean_text
+from ingest.runner import Reject, record_id_of
 
 
 class StructureChanged(ValueError):
@@ -241,3 +243,72 @@ def provenance(source: str, record_id: str, page: Page) -> Provenance:
 def source_link(page: Page, title: str, publisher: str) -> Link:
     """The page as a cited source of a case."""
     return Link(url=page.url, title=title, kind="web page", publisher=publisher)
+
+
+_INDIGO_ID = re.compile(r"\bINDIGO-POJ-\d{4}\b")
+
+
+def indigo_id(text: str) -> dict[str, str]:
+    """`{"indigo": id}` when a page names an INDIGO project id, else `{}`."""
+    m = _INDIGO_ID.search(text)
+    return {"indigo": m.group(0)} if m else {}
+
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("january", "jan", "januar", "januari", "tammikuu"),
+            ("february", "feb", "februar", "februari", "helmikuu"),
+            ("march", "mar", "marts", "mars", "maaliskuu"),
+            ("april", "apr", "huhtikuu"),
+            ("may", "maj", "toukokuu"),
+            ("june", "jun", "juni", "kesäkuu"),
+            ("july", "jul", "juli", "heinäkuu"),
+            ("august", "aug", "augusti", "elokuu"),
+            ("september", "sep", "sept", "syyskuu"),
+            ("october", "oct", "oktober", "lokakuu"),
+            ("november", "nov", "marraskuu"),
+            ("december", "dec", "december", "joulukuu"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+
+
+def parse_loose_date(text: str | None) -> PartialDate | None:
+    """A date written for people: `October 2014`, `2014-10-01`, `10/2014`, `hösten 2016`.
+
+    Keeps what is certain: the year, and the month when it is named or numbered.
+    """
+    if not text:
+        return None
+    m = re.search(r"\b(20\d\d|19\d\d)-(\d\d)(?:-(\d\d))?\b", text)
+    if m:
+        return PartialDate.parse(m.group(0))
+    m = re.search(r"\b(\d{1,2})/(?:\d{1,2}/)?((?:19|20)\d\d)\b", text)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return PartialDate.parse(f"{m.group(2)}-{int(m.group(1)):02d}")
+    year = re.search(r"\b((?:19|20)\d\d)\b", text)
+    if not year:
+        return None
+    for word in re.findall(r"[^\W\d_]+", text.casefold()):
+        month = _MONTHS.get(word.rstrip("."))
+        if month:
+            return PartialDate.parse(f"{year.group(1)}-{month:02d}")
+    return PartialDate.parse(year.group(1))
+
+
+def reject(fetcher: Fetcher, url: str, reason: str, fallback_id: str) -> list[Reject]:
+    """Rejects for a page that failed, naming the records it gave last time so they are kept.
+
+    The records of a page are those of its last good parse (kept by the fetch layer); a
+    page never parsed before names `fallback_id`, the id it would have had.
+    """
+    try:
+        kept = json.loads(fetcher.cache.parsed_path(url).read_text("utf-8"))["cases"]
+        ids = [record_id_of(Case.model_validate(c)) for c in kept]
+    except (OSError, ValueError, KeyError, TypeError):
+        ids = []
+    return [Reject(url, reason, record_id=rid) for rid in ids or [fallback_id]]
