@@ -22,14 +22,15 @@ article its Danish full text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import Tag
 
 from corpus.model import Case, Link, Money, OutcomeMetric, PartialDate, Party, Place
+from corpus.store import Store
 from ingest.fetch import HTML, Fetcher, FetchError, Page
-from ingest.merge import name_similarity
+from ingest.merge import matched, name_similarity
 from ingest.runner import Item, Reject
 from ingest.sources.webpage import (
     StructureChanged,
@@ -308,7 +309,7 @@ def combine(pages: list[Case], rows: list[Case], threshold: float = 0.8) -> list
     return out
 
 
-def items(
+def _items(
     fetcher: Fetcher,
     *,
     base_url: str = DEFAULT_BASE_URL,
@@ -317,9 +318,9 @@ def items(
 ) -> Iterator[Item]:
     """Every DSI investment as a `Case`; pages that fail become `Reject`s.
 
-    The overview and the reports must be readable (FetchError, StructureChanged: the run
-    fails and the store stays as it was); a single investment page that fails is rejected
-    and its record kept.
+    The overview must be readable (else FetchError: the run fails and the store stays as
+    it was); an investment page or a report that fails is rejected and the records it gave
+    last time are kept.
     """
     index = fetcher.get(urljoin(base_url, index_path), accept=HTML)
     try:
@@ -338,16 +339,31 @@ def items(
             rejects.extend(reject(fetcher, url, reason, rid))
     rows: list[Case] = []
     for url in reports:
-        page = fetcher.get(url, accept=HTML)
         try:
+            page = fetcher.get(url, accept=HTML)
             rows.extend(fetcher.parsed(page, parse_report, version=PARSER_VERSION))
-        except StructureChanged as exc:
-            raise FetchError(url, str(exc)) from None
+        except (FetchError, StructureChanged) as exc:
+            reason = exc.reason if isinstance(exc, FetchError) else str(exc)
+            rejects.extend(reject(fetcher, url, reason, f"{SOURCE}-report-{slug_of(url)}"))
     rejected_ids = {r.record_id for r in rejects}
     yield from rejects
     for case in combine(pages, rows):
         if case.id not in rejected_ids:  # a failed page keeps its stored record as it was
             yield case
+
+
+def items(
+    fetcher: Fetcher,
+    store: Store | None = None,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    index_path: str = INDEX_PATH,
+    reports: Sequence[str] = (),
+) -> Iterable[Item]:
+    """The source as `casebank ingest` runs it: every investment, matched against the cases
+    already in `store` (INDIGO's Danish projects ...) so one case stays one case."""
+    raw = _items(fetcher, base_url=base_url, index_path=index_path, reports=reports)
+    return matched(raw, store, SOURCE)
 
 
 def allowed_hosts(base_url: str = DEFAULT_BASE_URL, reports: Sequence[str] = ()) -> list[str]:

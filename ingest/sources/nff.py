@@ -14,13 +14,15 @@ Evaluator, Intervention, Target Population, Upfront Capital, Maximum Outcome Pay
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import Tag
 
 from corpus.model import Case, Party, Place
+from corpus.store import Store
 from ingest.fetch import HTML, Fetcher, FetchError, Page
+from ingest.merge import matched
 from ingest.runner import Item
 from ingest.sources.webpage import (
     StructureChanged,
@@ -180,7 +182,7 @@ def parse_project(page: Page) -> list[Case]:
     return [case]
 
 
-def items(
+def _items(
     fetcher: Fetcher, *, base_url: str = DEFAULT_BASE_URL, index_path: str = INDEX_PATH
 ) -> Iterator[Item]:
     """Every profile in the directory as a `Case`; a profile that fails is a `Reject`.
@@ -205,6 +207,18 @@ def items(
         except (FetchError, StructureChanged) as exc:
             reason = exc.reason if isinstance(exc, FetchError) else str(exc)
             yield from reject(fetcher, profile, reason, record_id(slug_of(profile)))
+
+
+def items(
+    fetcher: Fetcher,
+    store: Store | None = None,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    index_path: str = INDEX_PATH,
+) -> Iterable[Item]:
+    """The source as `casebank ingest` runs it: every profile, matched against the cases
+    already in `store` (INDIGO's US projects) so one case stays one case."""
+    return matched(_items(fetcher, base_url=base_url, index_path=index_path), store, SOURCE)
 
 
 def allowed_hosts(base_url: str = DEFAULT_BASE_URL) -> list[str]:

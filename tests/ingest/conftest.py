@@ -31,7 +31,6 @@ import pytest
 from corpus.settings import Settings
 from corpus.store import Store
 from ingest.fetch import Fetcher
-from ingest.merge import Matcher, route
 from ingest.runner import RunReport, run_source
 
 
@@ -219,16 +218,14 @@ class NationalSite:
             sleep=lambda _s: None,
         )
 
-    def run(self, module: object, overrides: dict | None = None, **config: object) -> RunReport:
-        """One ingest run of a source module, with cross-source matching, as the job does it."""
+    def run(self, module: object, **config: object) -> RunReport:
+        """One ingest run of a source module, matched against the store, as the job runs it."""
         source = module.SOURCE  # type: ignore[attr-defined]
         with self.fetcher(source) as fetcher:
-            items = module.items(fetcher, **config)  # type: ignore[attr-defined]
-            matcher = Matcher(self.store, overrides=overrides or {})
             return run_source(
                 self.store,
                 source,
-                route(items, matcher, source),
+                module.items(fetcher, self.store, **config),  # type: ignore[attr-defined]
                 complete=module.COMPLETE,  # type: ignore[attr-defined]
             )
 
