@@ -228,7 +228,8 @@ ORGANISATION_COLUMNS: dict[str, str] = {
     "Country": "country",
 }
 
-#: Item fields that hold organisation ids (comma-separated in results' validators).
+#: Item fields that hold organisation ids (comma-separated in results' validators): the
+#: organisations the API server adds to a project are those these fields name.
 ORG_REFERENCES: dict[str, tuple[str, ...]] = {
     "service_provisions": ("organisation_id",),
     "investments": ("organisation_id",),
@@ -236,7 +237,6 @@ ORG_REFERENCES: dict[str, tuple[str, ...]] = {
     "intermediary_services": ("organisation_id",),
     "outcome_payments": ("payer_organisation_id", "recipient_organisation_id"),
     "results": ("outcomes_validator_organisation_ids",),
-    "sources": ("publishing_organisation_ids",),
 }
 
 PROJECTS = "projects.csv"
