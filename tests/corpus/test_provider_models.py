@@ -205,3 +205,31 @@ def test_label_sample_is_large_enough_and_well_formed():
     for key, entry in labels.items():
         assert key.startswith("INDIGO-POJ-"), key
         assert entry["reason"].strip(), key
+
+
+def test_accuracy_on_the_hand_labelled_indigo_sample(indigo_csv_dir, tmp_path):
+    """Import the real INDIGO export into a real store and compare with the labels."""
+    from corpus.store import Store
+    from ingest.runner import run_source
+    from ingest.sources.indigo_csv import read_export
+
+    store = Store(tmp_path / "s.db")
+    run_source(store, "indigo", read_export(indigo_csv_dir), complete=True)
+    labels = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
+    cases = {c.external_ids.get("indigo"): c for c in store.iter_cases()}
+    store.close()
+    misses = []
+    for indigo_id, label in labels.items():
+        case = cases[indigo_id]
+        for field in ("provider_model", "investor_model"):
+            if label[field] is None:
+                continue
+            if getattr(case, field) != label[field]:
+                misses.append((indigo_id, field, getattr(case, field), label[field]))
+    for field in ("provider_model", "investor_model"):
+        n = sum(1 for v in labels.values() if v[field] is not None)
+        wrong = sum(1 for m in misses if m[1] == field)
+        assert (n - wrong) / n >= 0.9, f"{field} accuracy {(n - wrong) / n:.2f}: {misses}"
+    # Coverage goal on the whole export, as the store settles it.
+    known = sum(c.provider_model != "unknown" for c in cases.values())
+    assert known / len(cases) >= 0.9, f"provider model known for {known}/{len(cases)}"

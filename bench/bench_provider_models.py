@@ -1,0 +1,159 @@
+"""Provider/investor model coverage and accuracy on the real INDIGO projects.
+
+Imports the INDIGO CSV export (default ../shared/data/indigo/csv) into a temporary store
+with the INDIGO importer, so the models are those the store settles after merging, then
+reports:
+- coverage: the share of INDIGO cases whose provider (investor) model is known, per
+  country and overall (goal for providers: >= 90%);
+- accuracy against the hand-labelled sample in tests/corpus/provider_labels.yaml, with the
+  full rules and with the name/type rules alone (no organisation overrides), so the share
+  the overrides file carries is visible;
+- which rule decided (organisation override, type or role category, name cue);
+- the time to settle the models of every case (median of several runs).
+
+Run: `.venv/bin/python bench/bench_provider_models.py [EXPORT_DIR] [--runs N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from corpus.model import Case  # noqa: E402
+from corpus.provider_models import (  # noqa: E402
+    Overrides,
+    apply_models,
+    default_overrides,
+)
+from corpus.store import Store  # noqa: E402
+from ingest.runner import run_source  # noqa: E402
+from ingest.sources.indigo_csv import read_export  # noqa: E402
+
+DEFAULT_EXPORT = ROOT.parent / "shared" / "data" / "indigo" / "csv"
+LABELS = ROOT / "tests" / "corpus" / "provider_labels.yaml"
+FIELDS = ("provider_model", "investor_model")
+
+
+def load_cases(export: Path) -> list[Case]:
+    """The INDIGO cases as the store holds them after importing the export."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.db")
+        try:
+            run_source(store, "indigo", read_export(export), complete=True)
+            return [c for c in store.iter_cases() if "indigo" in c.external_ids]
+        finally:
+            store.close()
+
+
+def rule_of(basis: str | None) -> str:
+    """Which rule decided, from a basis string."""
+    basis = basis or ""
+    if basis.startswith("several kinds"):
+        basis = basis.split(": ", 1)[1] if ": " in basis else basis
+    for prefix, name in (
+        ("curated", "curated"),
+        ("override:", "case override"),
+        ("override of", "organisation override"),
+        ("type of", "type"),
+        ("role category of", "role category"),
+        ("name of", "name cue"),
+        ("no party", "none"),
+    ):
+        if basis.startswith(prefix):
+            return name
+    return "other"
+
+
+def coverage(cases: list[Case]) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per country (and 'all'): (known, total) for each model field."""
+    out: dict[str, dict[str, list[int]]] = defaultdict(lambda: {f: [0, 0] for f in FIELDS})
+    for case in cases:
+        for country in [*(case.countries or ["??"]), "all"]:
+            for field in FIELDS:
+                out[country][field][1] += 1
+                out[country][field][0] += getattr(case, field) != "unknown"
+    return {k: {f: tuple(v) for f, v in d.items()} for k, d in out.items()}
+
+
+def accuracy(cases: list[Case], labels: dict, overrides: Overrides) -> dict[str, tuple[int, int]]:
+    """(correct, judged) per field on the labelled sample, settling models with `overrides`."""
+    by_id = {c.external_ids["indigo"]: c for c in cases}
+    score = {f: [0, 0] for f in FIELDS}
+    for indigo_id, label in labels.items():
+        case = by_id.get(indigo_id)
+        if case is None:
+            raise SystemExit(f"labelled case {indigo_id} is not in the export")
+        bare = case.model_copy(update={f: "unknown" for f in FIELDS})
+        settled = apply_models(bare, overrides)
+        for field in FIELDS:
+            if label[field] is None:
+                continue
+            score[field][1] += 1
+            score[field][0] += getattr(settled, field) == label[field]
+    return {f: tuple(v) for f, v in score.items()}
+
+
+def pct(known: int, total: int) -> str:
+    return f"{known}/{total} ({100 * known / total:.1f}%)" if total else "-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("export", nargs="?", type=Path, default=DEFAULT_EXPORT)
+    parser.add_argument("--runs", type=int, default=5, help="timing runs (median reported)")
+    args = parser.parse_args()
+
+    cases = load_cases(args.export)
+    labels = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
+    cov = coverage(cases)
+    print(f"INDIGO cases: {len(cases)}\n")
+    print("| country | cases | provider model known | investor model known |")
+    print("|---|---|---|---|")
+    order = sorted((k for k in cov if k != "all"), key=lambda k: -cov[k]["provider_model"][1])
+    shown = [*order[:8], *(c for c in ("DK", "SE", "FI") if c in order[8:])]
+    for country in [*shown, "all"]:
+        p, i = cov[country]["provider_model"], cov[country]["investor_model"]
+        print(f"| {country} | {p[1]} | {pct(*p)} | {pct(*i)} |")
+    rest = [c for c in order if c not in shown]
+    if rest:
+        print(f"\n(other countries: {', '.join(rest)})")
+
+    full = accuracy(cases, labels, default_overrides())
+    bare = accuracy(cases, labels, Overrides(cases={}, organisations={}))
+    print("\n| accuracy on the labelled sample | provider | investor |")
+    print("|---|---|---|")
+    print(f"| full rules | {pct(*full['provider_model'])} | {pct(*full['investor_model'])} |")
+    print(
+        f"| without organisation overrides | {pct(*bare['provider_model'])} "
+        f"| {pct(*bare['investor_model'])} |"
+    )
+
+    for field in FIELDS:
+        rules = Counter(rule_of(getattr(c, f"{field}_basis")) for c in cases)
+        models = Counter(getattr(c, field) for c in cases)
+        print(f"\n{field}: {dict(models.most_common())}")
+        print(f"  decided by: {dict(rules.most_common())}")
+
+    timings = []
+    bare_cases = [c.model_copy(update={f: "unknown" for f in FIELDS}) for c in cases]
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        for case in bare_cases:
+            apply_models(case)
+        timings.append(time.perf_counter() - start)
+    per_case = statistics.median(timings) / len(bare_cases) * 1e6
+    print(f"\nsettling both models: median {per_case:.0f} µs per case over {args.runs} runs")
+
+
+if __name__ == "__main__":
+    main()
