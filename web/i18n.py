@@ -8,12 +8,13 @@ Danish municipalities). Country names and money come from Babel's CLDR data.
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.numbers import format_compact_currency, format_currency, format_decimal
+from babel.numbers import format_decimal
 
 from corpus.model import Money
 
@@ -65,6 +66,7 @@ class Translator:
         self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
         self._labels = labels(self.lang)
         self._fallback = labels("en")
+        self._locale = Locale.parse(self.lang)
 
     def __call__(self, key: str, **values: object) -> str:
         text = self._labels.get(key) or self._fallback.get(key) or key
@@ -85,11 +87,11 @@ class Translator:
         """A country's name in this language (`DK` -> `Danmark`), else the code."""
         if not code:
             return self("value.unknown")
-        return Locale(self.lang).territories.get(code.upper(), code)
+        return self._locale.territories.get(code.upper(), code)
 
     def language_name(self, code: str) -> str:
         """A language's name in this language (`fi` -> `finsk`)."""
-        return Locale(self.lang).languages.get(code, code)
+        return self._locale.languages.get(code, code)
 
     def number(self, value: float | None) -> str:
         """A number with this language's grouping (`1.200` in Danish)."""
@@ -97,7 +99,7 @@ class Translator:
             return ""
         return format_decimal(value, locale=self.lang, decimal_quantization=False)
 
-    def money(self, money: Money | None, compact: bool = False) -> str:
+    def money(self, money: Money | None) -> str:
         """A `Money` as text: exact amount or a min-max range in its currency, plus USD."""
         if money is None or money.is_empty():
             return ""
@@ -106,17 +108,11 @@ class Translator:
         def fmt(amount: float, currency: str | None) -> str:
             if currency is None:
                 return self.number(amount)
-            if compact:
-                return format_compact_currency(
-                    amount, currency, locale=self.lang, fraction_digits=1
-                )
-            return format_currency(
-                amount,
-                currency,
-                locale=self.lang,
-                currency_digits=False,
-                decimal_quantization=False,
-            )
+            # Whole amounts without decimals (15.000.000 kr.), others with two.
+            pattern = copy.copy(self._locale.currency_formats["standard"])
+            digits = 0 if float(amount).is_integer() else 2
+            pattern.frac_prec = (digits, digits)
+            return pattern.apply(amount, self._locale, currency=currency, currency_digits=False)
 
         if money.amount is not None:
             text = fmt(money.amount, cur)

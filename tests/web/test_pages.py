@@ -1,0 +1,262 @@
+"""The HTML pages through TestClient, parsed with BeautifulSoup."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+
+def soup_of(client: TestClient, url: str, **kw) -> BeautifulSoup:
+    r = client.get(url, **kw)
+    assert r.status_code == 200, r.text[:500]
+    assert r.headers["content-type"].startswith("text/html")
+    return BeautifulSoup(r.text, "html.parser")
+
+
+def query_of(href: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(href).query)
+
+
+def test_home_shows_search_and_what_the_base_holds(client: TestClient) -> None:
+    soup = soup_of(client, "/", headers={"accept-language": "da"})
+    form = soup.find("form", attrs={"role": "search"})
+    assert form["action"] == "/search" and form["method"] == "get"
+    label = soup.find("label", attrs={"for": "q"})
+    assert label and label.get_text(strip=True) == "Søg efter sager"
+    countries = {
+        a.get_text(strip=True): a["href"] for a in soup.select("a[href^='/search?country=']")
+    }
+    assert countries["Danmark"] == "/search?country=DK"
+    assert "Storbritannien" in countries
+    sectors = [a.get_text(strip=True) for a in soup.select("a[href^='/search?sector=']")]
+    assert "Hjemløshed" in sectors
+    updates = soup.find("span", string="GO Lab INDIGO").find_parent("li")
+    assert updates.time["datetime"] == "2026-01-02T03:04:05+00:00"
+
+
+def test_results_page_lists_results_with_their_facts(client: TestClient) -> None:
+    soup = soup_of(client, "/search?q=hjemløse+unge", headers={"accept-language": "da"})
+    assert "sager fundet" in soup.select_one("#count").get_text()
+    first = soup.select(".result")[0]
+    assert first.select_one(".result-title a")["href"] == "/cases/indigo-poj-0901"
+    meta = first.select_one(".meta").get_text()
+    assert "Danmark" in meta and "Hjemløshed" in meta and "2020" in meta
+    assert "Nonprofit" in first.select_one(".models").get_text()
+    assert first.select_one(".snippet").get_text(strip=True)
+    # The search box keeps the query.
+    assert soup.find("input", attrs={"name": "q"})["value"] == "hjemløse unge"
+
+
+def test_facets_are_links_that_keep_the_other_filters(client: TestClient) -> None:
+    soup = soup_of(client, "/search?q=job&sector=Employment+and+training")
+    groups = {s.h3.get_text(strip=True): s for s in soup.select(".facet")}
+    assert set(groups) >= {"Land", "Politikområde", "Status"}
+    denmark = next(a for a in groups["Land"].select("a") if "Danmark" in a.get_text())
+    q = query_of(denmark["href"])
+    assert q == {"q": ["job"], "sector": ["Employment and training"], "country": ["DK"]}
+    chosen = groups["Politikområde"].select_one("a.on")
+    assert chosen["aria-current"] == "true"
+    assert "sector" not in query_of(chosen["href"])  # clicking a chosen value removes it
+    # Following the link applies both filters.
+    narrowed = soup_of(client, denmark["href"])
+    assert [a["href"] for a in narrowed.select(".result-title a")] == ["/cases/dk-herning-job"]
+    chips = [a.get_text(" ", strip=True) for a in narrowed.select(".active-filters a.chip")]
+    assert len(chips) == 2
+
+
+def test_sorting_and_paging_live_in_the_url(client: TestClient, monkeypatch) -> None:
+    monkeypatch.setattr("web.pages.PAGE_SIZE", 3)
+    soup = soup_of(client, "/search?sort=date")
+    years = [int(s.get_text().split()[-1]) for s in soup.select(".result .meta span:last-child")]
+    assert years == sorted(years, reverse=True)
+    pager = soup.select_one("nav.pager")
+    assert pager.select_one("[aria-current=page]").get_text(strip=True) == "1"
+    nxt = pager.select_one("a[rel=next]")
+    assert query_of(nxt["href"]) == {"sort": ["date"], "page": ["2"]}
+    page2 = soup_of(client, nxt["href"])
+    assert page2.select_one("ol.result-list")["start"] == "4"
+    assert page2.select_one("nav.pager a[rel=prev]")
+    sort_links = {a.get_text(strip=True): a["href"] for a in page2.select(".sort a")}
+    assert query_of(sort_links["Bedste match"]) == {}
+
+
+def test_results_offer_compare_and_export_without_javascript(client: TestClient) -> None:
+    soup = soup_of(client, "/search?q=housing&country=DK")
+    form = soup.select_one("form.compare-form")
+    assert form["action"] == "/compare" and form["method"] == "get"
+    boxes = form.select("input[type=checkbox][name=id]")
+    assert boxes and all(b.find_parent("label") for b in boxes)
+    assert form.find("button", attrs={"type": "submit"})
+    export = soup.select_one(".export a")["href"]
+    assert export.startswith("/api/search.csv?")
+    assert query_of(export) == {"q": ["housing"], "country": ["DK"]}
+
+
+def test_an_empty_result_says_so(client: TestClient) -> None:
+    soup = soup_of(client, "/search?country=SE&sector=Homelessness")
+    assert soup.select(".result") == []
+    assert soup.select_one(".notice").get_text(strip=True)
+    # The chosen filters stay visible so they can be removed.
+    assert len(soup.select(".active-filters a.chip")) == 2
+
+
+def test_case_page_shows_the_facts(client: TestClient) -> None:
+    soup = soup_of(client, "/cases/INDIGO-POJ-0901", headers={"accept-language": "en"})
+    assert soup.h1.get_text(strip=True) == "Odense youth housing outcomes partnership"
+    glance = {
+        d.dt.get_text(strip=True): d.dd.get_text(" ", strip=True)
+        for d in soup.select(".glance .facts > div")
+    }
+    assert glance["Country"] == "Denmark"
+    assert glance["Policy area"] == "Homelessness"
+    assert glance["Stage"] == "Running"
+    assert glance["Provider model (who delivers)"].startswith("Non-profit")
+    assert glance["Investment"] == "DKK15,000,000 ($2,200,000)"
+    assert glance["Planned number of participants"] == "120"
+    # Summary in the original language and in English.
+    langs = [d["lang"] for d in soup.select(".summary")]
+    assert langs == ["en", "da"]
+    # Parties grouped by role, with their type, linked to organisation pages.
+    roles = {r.h3.get_text(strip=True): r for r in soup.select(".role")}
+    investors = roles["Investors (put up the money and carry the risk)"]
+    assert [a.get_text(strip=True) for a in investors.select("a")] == [
+        "Fonden for Socialt Ansvar",
+        "Nordic Impact Bank A/S",
+    ]
+    assert "(foundation)" in investors.get_text()
+    assert any(k.startswith("Outcome payers") for k in roles)
+    # Why the models are what they are.
+    basis = soup.select_one(".models-box").get_text(" ", strip=True)
+    assert "set by the editors" in basis and "Fonden for Socialt Ansvar" in basis
+    metric = soup.select_one(".metrics li")
+    assert (
+        metric.select_one(".definition").get_text(strip=True)
+        == "Stays in own housing for 12 months"
+    )
+    assert "municipal housing register" in metric.get_text()
+    assert "DKK90,000" in metric.get_text()
+    assert soup.select_one("#results").find_next("table").find("td", string="VIVE")
+    assert soup.find("a", href="https://example.org/odense")
+    assert soup.find("time", attrs={"datetime": "2019-11"})
+
+
+def test_case_page_cites_and_credits_indigo(client: TestClient) -> None:
+    soup = soup_of(client, "/cases/indigo-poj-0901", headers={"accept-language": "en"})
+    cite = soup.select_one(".cite").get_text(" ", strip=True)
+    assert "Odense youth housing outcomes partnership" in cite
+    assert "/cases/indigo-poj-0901" in cite
+    assert "GO Lab INDIGO" in cite and "INDIGO-POJ-0901" in cite
+    curated = soup_of(client, "/cases/dk-herning-job").select_one(".cite").get_text()
+    assert "INDIGO" not in curated
+
+
+def test_case_page_offers_similar_cases_to_compare(client: TestClient) -> None:
+    soup = soup_of(client, "/cases/indigo-poj-0901")
+    form = soup.select_one("#similar").find_next("form")
+    assert form["action"] == "/compare"
+    assert form.find("input", attrs={"type": "hidden", "name": "id"})["value"] == "indigo-poj-0901"
+    picks = [i["value"] for i in form.select("input[type=checkbox][name=id]")]
+    assert len(picks) == 5 and "indigo-poj-0901" not in picks
+
+
+def test_compare_puts_cases_side_by_side(client: TestClient) -> None:
+    soup = soup_of(
+        client,
+        "/compare?id=INDIGO-POJ-0901&id=dk-herning-job&id=indigo-poj-0902",
+        headers={"accept-language": "en"},
+    )
+    heads = [th.get_text(strip=True) for th in soup.select("thead th")]
+    assert heads == [
+        "Odense youth housing outcomes partnership",
+        "Job til flygtninge i Herning",
+        "Manchester rough sleeping impact bond",
+    ]
+    rows = {tr.th.get_text(strip=True): tr.find_all("td") for tr in soup.select("tbody tr")}
+    for label in ("Country", "Problem", "Target group", "Intervention", "Investors",
+                  "Outcome payers", "Money", "Duration", "Results"):  # fmt: skip
+        assert len(rows[label]) == 3
+    assert [td.get_text(strip=True) for td in rows["Country"]] == [
+        "Denmark", "Denmark", "United Kingdom",
+    ]  # fmt: skip
+    assert rows["Provider model (who delivers)"][1].get_text(strip=True).startswith("Public")
+    assert rows["Duration"][1].get_text(strip=True) == "2018–2021"
+    assert "Bridges Social Impact Fund" in rows["Investors"][2].get_text()
+
+
+def test_compare_accepts_at_most_four(client: TestClient) -> None:
+    ids = "&".join(f"id={x}" for x in ["indigo-poj-0901", "indigo-poj-0902", "indigo-poj-0903",
+                                         "dk-herning-job", "se-dementia"])  # fmt: skip
+    assert client.get(f"/compare?{ids}").status_code == 400
+
+
+def test_organisation_page_lists_cases_and_roles(client: TestClient) -> None:
+    case = soup_of(client, "/cases/dk-herning-job", headers={"accept-language": "en"})
+    link = case.find("a", string="Herning Kommune")["href"]
+    soup = soup_of(client, link, headers={"accept-language": "en"})
+    assert soup.h1.get_text(strip=True) == "Herning Kommune"
+    rows = soup.select("tbody tr")
+    assert len(rows) == 1
+    assert rows[0].a["href"] == "/cases/dk-herning-job"
+    assert rows[0].find_all("td")[1].get_text(strip=True) == "outcome payer, service provider"
+
+
+def test_about_credits_sources_with_last_update(client: TestClient) -> None:
+    soup = soup_of(client, "/about", headers={"accept-language": "en"})
+    rows = {tr.strong.get_text(strip=True): tr for tr in soup.select("tbody tr")}
+    indigo = rows["GO Lab INDIGO"]
+    assert "Government Outcomes Lab" in indigo.get_text()
+    assert indigo.time["datetime"] == "2026-01-02T03:04:05+00:00"
+    assert rows["Curated cases"].time["datetime"] == "2026-01-03T10:00:00+00:00"
+    terms = [dt.get_text(strip=True) for dt in soup.select("dl.prose dt")]
+    assert "Provider model (who delivers)" in terms and "Investor model (who invests)" in terms
+
+
+def test_language_follows_accept_language_then_the_cookie(client: TestClient) -> None:
+    da = soup_of(client, "/about", headers={"accept-language": "da-DK,da;q=0.9,en;q=0.5"})
+    assert da.html["lang"] == "da"
+    assert da.h1.get_text(strip=True) == "Om siden og data"
+    en = soup_of(client, "/about", headers={"accept-language": "en-GB,en;q=0.9"})
+    assert en.html["lang"] == "en"
+    switch = en.select_one("nav.lang a[hreflang=da]")["href"]
+    assert query_of(switch) == {"next": ["/about"]}
+    r = client.get(switch, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/about"
+    assert "lang=da" in r.headers["set-cookie"]
+    # The cookie now wins over the browser's English.
+    again = soup_of(client, "/about", headers={"accept-language": "en"})
+    assert again.html["lang"] == "da"
+
+
+def test_language_switch_keeps_the_search(client: TestClient) -> None:
+    soup = soup_of(client, "/search?q=job&country=DK", headers={"accept-language": "da"})
+    switch = soup.select_one("nav.lang a[hreflang=en]")["href"]
+    back = query_of(switch)["next"][0]
+    assert query_of(back) == {"q": ["job"], "country": ["DK"]}
+    r = client.get(switch)
+    assert r.status_code == 200 and r.url.path == "/search"
+    assert BeautifulSoup(r.text, "html.parser").html["lang"] == "en"
+
+
+def test_every_label_exists_in_both_languages() -> None:
+    from web.i18n import labels
+
+    assert set(labels("da")) == set(labels("en"))
+    assert all(labels("da").values()) and all(labels("en").values())
+
+
+def test_pages_are_accessible_in_structure(client: TestClient) -> None:
+    for path in ("/", "/search?q=housing", "/cases/indigo-poj-0901", "/about",
+                 "/compare?id=indigo-poj-0901&id=indigo-poj-0902"):  # fmt: skip
+        soup = soup_of(client, path)
+        assert len(soup.find_all("h1")) == 1, path
+        assert soup.find("main", id="main") and soup.select_one("a.skip[href='#main']")
+        assert soup.find("meta", attrs={"name": "viewport"})
+        for field in soup.select("input:not([type=hidden])"):
+            labelled = field.find_parent("label") or soup.find(
+                "label", attrs={"for": field.get("id")}
+            )
+            assert labelled, (path, field)
+        for img in soup.find_all("img"):
+            assert img.has_attr("alt")
