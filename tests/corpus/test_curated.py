@@ -12,12 +12,6 @@ import yaml
 from corpus import curated
 from corpus.errors import SourceError
 
-INDIGO_CSV = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "indigo" / "csv"
-needs_indigo = pytest.mark.skipif(
-    not (INDIGO_CSV / "projects.csv").exists(),
-    reason="the INDIGO CSV export is not in ../shared/data/indigo/csv",
-)
-
 
 def good_case(**changes) -> dict:
     """A complete, valid curated case as the YAML mapping an author writes."""
@@ -63,17 +57,15 @@ def test_every_shipped_file_passes_the_check():
     assert len(report.cases) == len(report.files)
 
 
-@needs_indigo
-def test_shipped_indigo_ids_exist_in_the_indigo_export():
-    ids = curated.indigo_ids_from_csv(INDIGO_CSV)
+def test_shipped_indigo_ids_exist_in_the_indigo_export(indigo_csv_dir):
+    ids = curated.indigo_ids_from_csv(indigo_csv_dir)
     report = curated.check(indigo_ids=ids, indigo_checked_against="export")
     assert messages(report) == []
     assert report.summary()["indigo_checked_against"] == "export"
 
 
-@needs_indigo
-def test_every_nordic_indigo_project_has_a_curated_file():
-    with open(INDIGO_CSV / "projects_delivery_locations.csv", encoding="utf-8") as fh:
+def test_every_nordic_indigo_project_has_a_curated_file(indigo_csv_dir):
+    with open(indigo_csv_dir / "projects_delivery_locations.csv", encoding="utf-8") as fh:
         nordic = {
             row["Project ID"]
             for row in csv.DictReader(fh)

@@ -172,3 +172,35 @@ def test_the_packaged_corpus_path_is_used_by_default(tmp_path):
     shutil.copytree(curated.CASES_DIR, copy)
     from_copy = [c.id for c in corpus_files.items(copy)]
     assert from_copy == [c.id for c in corpus_files.items()]
+
+
+def test_ingesting_indigo_and_the_corpus_gives_one_case_per_nordic_project(
+    tmp_path, indigo_csv_dir
+):
+    from ingest.sources.indigo_csv import read_export
+
+    store = Store(tmp_path / "s.db")
+    assert run_source(store, "indigo", read_export(indigo_csv_dir), complete=True).status != (
+        "failed"
+    )
+    before = store.count_cases()
+    curated_cases = {c.id: c for c in curated.check().cases}
+    report = ingest(store)
+    assert report.counts["rejected"] == 0
+    linked = {cid: c for cid, c in curated_cases.items() if "indigo" in c.external_ids}
+    # Every curated file with an INDIGO id lands on the INDIGO case; the others are new cases.
+    assert store.count_cases() == before + len(curated_cases) - len(linked)
+    for slug, case in linked.items():
+        merged = store.get_case(slug)
+        assert merged.id == case.external_ids["indigo"].lower()
+        assert sorted(s for s, _ in store.records_of_case(merged.id)) == ["corpus", "indigo"]
+        assert merged.title == case.title
+        assert merged.summary["da"] == case.summary["da"]
+        assert merged.provider_model == case.provider_model
+        assert (merged.provider_model_basis or "").startswith("curated")
+    stats = store.stats()
+    for country, at_least in (("DK", 13), ("SE", 1), ("FI", 4)):
+        assert stats["by_country"][country] >= at_least
+    brondby = store.get_case("INDIGO-POJ-0269")
+    assert brondby.provider_model == "nonprofit"
+    assert brondby.alt_names  # INDIGO's own title is kept as another name
