@@ -159,7 +159,9 @@ def split_names(text: str | None) -> list[str]:
     """Organisation names from a list written as text (`A, B og C`, one per line ...)."""
     if not text:
         return []
-    parts = re.split(r"\s*(?:[,;\n•]|\s(?:og|och|and|ja|sekä|&)\s)\s*", text)
+    # "Social- og Boligministeriet", "Työ- ja elinkeinoministeriö": a hyphen before the
+    # conjunction makes it part of one name.
+    parts = re.split(r"\s*(?:[,;\n•]|(?<!-)\s(?:og|och|and|ja|sekä|&)\s)\s*", text)
     return [p.strip(" .") for p in parts if p and p.strip(" .")]
 
 
