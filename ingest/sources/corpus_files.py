@@ -16,6 +16,8 @@ from corpus.model import Provenance
 from ingest.runner import Item, Reject, record_id_of
 
 SOURCE = "corpus"
+#: The files are the whole source: a case whose file is gone is removed (see ingest.job).
+COMPLETE = True
 
 
 def items(folder: Path | None = None) -> Iterator[Item]:

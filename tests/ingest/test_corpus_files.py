@@ -204,3 +204,22 @@ def test_ingesting_indigo_and_the_corpus_gives_one_case_per_nordic_project(
     brondby = store.get_case("INDIGO-POJ-0269")
     assert brondby.provider_model == "nonprofit"
     assert brondby.alt_names  # INDIGO's own title is kept as another name
+
+
+def test_the_ingest_job_runs_the_corpus_as_a_complete_source(tmp_path):
+    from corpus.settings import Settings
+    from ingest.job import run_job
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    write(cases, case_data("dk-a"))
+    gone = write(cases, case_data("dk-b"))
+    sources = tmp_path / "sources.yaml"
+    entry = {"module": "ingest.sources.corpus_files", "options": {"folder": str(cases)}}
+    sources.write_text(yaml.safe_dump({"sources": {"corpus": entry}}), encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", sources_file=sources)
+    first = run_job(settings).sources
+    assert [(r["name"], r["status"], r["counts"]["new"]) for r in first] == [("corpus", "ok", 2)]
+    gone.unlink()
+    (again,) = run_job(settings).sources
+    assert again["counts"]["removed"] == 1 and again["counts"]["unchanged"] == 1
