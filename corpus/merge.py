@@ -14,7 +14,8 @@ from typing import Any
 from corpus.model import Case
 
 #: Lower rank wins. Unlisted sources (new scrapers) sit between curated files and INDIGO.
-SOURCE_RANK = {"corpus": 0, "overrides": 0, "indigo": 90}
+#: GO Lab case studies only attach their full text to INDIGO cases, so they rank last.
+SOURCE_RANK = {"corpus": 0, "overrides": 0, "indigo": 90, "golab-case-studies": 95}
 DEFAULT_RANK = 50
 
 _SCALARS = (
