@@ -251,7 +251,10 @@ def read_file(path: Path) -> CuratedFile:
     result = CuratedFile(path=path, record_key=path.stem)
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        result.problems.append(Problem(name, None, f"not UTF-8 text (byte {exc.start})"))
+        return result
+    except OSError as exc:
         result.problems.append(Problem(name, None, f"cannot read file: {exc}"))
         return result
     except yaml.YAMLError as exc:

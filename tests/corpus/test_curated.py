@@ -276,3 +276,9 @@ def test_indigo_export_errors_are_source_errors(tmp_path):
 def test_missing_cases_folder_is_a_source_error(tmp_path):
     with pytest.raises(SourceError, match="curated cases folder not found"):
         curated.check(tmp_path / "nowhere")
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    (tmp_path / "dk-latin1.yaml").write_bytes("title: Brøndby\n".encode("latin-1"))
+    (msg,) = messages(curated.read_file(tmp_path / "dk-latin1.yaml"))
+    assert msg == "dk-latin1.yaml: not UTF-8 text (byte 9)"
