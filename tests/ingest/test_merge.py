@@ -1,6 +1,7 @@
 """Cross-source matching: overrides, external ids, names with country and dates, near misses."""
 
 import pytest
+import yaml
 
 from corpus.errors import InvalidInput
 from corpus.model import Case, PartialDate
@@ -199,3 +200,61 @@ def test_a_past_merge_is_redecided_when_an_override_says_never(store):
     assert store.get_case("indigo-poj-0001").title == (
         "Massachusetts Juvenile Justice Pay for Success Initiative"
     )
+
+
+def test_the_job_runs_every_national_source_twice_and_the_second_run_changes_nothing(
+    national, tmp_path
+):
+    """All five scrapers through `ingest.job` (the sources file, the lock, the report)."""
+    from dataclasses import replace
+
+    from conftest import PAGES
+
+    from ingest.job import run_job
+
+    for source, names in {
+        "dsi": {
+            "/vores-investeringer/": "index.html",
+            "/vores-investeringer/ung-hjemloeshed-aarhus/": "ung-hjemloeshed-aarhus.html",
+            "/vores-investeringer/stressbehandling/": "stressbehandling.html",
+            "/vores-investeringer/ny-skabelon/": "ny-skabelon.html",
+        },
+        "sitra": {"/hankkeet/sib-rahastot/": "sib-rahastot.html"},
+        "norrkoping": {"/nk/fond?step=6": "steg-6.html", "/nk/fond": "oversikt.html"},
+        "nff": {
+            "/projects": "projects-page-2.html",
+            "/project/river-city-supportive-housing": "river-city-supportive-housing.html",
+            "/project/old-layout": "old-layout.html",
+        },
+        "govuk": {"/gov/fcf": "fair-chance-fund.html"},
+    }.items():
+        assert all((PAGES / source / n).exists() for n in names.values())
+        national.serve(source, names)
+    base = national.server.base_url
+    fast = {"min_interval": 0}
+    config = {
+        name: {"module": f"ingest.sources.{name}", "options": {"base_url": base}, "fetch": fast}
+        for name in ("dsi", "sitra", "norrkoping", "nff", "govuk")
+    }
+    config["norrkoping"]["options"]["fund_path"] = "/nk/fond"
+    config["govuk"]["options"]["funds"] = [
+        {"name": "Fair Chance Fund", "path": "/gov/fcf", "payer": "A Ministry"}
+    ]
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": config}), encoding="utf-8")
+    settings = replace(national.settings, sources_file=sources)
+    first = run_job(settings, national.store)
+    counts = {s["name"]: s["counts"] for s in first.sources}
+    assert {n: c["new"] for n, c in counts.items()} == {
+        "dsi": 2,
+        "sitra": 1,  # the two fund articles are not served: 404, rejected
+        "norrkoping": 4,
+        "nff": 1,
+        "govuk": 1,
+    }
+    hashes = national.store.case_hashes()
+    second = run_job(settings, national.store)
+    for report in second.sources:
+        c = report["counts"]
+        assert (c["new"], c["changed"], c["removed"]) == (0, 0, 0), report["name"]
+    assert national.store.case_hashes() == hashes

@@ -1,5 +1,7 @@
 """Norrköping: the social outcomes contract step and the fund's granted investments."""
 
+from dataclasses import replace
+
 from ingest.sources import norrkoping
 
 FUND = "/organisation/ekonomi/norrkopings-sociala-investeringsfond"
@@ -70,9 +72,7 @@ def test_timeout_on_a_page_keeps_what_it_gave_last_time(national):
     national.serve("norrkoping", ROUTES)
     run(national)
     national.serve("norrkoping", {FUND + "?step=6": "steg-6.html"}, delay=1.5)
-    national.settings = national.settings.__class__(
-        data_dir=national.settings.data_dir, http_timeout=0.3
-    )
+    national.settings = replace(national.settings, http_timeout=0.3)
     report = run(national)
     assert report.rejects[0]["reason"] == "timed out"
     assert report.counts["removed"] == 0
