@@ -260,7 +260,12 @@ class _Table:
 
 
 def _open_export(path: Path) -> dict[str, Callable[[], bytes]]:
-    """`{file name: reader of its bytes}` for the CSV files of a folder or a zip."""
+    """`{file name: reader of its bytes}` for the CSV files of a folder or a zip.
+
+    A path to the export's projects.csv stands for the folder it is in.
+    """
+    if path.is_file() and path.name.lower() == PROJECTS:
+        path = path.parent
     if path.is_dir():
         return {p.name: p.read_bytes for p in sorted(path.glob("*.csv"))}
     if not path.exists():

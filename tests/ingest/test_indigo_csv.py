@@ -511,3 +511,28 @@ def test_real_export_as_zip(indigo_csv_dir, tmp_path):
     assert {k: c.content_hash() for k, c in from_zip.items()} == {
         k: c.content_hash() for k, c in from_folder.items()
     }
+
+
+def test_path_to_projects_csv_reads_its_folder(tmp_path):
+    folder = write_export(tmp_path / "export")
+    cases, rejects = split(read_export(folder / "projects.csv"))
+    assert set(cases) == {"INDIGO-POJ-9001", "INDIGO-POJ-9002"} and rejects == []
+
+
+def test_latin1_project_row_is_rejected_and_the_others_imported(tmp_path, store):
+    folder = write_export(tmp_path / "export")
+    import_into(store, folder)
+    stored = store.get_case("INDIGO-POJ-9002").content_hash()
+    export = base_export()
+    export["projects"][0][INTERVENTION] = (
+        "Housing first with\nintensive case management.\n\nTwo teams."
+    )
+    export["projects"][1][NAME] = "Leeds Young People Into Work – café edition"
+    write_csv(folder / "projects.csv", PROJECT_HEADER, export["projects"], encoding="cp1252")
+    report = import_into(store, folder)
+    (reject,) = report.rejects
+    assert reject["where"] == "projects.csv:6"
+    assert f"byte 0x96 in column {NAME!r}" in reject["reason"]
+    assert "project not updated" in reject["reason"]
+    assert report.counts["unchanged"] == 1 and report.counts["removed"] == 0
+    assert store.get_case("INDIGO-POJ-9002").content_hash() == stored
