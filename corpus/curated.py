@@ -8,6 +8,23 @@ author gets the basis `"curated"` unless the file gives its own basis.
 `read_files` reads a folder and reports every problem per file (schema, required fields,
 both summaries, URL form, file name, duplicate ids); `check` adds the test that INDIGO
 ids exist, given the known ids from the store or from an INDIGO CSV export.
+
+A minimal file (`corpus/cases/dk-example.yaml`)::
+
+    id: dk-example
+    external_ids: {indigo: INDIGO-POJ-0000}   # only when the case is in INDIGO
+    title: ...
+    summary: {en: ..., da: ...}
+    countries: [DK]
+    sector: Homelessness                       # INDIGO's policy-sector wording
+    stage: implementation
+    dates: {contract_signed: 2021-03, service_start: 2021-08}
+    parties:
+      - {name: ..., role: service_provider, org_type: nonprofit}
+    provider_model: nonprofit
+    investor_model: public
+    sources:
+      - {url: https://..., title: ...}
 """
 
 from __future__ import annotations

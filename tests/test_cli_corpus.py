@@ -95,3 +95,25 @@ def test_shipped_corpus_checks_clean_from_the_command_line(tmp_path):
     result = runner.invoke(app, ["--data-dir", str(tmp_path), "corpus", "check"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: ")
+
+
+def test_check_uses_the_indigo_records_in_the_store(tmp_path):
+    from corpus.model import Case
+    from corpus.store import Store
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    write_case(cases, "dk-one")
+    store = Store(tmp_path / "data" / "casebank.db")
+    store.upsert_record(
+        Case(id="INDIGO-POJ-0001", external_ids={"indigo": "INDIGO-POJ-0001"}, title="Other"),
+        "indigo",
+    )
+    store.close()
+    args = ["--data-dir", str(tmp_path / "data"), "corpus", "check", "--cases-dir", str(cases)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert (
+        "dk-one.yaml: external_ids.indigo: unknown INDIGO id INDIGO-POJ-9001 in the INDIGO "
+        "records in the store"
+    ) in result.output
