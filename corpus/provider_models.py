@@ -121,6 +121,7 @@ _WEAK_NONPROFIT_WORDS = (
 _INVESTOR_PUBLIC_WORDS = (
     _PUBLIC_WORDS + r"|development bank|development finance|european investment fund|"
     r"european investment bank|world bank|inter-american|eif|efsi|public bank|sitra|"
+    r"caisse des d[ée]p[ôo]ts|banque des territoires|"
     r"big lottery|national lottery|office for civil society"
 )
 _PHILANTHROPIC_WORDS = (
@@ -191,6 +192,8 @@ class Overrides:
                 raise ValueError(f"{where}: needs a mapping with a 'reason'")
             if entry.get("kind") not in KINDS:
                 raise ValueError(f"{where}: kind must be one of {KINDS}")
+            if _org_key(str(key)) in orgs:
+                raise ValueError(f"{where}: the same organisation is listed twice")
             orgs[_org_key(str(key))] = entry
         return cls(cases=cases, organisations=orgs)
 

@@ -190,6 +190,12 @@ def test_overrides_file_ships_valid(tmp_path):
     bad.write_text("cases:\n  x:\n    provider_model: public\n")
     with pytest.raises(ValueError, match=r"cases.x: needs a mapping with a 'reason'"):
         Overrides.load(bad)
+    bad.write_text(
+        "organisations:\n  Foo Ltd:\n    kind: company\n    reason: r\n"
+        "  foo  ltd (UK):\n    kind: company\n    reason: r\n"
+    )
+    with pytest.raises(ValueError, match=r"listed twice"):
+        Overrides.load(bad)
     bad.write_text("cases:\n  x:\n    investor_model: rich\n    reason: r\n")
     with pytest.raises(ValueError, match=r"cases.x: investor_model must be one of"):
         Overrides.load(bad)
