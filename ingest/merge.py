@@ -122,6 +122,20 @@ def _date_factor(a: int | None, b: int | None) -> float:
     return 1.0 if gap <= 1 else 0.92 if gap == 2 else 0.75
 
 
+_PLACE_KIND = re.compile(
+    r"\b(kommune|kommun|municipality|council|county|city of|city|borough|kaupunki|stad)\b", re.I
+)
+
+
+def _place_words(record: Case) -> set[str]:
+    """Folded words of the places a record names, without "Kommune", "Council" and such."""
+    words: set[str] = set()
+    for place in record.places:
+        if place.name:
+            words.update(normalise_name(_PLACE_KIND.sub(" ", place.name)).split())
+    return {w for w in words if len(w) > 2}
+
+
 How = Literal["override", "never", "external_id", "name", "new"]
 
 
@@ -261,7 +275,8 @@ class Matcher:
             # Without a country a name alone is too weak to join two cases.
             return Decision(record.id, "new")
         own = {n.casefold() for n in [record.title, *record.alt_names]}
-        scored: list[tuple[float, str, str]] = []
+        places = _place_words(record)
+        scored: list[tuple[float, str, str, bool]] = []
         for cand in self._cases:
             if any(s == source and r != record_id for s, r in cand.records):
                 continue  # a source lists each case once
@@ -276,19 +291,24 @@ class Matcher:
                     continue  # the record's own case: no evidence of anything
                 names = [n for n in cand.names if n.casefold() not in own] or [record.title]
             factor = _date_factor(record.start_year, cand.start_year)
-            best = max(names, key=lambda n: name_similarity(record.title, n))
-            score = round(name_similarity(record.title, best) * factor, 4)
-            for alt in record.alt_names:
-                score = max(score, round(name_similarity(alt, best) * factor, 4))
-            scored.append((score, cand.case_id, best))
+            sim, best = max(
+                (name_similarity(mine, theirs), theirs)
+                for mine in [record.title, *record.alt_names]
+                for theirs in names
+            )
+            # Names in two languages rarely match; the same town in the same years is
+            # worth a person's look, so it is reported as a near miss (never merged).
+            same_place = factor == 1.0 and any(
+                w in normalise_name(n).split() for n in names for w in places
+            )
+            scored.append((round(sim * factor, 4), cand.case_id, best, same_place))
         scored.sort(key=lambda t: (-t[0], t[1]))
         low = self.threshold - self.near_band
-        near = tuple((cid, s) for s, cid, _ in scored[1:] if s >= low)
         if scored and scored[0][0] >= self.threshold:
-            score, case_id, name = scored[0]
+            score, case_id, name, _ = scored[0]
+            near = tuple((c, s) for s, c, _, p in scored[1:] if s >= low or p)
             return Decision(case_id, "name", score, name, near)
-        if scored and scored[0][0] >= low:
-            near = ((scored[0][1], scored[0][0]), *near)
+        near = tuple((c, s) for s, c, _, p in scored if s >= low or p)
         return Decision(record.id, "new", near_misses=near)
 
 

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from corpus.errors import InvalidInput
-from corpus.model import Case, PartialDate
+from corpus.model import Case, PartialDate, Place
 from corpus.store import Store
 from ingest.merge import (
     DEFAULT_OVERRIDES,
@@ -121,6 +121,31 @@ def test_near_miss_is_reported_and_not_merged(store):
     [note] = report.notes
     assert note["kind"] == "near-miss"
     assert "indigo-poj-0002" in note["reason"] and "merge_overrides.yaml" in note["reason"]
+
+
+def test_same_town_and_years_in_another_language_is_a_near_miss(store):
+    english = indigo(
+        312,
+        "Comprehensive employment intervention for mentally vulnerable citizens "
+        "(Slagelse Municipality, Denmark)",
+        "DK",
+        "2024-03",
+    )
+    run_source(store, "indigo", [english])
+    danish = Case(
+        id="dsi-slagelse",
+        title="Beskæftigelse for psykisk sårbare borgere",
+        countries=["DK"],
+        places=[Place(name="Slagelse Kommune", country="DK")],
+        dates={"service_start": PartialDate.parse("2024")},
+    )
+    report = ingest(store, [danish], source="dsi")
+    assert store.find_case_id("dsi-slagelse") == "dsi-slagelse"
+    [note] = report.notes
+    assert note["kind"] == "near-miss" and "indigo-poj-0312" in note["reason"]
+    # The person who checks it settles it in the overrides file.
+    ingest(store, [danish], source="dsi", overrides={"dsi": {"dsi-slagelse": "INDIGO-POJ-0312"}})
+    assert store.find_case_id("dsi-slagelse") == "indigo-poj-0312"
 
 
 def test_overrides_win_both_ways(store):
