@@ -167,10 +167,21 @@ def _date_text(value: Any) -> Any:
     return value
 
 
-def _partial_date(value: Any) -> Any:
+class _DateError(ValueError):
+    """A shorthand date that is not a date, with the dotted field it was found in."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _partial_date(value: Any, field: str) -> Any:
     value = _date_text(value)
     if isinstance(value, str):
-        parsed = PartialDate.parse(value)
+        try:
+            parsed = PartialDate.parse(value)
+        except ValueError as exc:
+            raise _DateError(field, str(exc)) from None
         return parsed.model_dump() if parsed else None
     return value
 
@@ -179,18 +190,20 @@ def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
     """Expand the file shorthands (plain dates, curated basis) into `Case` input."""
     data = dict(raw)
     if isinstance(data.get("dates"), dict):
-        data["dates"] = {k: _partial_date(v) for k, v in data["dates"].items()}
+        data["dates"] = {k: _partial_date(v, f"dates.{k}") for k, v in data["dates"].items()}
     for list_name in ("results", "payments"):
         items = data.get(list_name)
         if isinstance(items, list):
             data[list_name] = [
                 {
-                    k: _partial_date(v) if k in ("period_start", "period_end") else v
+                    k: _partial_date(v, f"{list_name}.{i}.{k}")
+                    if k in ("period_start", "period_end")
+                    else v
                     for k, v in item.items()
                 }
                 if isinstance(item, dict)
                 else item
-                for item in items
+                for i, item in enumerate(items)
             ]
     for list_name in ("sources", "documents"):
         items = data.get(list_name)
@@ -290,12 +303,12 @@ def read_file(path: Path) -> CuratedFile:
     result.record_key = str(indigo or raw.get("id") or path.stem)
     try:
         case = Case.model_validate(_normalise(raw))
-    except ValueError as exc:  # pydantic's ValidationError, or a bad shorthand date
-        if isinstance(exc, ValidationError):
-            for err in exc.errors():
-                result.problems.append(Problem(name, _loc(err["loc"]), err["msg"]))
-        else:
-            result.problems.append(Problem(name, "dates", str(exc)))
+    except _DateError as exc:
+        result.problems.append(Problem(name, exc.field, str(exc)))
+        return result
+    except ValidationError as exc:
+        for err in exc.errors():
+            result.problems.append(Problem(name, _loc(err["loc"]), err["msg"]))
         return result
     result.problems.extend(_content_problems(name, path.stem, raw, case))
     result.case = case

@@ -198,7 +198,10 @@ def test_schema_errors_name_the_field(tmp_path):
 def test_bad_shorthand_date(tmp_path):
     data = good_case(dates={"service_start": "spring 2022"})
     got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
-    assert len(got) == 1 and got[0].startswith("dk-test-case.yaml: dates: not a date")
+    assert len(got) == 1 and got[0].startswith("dk-test-case.yaml: dates.service_start: not a date")
+    data = good_case(results=[{"description": "x"}, {"period_end": "2021-13"}])
+    got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
+    assert got == ["dk-test-case.yaml: results.1.period_end: month out of range in '2021-13'"]
 
 
 def test_unknown_sector_and_bad_indigo_id_form(tmp_path):
