@@ -315,15 +315,18 @@ def print_latest_runs(as_json: bool) -> None:
         state = "[green]ok[/green]" if job["ok"] else "[red]with failures[/red]"
         out.print(f"last job: {job['started_at']} .. {job['finished_at']} {state}")
     table = Table(title="Latest run of each source")
-    for col in ("Source", "Status", "Finished", "New", "Changed", "Unchanged", "Removed"):
-        table.add_column(col, justify="right" if col in ("New", "Changed", "Unchanged",
-                                                          "Removed") else "left")
-    table.add_column("Errors", justify="right")
+    table.add_column("Source", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    for col in ("New", "Changed", "Unchanged", "Removed", "Errors"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("Finished (UTC)")
     for run in latest.values():
         c = run["counts"]
         table.add_row(
-            run["source"], run["status"], (run["finished_at"] or "")[:16].replace("T", " "),
+            run["source"],
+            run["status"],
             *(str(c.get(k, 0)) for k in ("new", "changed", "unchanged", "removed", "rejected")),
+            (run["finished_at"] or "")[:16].replace("T", " "),
         )
     out.print(table)
     for run in latest.values():

@@ -98,10 +98,25 @@ def sources_file(settings: Settings) -> Path:
     return Path(str(resources.files("ingest").joinpath("sources.yaml")))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice (plain YAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_sources(path: Path) -> list[SourceEntry]:
     """Read a sources file; InvalidInput naming the file and the entry if it is malformed."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except OSError as exc:
         raise InvalidInput(f"sources file {path}: cannot be read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
