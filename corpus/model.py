@@ -234,7 +234,7 @@ class Case(_Part):
     documents: list[Link] = Field(default_factory=list)
     sources: list[Link] = Field(default_factory=list)
     provider_model: ProviderModel = "unknown"
-    #: Why the provider model is what it is ("curated", "rule: ...", "override").
+    #: Why the provider model is what it is ("curated", "override: ...", "type of X", "name of X").
     provider_model_basis: str | None = None
     investor_model: InvestorModel = "unknown"
     investor_model_basis: str | None = None
