@@ -2,7 +2,8 @@
 
 Sources are ranked: curated files first (written by people, in Danish and English), then
 national pages, then INDIGO. A scalar field takes the first non-empty value by rank; a
-list field takes the union, without duplicates, in rank order. The provider and investor
+list field takes the union, without duplicates, in rank order; parties are taken per role
+from the best source that names any. The provider and investor
 models are then settled by `corpus.provider_models` unless a curated record fixed them.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from corpus.model import Case
+from corpus.model import ROLES, Case, Party
 
 #: Lower rank wins. Unlisted sources (new scrapers) sit between curated files and INDIGO.
 #: GO Lab case studies only attach their full text to INDIGO cases, so they rank last.
@@ -38,8 +39,30 @@ def source_rank(source: str) -> int:
     return SOURCE_RANK.get(source, DEFAULT_RANK)
 
 
-def _key_party(p: Any) -> tuple:
-    return (p.name.casefold(), p.role)
+def _merge_parties(ordered: list[Case]) -> list[Party]:
+    """Parties per role from the best source that names any in that role.
+
+    Sources name organisations differently ("Den Sociale Investeringsfond" and "... (The
+    Danish Social Investment Fund)"), so mixing two sources' lists for one role lists the
+    same organisation twice, and a curated correction (who really delivered) would sit
+    beside the error it corrects. Within the chosen list, a party repeated by folded name
+    or organisation id is kept once.
+    """
+    out: list[Party] = []
+    for role in ROLES:
+        best = next((c for c in ordered if c.parties_by_role(role)), None)
+        if best is None:
+            continue
+        seen: set[tuple] = set()
+        for party in best.parties_by_role(role):
+            keys = {("name", " ".join(party.name.casefold().split()))}
+            if party.organisation_id:
+                keys.add(("id", party.organisation_id))
+            if keys & seen:
+                continue
+            seen |= keys
+            out.append(party)
+    return out
 
 
 def _key_link(link: Any) -> tuple:
@@ -100,7 +123,7 @@ def merge_records(case_id: str, records: list[tuple[str, Case]]) -> Case:
     merged["places"] = _union(
         (c.places for c in ordered), lambda p: ((p.name or "").casefold(), p.country)
     )
-    merged["parties"] = _union((c.parties for c in ordered), _key_party)
+    merged["parties"] = _merge_parties(ordered)
     merged["outcome_metrics"] = _union((c.outcome_metrics for c in ordered), _key_metric)
     # Results and payments are facts of one source each; take them from the best source
     # that has any instead of mixing periods from two accounts of the same contract.

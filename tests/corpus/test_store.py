@@ -115,3 +115,28 @@ def test_organisation_cases_by_name(tmp_path):
     store.upsert_record(indigo_record(), "indigo")
     rows = store.organisation_cases("brøndby  kommune")
     assert [(r["case_id"], r["role"]) for r in rows] == [("indigo-poj-0001", "outcome_payer")]
+
+
+def test_a_curated_role_list_replaces_the_other_sources_list_for_that_role(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.upsert_record(
+        indigo_record(
+            parties=[
+                Party(name="Steno", role="service_provider"),
+                Party(name="DSI", role="investor", organisation_id="INDIGO-ORG-1"),
+            ]
+        ),
+        "indigo",
+    )
+    curated = Case(
+        id="dk-x",
+        external_ids={"indigo": "INDIGO-POJ-0001"},
+        title="X",
+        parties=[
+            Party(name="Aarhus Kommune", role="service_provider", org_type="government"),
+            Party(name="aarhus  kommune", role="service_provider"),
+        ],
+    )
+    store.upsert_record(curated, "corpus")
+    parties = [(p.name, p.role) for p in store.get_case("dk-x").parties]
+    assert parties == [("DSI", "investor"), ("Aarhus Kommune", "service_provider")]
