@@ -29,6 +29,7 @@ from pathlib import Path
 
 import yaml
 
+from corpus.errors import SourceError
 from corpus.model import INVESTOR_MODELS, PROVIDER_MODELS, Case, Party
 
 OVERRIDES_PATH = Path(__file__).with_name("model_overrides.yaml")
@@ -170,30 +171,35 @@ class Overrides:
 
     @classmethod
     def load(cls, path: Path = OVERRIDES_PATH) -> Overrides:
-        """Read and check the overrides file; raises ValueError naming the bad entry."""
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+        """Read and check the overrides file; raises SourceError naming the bad entry."""
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise SourceError(f"cannot read {path}: {exc}") from exc
         data = data or {}
+        if not isinstance(data, dict):
+            raise SourceError(f"{path.name}: expected a mapping with 'organisations' and 'cases'")
         cases: dict[str, dict[str, str]] = {}
         for key, entry in (data.get("cases") or {}).items():
             where = f"{path.name}: cases.{key}"
             if not isinstance(entry, dict) or not str(entry.get("reason", "")).strip():
-                raise ValueError(f"{where}: needs a mapping with a 'reason'")
+                raise SourceError(f"{where}: needs a mapping with a 'reason'")
             if "provider_model" not in entry and "investor_model" not in entry:
-                raise ValueError(f"{where}: sets neither provider_model nor investor_model")
+                raise SourceError(f"{where}: sets neither provider_model nor investor_model")
             if entry.get("provider_model", "unknown") not in PROVIDER_MODELS:
-                raise ValueError(f"{where}: provider_model must be one of {PROVIDER_MODELS}")
+                raise SourceError(f"{where}: provider_model must be one of {PROVIDER_MODELS}")
             if entry.get("investor_model", "unknown") not in INVESTOR_MODELS:
-                raise ValueError(f"{where}: investor_model must be one of {INVESTOR_MODELS}")
+                raise SourceError(f"{where}: investor_model must be one of {INVESTOR_MODELS}")
             cases[str(key).strip().lower()] = entry
         orgs: dict[str, dict[str, str]] = {}
         for key, entry in (data.get("organisations") or {}).items():
             where = f"{path.name}: organisations.{key}"
             if not isinstance(entry, dict) or not str(entry.get("reason", "")).strip():
-                raise ValueError(f"{where}: needs a mapping with a 'reason'")
+                raise SourceError(f"{where}: needs a mapping with a 'reason'")
             if entry.get("kind") not in KINDS:
-                raise ValueError(f"{where}: kind must be one of {KINDS}")
+                raise SourceError(f"{where}: kind must be one of {KINDS}")
             if _org_key(str(key)) in orgs:
-                raise ValueError(f"{where}: the same organisation is listed twice")
+                raise SourceError(f"{where}: the same organisation is listed twice")
             orgs[_org_key(str(key))] = entry
         return cls(cases=cases, organisations=orgs)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from corpus.errors import SourceError
 from corpus.model import Case, Party
 from corpus.provider_models import (
     OVERRIDES_PATH,
@@ -185,19 +186,22 @@ def test_overrides_file_ships_valid(tmp_path):
     assert loaded.organisations, "the shipped overrides file has organisation entries"
     bad = tmp_path / "o.yaml"
     bad.write_text("organisations:\n  Foo:\n    kind: charity\n    reason: r\n")
-    with pytest.raises(ValueError, match=r"o.yaml: organisations.Foo: kind must be one of"):
+    with pytest.raises(SourceError, match=r"o.yaml: organisations.Foo: kind must be one of"):
         Overrides.load(bad)
     bad.write_text("cases:\n  x:\n    provider_model: public\n")
-    with pytest.raises(ValueError, match=r"cases.x: needs a mapping with a 'reason'"):
+    with pytest.raises(SourceError, match=r"cases.x: needs a mapping with a 'reason'"):
         Overrides.load(bad)
     bad.write_text(
         "organisations:\n  Foo Ltd:\n    kind: company\n    reason: r\n"
         "  foo  ltd (UK):\n    kind: company\n    reason: r\n"
     )
-    with pytest.raises(ValueError, match=r"listed twice"):
+    with pytest.raises(SourceError, match=r"listed twice"):
+        Overrides.load(bad)
+    bad.write_text("cases: [\n")
+    with pytest.raises(SourceError, match=r"cannot read .*o.yaml"):
         Overrides.load(bad)
     bad.write_text("cases:\n  x:\n    investor_model: rich\n    reason: r\n")
-    with pytest.raises(ValueError, match=r"cases.x: investor_model must be one of"):
+    with pytest.raises(SourceError, match=r"cases.x: investor_model must be one of"):
         Overrides.load(bad)
 
 
