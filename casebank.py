@@ -319,17 +319,17 @@ def print_latest_runs(as_json: bool) -> None:
     table.add_column("Status", no_wrap=True)
     for col in ("New", "Changed", "Unchanged", "Removed", "Errors"):
         table.add_column(col, justify="right", no_wrap=True)
-    table.add_column("Finished (UTC)")
     for run in latest.values():
         c = run["counts"]
         table.add_row(
             run["source"],
             run["status"],
             *(str(c.get(k, 0)) for k in ("new", "changed", "unchanged", "removed", "rejected")),
-            (run["finished_at"] or "")[:16].replace("T", " "),
         )
     out.print(table)
     for run in latest.values():
+        if job and run["finished_at"] and run["finished_at"] < job["started_at"]:
+            out.print(f"{run['source']}: last ran {run['finished_at']} (not in the last job)")
         if run.get("message"):
             out.print(f"{run['source']}: {run['message']}", markup=False)
         for reject in run["rejects"][:20]:

@@ -282,7 +282,7 @@ def run_entry(entry: SourceEntry, settings: Settings, store: Store) -> dict[str,
             "name": entry.name,
             "source": entry.name,
             "status": "skipped",
-            "message": "skipped: an alternative source is configured "
+            "message": "an alternative source is configured "
             f"({', '.join(v for v in entry.unless if v.strip())})",
         }
     missing = [o for o in entry.requires if not entry.options.get(o)]
