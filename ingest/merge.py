@@ -100,18 +100,41 @@ def normalise_name(name: str) -> str:
     return " ".join(w for w in text.split() if w not in _STOP_WORDS)
 
 
+_NUMERALS = frozenset(
+    ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "ii", "iii", "iv", "vi")
+)
+#: Score factor when each name has a word the other lacks (Camden / Barnet, Less / Most):
+#: such pairs are sibling projects far more often than one project spelled two ways.
+CONFLICT_FACTOR = 0.85
+
+
+def _conflict(ta: set[str], tb: set[str]) -> bool:
+    """Do the names disagree on a word: each has one the other lacks and nothing alike
+    (sleepers/sleeping are alike, Brighton/Bristol are not), or a number on one side only?"""
+    only_a, only_b = ta - tb, tb - ta
+    if (only_a | only_b) & _NUMERALS:
+        return True
+    if not only_a or not only_b:
+        return False
+    return any(all(fuzz.ratio(x, y) < 70 for y in only_b) for x in only_a)
+
+
 def name_similarity(a: str, b: str) -> float:
     """Similarity of two names after `normalise_name`, from 0 to 1.
 
     The mean of the token-set ratio (word order and repeated words do not matter) and the
     token-sort ratio: the set ratio alone scores a name contained in a longer one as 1.0
     ("Reducing homelessness" in "Reducing youth homelessness, Roskilde"), the sort ratio
-    pulls such pairs down to a near miss.
+    pulls such pairs down to a near miss. Names that disagree on a word (a different town,
+    "less" against "most", "II") are scaled by `CONFLICT_FACTOR`.
     """
     na, nb = normalise_name(a), normalise_name(b)
     if not na or not nb:
         return 0.0
-    return (fuzz.token_set_ratio(na, nb) + fuzz.token_sort_ratio(na, nb)) / 200.0
+    score = (fuzz.token_set_ratio(na, nb) + fuzz.token_sort_ratio(na, nb)) / 200.0
+    if _conflict(set(na.split()), set(nb.split())):
+        score *= CONFLICT_FACTOR
+    return score
 
 
 def _date_factor(a: int | None, b: int | None) -> float:
