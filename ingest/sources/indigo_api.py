@@ -2,14 +2,17 @@
 
 `GET <base>/app/api1/project` lists `{"projects": [{"id": ..., "public": bool}, ...]}`;
 `GET <base>/app/api1/project/<id>` serves `{"project": {"id": ..., "data": {...}}}` for a
-public project. Each project goes through the mapper the CSV importer uses too
-(`ingest.indigo_mapping`), so both paths give the same case.
+public project, with the organisations it names embedded (names and addresses only);
+`GET <base>/app/api1/organisation/<id>` gives each organisation's type and jurisdiction,
+fetched once per organisation and run. Each project then goes through the mapper the
+CSV importer uses too (`ingest.indigo_mapping`), so both paths give the same case.
 
 - A project listed with `"public": false` is `Gone`: INDIGO asks every consumer to drop
   its copy of a project that turned private.
 - A project that fails (timeout, 5xx after retries, invalid JSON, an unexpected shape, a
-  404 although listed as public) is a `Reject` naming the URL and why; what the store had
-  for it stays.
+  404 although listed as public), or one of whose organisations cannot be fetched, is a
+  `Reject` naming the URL and why; what the store had for it stays. An organisation that
+  answers 404 is not public: the project keeps what the server embedded for it.
 - A field that cannot be read is a warning-level reject (reason `warning: ...`) naming the
   URL and the field's path; the project is imported with that field empty.
 - The list itself failing raises `SourceError`: the run fails and the store is untouched.
@@ -21,6 +24,7 @@ spacing between requests, a cache of raw responses with conditional requests).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from corpus.errors import SourceError
@@ -91,7 +95,64 @@ def _listed(fetcher: Fetcher, url: str) -> tuple[list[tuple[str, bool]], list[Re
     return listed, rejects
 
 
-def _project(fetcher: Fetcher, base_url: str, pid: str) -> list[Item]:
+class _Organisations:
+    """Organisation records from `<base>/app/api1/organisation/<id>`, each fetched once a run.
+
+    The organisations the server embeds in a project carry only names and addresses; their
+    type and jurisdiction (which the CSV export has) come from the organisation endpoint.
+    """
+
+    def __init__(self, fetcher: Fetcher, base_url: str) -> None:
+        self.fetcher = fetcher
+        self.base_url = base_url
+        self._known: dict[str, dict[str, Any] | None] = {}
+        self._failed: dict[str, FetchError] = {}
+
+    def url(self, org_id: str) -> str:
+        return f"{_base(self.base_url)}/app/api1/organisation/{quote(org_id, safe='')}"
+
+    def get(self, org_id: str) -> dict[str, Any] | None:
+        """The organisation's `data`; None when it is not public (404). Raises FetchError."""
+        if org_id in self._failed:  # asked once already this run: do not retry again
+            raise self._failed[org_id]
+        if org_id not in self._known:
+            try:
+                self._known[org_id] = self._fetch(org_id)
+            except FetchError as exc:
+                self._failed[org_id] = exc
+                raise
+        return self._known[org_id]
+
+    def _fetch(self, org_id: str) -> dict[str, Any] | None:
+        url = self.url(org_id)
+        try:
+            body = self.fetcher.get(url, accept=JSON).json()
+        except HTTPStatusError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        record = body.get("organisation") if isinstance(body, dict) else None
+        if not (isinstance(record, dict) and isinstance(record.get("data"), dict)):
+            raise FetchError(url, 'expected {"organisation": {"data": {...}}}')
+        return record["data"]
+
+    def complete(self, project: dict[str, Any]) -> dict[str, Any]:
+        """The project with each embedded organisation replaced by its full record."""
+        data = project.get("data")
+        embedded = data.get("organisations") if isinstance(data, dict) else None
+        if not isinstance(embedded, list):
+            embedded = project.get("organisations")
+        if not isinstance(data, dict) or not isinstance(embedded, list):
+            return project
+        full = []
+        for entry in embedded:
+            org_id = entry.get("id") if isinstance(entry, dict) else None
+            details = self.get(org_id) if isinstance(org_id, str) and org_id else None
+            full.append({"id": org_id, **details} if details is not None else entry)
+        return {**project, "data": {**data, "organisations": full}}
+
+
+def _project(fetcher: Fetcher, orgs: _Organisations, base_url: str, pid: str) -> list[Item]:
     url = project_url(base_url, pid)
     try:
         page = fetcher.get(url, accept=JSON)
@@ -106,6 +167,11 @@ def _project(fetcher: Fetcher, base_url: str, pid: str) -> list[Item]:
         return [Reject(url, 'expected {"project": {...}}; project not updated', pid)]
     if project.get("id") != pid:
         return [Reject(url, f"served project id {project.get('id')!r}, asked for {pid!r}", pid)]
+    try:
+        project = orgs.complete(project)
+    except FetchError as exc:
+        # Without its organisations' types the case would differ from the last good run.
+        return [Reject(exc.url, f"{exc.reason}; project {pid} not updated", pid)]
     try:
         case, problems = project_to_case(project, url=url, fetched_at=page.fetched_at)
     except ProjectError as exc:
@@ -132,8 +198,9 @@ def items(
     if on_total:
         on_total(len(listed) + len(rejects))
     yield from rejects
+    orgs = _Organisations(fetcher, base)
     for pid, public in listed:
         if not public:
             yield Gone(pid, f"{list_url(base)} lists {pid} as not public")
             continue
-        yield from _project(fetcher, base, pid)
+        yield from _project(fetcher, orgs, base, pid)

@@ -27,6 +27,10 @@ from ingest.sources.indigo_csv import read_export
 LIST_PATH = "/app/api1/project"
 
 
+def org_path(org_id: str) -> str:
+    return f"/app/api1/organisation/{org_id}"
+
+
 def v(value: Any) -> dict[str, Any]:
     return {"value": value}
 
@@ -144,8 +148,19 @@ class FakeIndigo:
     def _json(data: Any, status: int = 200) -> dict[str, Any]:
         return {"status": status, "body": json.dumps(data), "content_type": "application/json"}
 
+    #: What the real server copies from an organisation into the projects naming it.
+    EMBEDDED = ("id", "name", "website", "country")
+
     def add(self, project: dict[str, Any], public: bool = True) -> None:
+        """Serve a project written with full organisation records, as the real server does:
+        the project embeds names and addresses, each organisation has its own endpoint."""
         pid = project["id"]
+        for record in project["data"].get("organisations", []):
+            self.add_org(record)
+        project["data"]["organisations"] = [
+            {k: x for k, x in record.items() if k in self.EMBEDDED}
+            for record in project["data"].get("organisations", [])
+        ]
         self.projects[pid] = project
         self.public[pid] = public
 
@@ -155,6 +170,12 @@ class FakeIndigo:
             return self._json({"project": self.projects[pid]})
 
         self.server.handler(f"{LIST_PATH}/{pid}", serve)
+
+    def add_org(self, record: dict[str, Any]) -> None:
+        """Serve an organisation's full record at its own endpoint."""
+        data = {k: x for k, x in record.items() if k != "id"}
+        body = {"organisation": {"id": record["id"], "data": data}}
+        self.server.route(org_path(record["id"]), json.dumps(body), content_type="application/json")
 
     def reply(self, pid: str, **reply: Any) -> None:
         """Answer one project's URL with a canned reply instead (a fault)."""
@@ -338,6 +359,37 @@ def test_vanished_project_is_rejected(api, store, tmp_path, imported):
     report, reason = fault_run(api, store, tmp_path)
     assert "HTTP 404" in reason and "vanished" in reason
     assert_kept(store, imported, report)
+
+
+def test_organisation_failure_rejects_the_project_naming_its_url(api, store, tmp_path, imported):
+    api.server.route(org_path("INDIGO-ORG-8003"), status=502, body="bad gateway")
+    report = run(store, api, tmp_path)
+    (reject,) = report.rejects
+    assert reject["where"] == f"{api.base_url}{org_path('INDIGO-ORG-8003')}"
+    assert "HTTP 502" in reject["reason"] and "INDIGO-POJ-8001 not updated" in reject["reason"]
+    assert_kept(store, imported, report)
+
+
+def test_private_organisation_keeps_what_the_project_embeds(api, store, tmp_path):
+    api.add(odense())
+    api.server.route(org_path("INDIGO-ORG-8003"), status=404, body="{}")
+    report = run(store, api, tmp_path)
+    assert report.status == "ok"
+    parties = {p.name: p for p in store.get_case("INDIGO-POJ-8001").parties}
+    # Its type is only in its own record; the name and country the project embeds stay.
+    assert parties["Odense Kommune"].org_type == "unknown"
+    assert parties["Odense Kommune"].country == "DK"
+    assert parties["Familiehuset Fyn"].country == "DK"
+
+
+def test_each_organisation_is_fetched_once_per_run(api, store, tmp_path):
+    api.add(odense())
+    second = odense()
+    second["id"] = "INDIGO-POJ-8004"
+    api.add(second)
+    report = run(store, api, tmp_path)
+    assert report.counts["new"] == 2
+    assert api.server.hits(org_path("INDIGO-ORG-8001")) == 1
 
 
 # -- the list failing -----------------------------------------------------------------------
