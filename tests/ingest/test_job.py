@@ -408,6 +408,39 @@ def test_schedule_command_stops_cleanly_on_sigint(world):
     assert last_report(world.settings)["ok"]
 
 
+def test_ctrl_c_during_a_scheduled_run_rolls_it_back_and_stops(world):
+    run_job(world.settings)
+    before = world.snapshot()
+    world.projects["INDIGO-POJ-9301"] = _project("INDIGO-POJ-9301", "Harbour Steps renamed")
+    hanging = "/app/api1/project/INDIGO-POJ-9302"
+    world.publish(delay=60)
+    hits_before = world.server.hits(hanging)
+    env = {**os.environ, "CASEBANK_SOURCES_FILE": str(world.sources)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "casebank", "--data-dir", str(world.settings.data_dir),
+         "schedule", "--every", "1h", "--no-index"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while world.server.hits(hanging) == hits_before:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the run never reached the hanging page"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped" in err
+    assert world.snapshot() == before
+    with _closing(world.store()) as store:
+        assert store.runs(limit=1, source="indigo")[0]["status"] == "failed"
+    world.publish()
+    assert run_job(world.settings).ok  # the lock is free and the next run completes
+
+
 def test_schedule_refuses_a_bad_interval():
     proc = subprocess.run(
         [sys.executable, "-m", "casebank", "schedule", "--every", "soon"],
