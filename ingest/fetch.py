@@ -365,6 +365,11 @@ class Fetcher:
         if self.offline:
             if cached is None:
                 raise FetchError(url, "not in the cache (offline mode)")
+            media = cached[0].get("content_type") or ""
+            if not _accepts(media, accept):
+                raise WrongContentType(
+                    url, f"cached content type {media!r}, expected one of {', '.join(accept)}"
+                )
             return self._page_from_cache(url, *cached, unchanged=True)
         current = url
         for _ in range(MAX_REDIRECTS + 1):

@@ -321,11 +321,8 @@ def run_entry(entry: SourceEntry, settings: Settings, store: Store) -> dict[str,
                     Fetcher(settings, source=source, allowed_hosts=hosts, **entry.fetch)
                 )
             produced = fn(**kwargs)
-            if isinstance(produced, RunReport):  # a module that runs itself
-                report = produced
-            else:
-                recorded = True
-                report = run_source(store, source, produced, complete=complete)
+            recorded = True
+            report = run_source(store, source, produced, complete=complete)
     except Exception as exc:  # one broken source must not stop the others
         message = str(exc) if isinstance(exc, CasebankError) else f"{type(exc).__name__}: {exc}"
         log.info("source %s failed: %s", entry.name, message)

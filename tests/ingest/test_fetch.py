@@ -329,6 +329,8 @@ def test_cache_on_disk_serves_offline(http_server, settings):
         assert "Hej verden" in page.text and page.from_cache
         with pytest.raises(FetchError, match="offline"):
             f.get(http_server.url("/never-fetched"))
+        with pytest.raises(WrongContentType, match="cached content type 'text/html'"):
+            f.get(http_server.url("/p"), accept=JSON)
 
 
 def test_damaged_cache_entry_is_ignored(http_server, fetcher, settings):
