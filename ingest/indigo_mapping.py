@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
 from corpus.model import (
     Case,
     Link,
@@ -475,22 +477,15 @@ def _links(f: _Fields, orgs: dict[str, _Org]) -> tuple[list[Link], list[Link]]:
     return documents, sources
 
 
-def project_to_case(
-    project: dict[str, Any], *, url: str | None = None, fetched_at: str | None = None
-) -> tuple[Case, list[Problem]]:
-    """Map one project (`{"id": ..., "data": {...}}`, the API's shape) to a Case and its problems.
-
-    Raises ProjectError when the project has no usable id or name.
-    """
-    if not isinstance(project, dict) or not isinstance(project.get("data"), dict):
-        raise ProjectError((), "project is not an object with a `data` object")
-    indigo_id = clean_text(project.get("id"))
-    if not indigo_id or not isinstance(project.get("id"), str):
-        raise ProjectError(("id",), "project has no id")
-    f = _Fields(project["data"])
-    title = f.text(("name",))
-    if not title:
-        raise ProjectError(("name",), f"project {indigo_id} has no name")
+def _case(
+    f: _Fields,
+    project: dict[str, Any],
+    indigo_id: str,
+    title: str,
+    url: str | None,
+    fetched_at: str | None,
+) -> Case:
+    """Every field of the case; field problems are collected in `f.problems`."""
     orgs = _organisations(f, project)
     places, countries = _places_and_countries(f)
     dates = {}
@@ -505,7 +500,7 @@ def project_to_case(
     paid = (*finance, "total_outcome_payments_made")
     alt = f.text(("alternative_names",))
     documents, sources = _links(f, orgs)
-    case = Case(
+    return Case(
         id=case_id_for_indigo(indigo_id),
         external_ids={"indigo": indigo_id},
         title=title,
@@ -548,4 +543,32 @@ def project_to_case(
         notes=f.text(("notes",)),
         provenance=[Provenance(source=SOURCE, record_id=indigo_id, url=url, fetched_at=fetched_at)],
     )
+
+
+def project_to_case(
+    project: dict[str, Any], *, url: str | None = None, fetched_at: str | None = None
+) -> tuple[Case, list[Problem]]:
+    """Map one project (`{"id": ..., "data": {...}}`, the API's shape) to a Case and its problems.
+
+    Raises ProjectError when the project has no usable id or name, or a value the
+    normalisers let through still does not fit the `Case` model.
+    """
+    if not isinstance(project, dict) or not isinstance(project.get("data"), dict):
+        raise ProjectError((), "project is not an object with a `data` object")
+    indigo_id = clean_text(project.get("id"))
+    if not indigo_id or not isinstance(project.get("id"), str):
+        raise ProjectError(("id",), "project has no id")
+    f = _Fields(project["data"])
+    title = f.text(("name",))
+    if not title:
+        raise ProjectError(("name",), f"project {indigo_id} has no name")
+    try:
+        case = _case(f, project, indigo_id, title, url, fetched_at)
+    except ValidationError as exc:
+        # A value no normaliser caught (the model is stricter): reject, never crash the run.
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise ProjectError(
+            (), f"project {indigo_id} does not fit the case model: {where}: {first.get('msg')}"
+        ) from None
     return case, f.problems

@@ -267,7 +267,7 @@ def _open_export(path: Path) -> dict[str, Callable[[], bytes]]:
     if path.is_file() and path.name.lower() == PROJECTS:
         path = path.parent
     if path.is_dir():
-        return {p.name: p.read_bytes for p in sorted(path.glob("*.csv"))}
+        return {p.name: _file_reader(p) for p in sorted(path.glob("*.csv"))}
     if not path.exists():
         raise SourceError(f"{path}: no such file or folder")
     try:
@@ -285,6 +285,16 @@ def _open_export(path: Path) -> dict[str, Callable[[], bytes]]:
         if name not in files:
             files[name] = _zip_reader(archive, info, path)
     return files
+
+
+def _file_reader(path: Path) -> Callable[[], bytes]:
+    def read() -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+
+    return read
 
 
 def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> Callable[[], bytes]:
