@@ -116,7 +116,12 @@ def _conflict(ta: set[str], tb: set[str]) -> bool:
         return True
     if not only_a or not only_b:
         return False
-    return any(all(fuzz.ratio(x, y) < 70 for y in only_b) for x in only_a)
+    return any(not any(_alike(x, y) for y in only_b) for x in only_a)
+
+
+def _alike(x: str, y: str) -> bool:
+    """Two words that are one word written two ways (a shared stem, or a typo apart)."""
+    return (len(x) >= 5 and x[:5] == y[:5]) or fuzz.ratio(x, y) >= 70
 
 
 def name_similarity(a: str, b: str) -> float:

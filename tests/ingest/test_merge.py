@@ -63,6 +63,10 @@ def test_names_are_folded_unaccented_and_stripped_of_kind_words():
     assert normalise_name("Kotouttamisen SIB (Koto-SIB)") == "kotouttamisen koto"
     assert normalise_name("Hjemløshed i Århus – Social Impact Bond") == "hjemloshed arhus"
     assert name_similarity("Aarhus Housing First SIB", "Housing First in Aarhus") == 1.0
+    # Sibling projects that differ in one word (the town, "less"/"most", a number) are not one.
+    assert name_similarity("MHEP North London - Camden", "MHEP North London - Barnet") < 0.88
+    assert name_similarity("Children's Welfare SIB", "Children's Welfare SIB II") < 0.88
+    assert name_similarity("Rough Sleepers Brighton", "Rough Sleeping Brighton") > 0.85
     # A name inside a longer one is close, not the same.
     assert (
         0.7
