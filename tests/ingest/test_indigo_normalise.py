@@ -125,3 +125,22 @@ def test_organisation_types_and_role_categories():
         role_category_type("Commercia")
     with pytest.raises(ValueError, match="unknown organisation type"):
         organisation_type("Club")
+
+
+def test_country_codes_are_those_of_the_indigo_codelist(indigo_schema_dir):
+    lines = (indigo_schema_dir / "codelists" / "countries.csv").read_text("utf-8").split()
+    codelist = {line.strip() for line in lines[1:] if line.strip()}
+    assert len(codelist) > 200
+    assert {code for code in codelist if parse_country(code) == code} == codelist
+    # And no other pair of letters passes as a country.
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    others = {a + b for a in letters for b in letters} - codelist
+    accepted = set()
+    for code in others:
+        try:
+            parse_country(code)
+            accepted.add(code)
+        except ValueError:
+            pass
+    # Two-letter words that are country aliases, not codes, are the only exceptions.
+    assert accepted == {"UK"}
