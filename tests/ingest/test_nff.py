@@ -120,3 +120,15 @@ def test_second_run_changes_nothing(national):
     assert (second.counts["new"], second.counts["changed"], second.counts["removed"]) == (0, 0, 0)
     assert second.counts["unchanged"] == 3
     assert national.store.case_hashes() == hashes
+
+
+def test_profile_redirected_to_another_host_is_refused(national):
+    national.serve("nff", ROUTES)
+    elsewhere = national.server.url("/project/river-city-supportive-housing", host="localhost")
+    national.server.route(
+        "/project/river-city-supportive-housing", "", status=302, headers={"Location": elsewhere}
+    )
+    report = run(national)
+    [refused] = [r for r in report.rejects if "river-city" in r["where"]]
+    assert "redirected to 'localhost'" in refused["reason"]
+    assert national.store.find_case_id("nff-river-city-supportive-housing") is None
