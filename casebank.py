@@ -71,6 +71,8 @@ def print_run_report(report: dict) -> None:
         out.print(f"  {report['message']}")
     for reject in report.get("rejects", []):
         out.print(f"  rejected {reject['where']}: {reject['reason']}", markup=False)
+    for note in report.get("notes", []):  # cross-source merges and near misses
+        out.print(f"  {note['kind']} {note['where']}: {note['reason']}", markup=False)
 
 
 _CASES_DIR_OPTION = typer.Option(
@@ -336,6 +338,11 @@ def print_latest_runs(as_json: bool) -> None:
             out.print(f"  {run['source']}: {reject['where']}: {reject['reason']}", markup=False)
         if len(run["rejects"]) > 20:
             out.print(f"  {run['source']}: ... and {len(run['rejects']) - 20} more")
+        for note in run.get("notes", []):  # cross-source merges and near misses
+            out.print(
+                f"  {run['source']}: {note['kind']} {note['where']}: {note['reason']}",
+                markup=False,
+            )
 
 
 _ONLY_OPTION = typer.Option(None, "--only", help="Run only this configured source (repeatable).")
@@ -360,6 +367,11 @@ def ingest(
     own transaction, under a lock so two runs cannot overlap.
     """
     if ctx.invoked_subcommand is not None:
+        # A one-source import (`ingest corpus`, `ingest indigo-csv` ...) takes the job's
+        # lock too, held until the subcommand is done, so it never overlaps a job run.
+        from ingest.job import job_lock
+
+        ctx.with_resource(job_lock(settings()))
         return
     if report:
         print_latest_runs(as_json)

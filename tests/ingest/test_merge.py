@@ -287,3 +287,33 @@ def test_the_job_runs_every_national_source_twice_and_the_second_run_changes_not
         c = report["counts"]
         assert (c["new"], c["changed"], c["removed"]) == (0, 0, 0), report["name"]
     assert national.store.case_hashes() == hashes
+
+
+def test_ingest_report_lists_merges_and_near_misses(tmp_path):
+    """`casebank ingest --report` shows the informational entries next to the counts."""
+    from typer.testing import CliRunner
+
+    from casebank import app
+
+    data = tmp_path / "data"
+    store = Store(data / "casebank.db")
+    run_source(
+        store,
+        "indigo",
+        [
+            indigo(1, "Massachusetts Juvenile Justice Pay for Success Initiative"),
+            indigo(2, "Reducing Youth Homelessness - Roskilde, Denmark", "DK", "2022-01"),
+        ],
+    )
+    ingest(
+        store,
+        [
+            scraped("majj", "Massachusetts Juvenile Justice PFS Initiative"),
+            scraped("rosk", "Reducing homelessness", country="DK", start="2022"),
+        ],
+    )
+    store.close()
+    result = CliRunner().invoke(app, ["--data-dir", str(data), "ingest", "--report"])
+    assert result.exit_code == 0, result.output
+    assert "merge nff:nff-majj: merged into indigo-poj-0001 by name" in result.output
+    assert "near-miss nff:nff-rosk: not merged with indigo-poj-0002" in result.output
