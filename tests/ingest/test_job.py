@@ -477,6 +477,16 @@ def test_cli_ingest_then_report(world):
     assert data["job"]["ok"] is True
 
 
+def test_cli_single_source_import_waits_for_no_job(world):
+    with job_lock(world.settings), pytest.raises(LockHeld):
+        _cli(world, "ingest", "corpus")
+    result = _cli(world, "ingest", "corpus")  # lock free again: runs
+    assert result.exit_code == 0, result.output
+    assert "corpus: ok" in result.output
+    with job_lock(world.settings):  # and it released the lock when done
+        pass
+
+
 def test_cli_ingest_fails_with_exit_1_when_a_source_fails(world):
     world.server.route("/app/api1/pipeline", "", status=500)
     result = _cli(world, "ingest", "--no-index")
