@@ -36,6 +36,7 @@ from ingest.sources.webpage import (
     StructureChanged,
     absolute_links,
     facts,
+    indigo_id,
     parse_money,
     provenance,
     reject,
@@ -171,6 +172,7 @@ def parse_investment(page: Page) -> list[Case]:
     years = re.findall(r"\b(20\d\d)\b", box.get("opstart", "") or box.get("periode", ""))
     case = Case(
         id=rid,
+        external_ids=indigo_id(article),
         title=title,
         summary={"da": lead} if lead else {},
         countries=["DK"],
@@ -250,6 +252,7 @@ def parse_report(page: Page) -> list[Case]:
         cases.append(
             Case(
                 id=rid,
+                external_ids=indigo_id(" ".join(cells)),
                 title=title,
                 countries=["DK"],
                 sector=_sector(row.get("area"), title),

@@ -31,6 +31,7 @@ from ingest.merge import matched
 from ingest.runner import Item
 from ingest.sources.webpage import (
     StructureChanged,
+    indigo_id,
     parse_loose_date,
     parse_money,
     provenance,
@@ -170,6 +171,7 @@ def parse_projects(page: Page, fund: Mapping[str, str]) -> list[Case]:
             cases.append(
                 Case(
                     id=rid,
+                    external_ids=indigo_id(" ".join(cells)),
                     title=title,
                     summary={"en": row["description"]} if row.get("description") else {},
                     countries=["GB"],

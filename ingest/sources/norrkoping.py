@@ -28,6 +28,7 @@ from ingest.merge import matched
 from ingest.runner import Item
 from ingest.sources.webpage import (
     StructureChanged,
+    indigo_id,
     provenance,
     reject,
     require,
@@ -108,6 +109,7 @@ def parse_contract(page: Page) -> list[Case]:
     return [
         Case(
             id=CONTRACT_ID,
+            external_ids=indigo_id(text),
             title=f"{title_part} i {MUNICIPALITY}",
             alt_names=alt,
             summary={"sv": paragraphs[0]},

@@ -28,6 +28,7 @@ from ingest.runner import Item
 from ingest.sources.webpage import (
     StructureChanged,
     facts,
+    indigo_id,
     parse_loose_date,
     parse_money,
     provenance,
@@ -173,6 +174,7 @@ def _case(
     summary = lead or fund["description"]
     return Case(
         id=rid,
+        external_ids=indigo_id(article or ""),
         title=title,
         alt_names=names,
         summary={lang: summary} if summary else {},

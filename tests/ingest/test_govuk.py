@@ -111,3 +111,18 @@ def test_second_run_changes_nothing(national):
     assert (second.counts["new"], second.counts["changed"], second.counts["removed"]) == (0, 0, 0)
     assert second.counts["unchanged"] == 3
     assert national.store.case_hashes() == hashes
+
+
+def test_row_naming_an_indigo_id_joins_that_case(national):
+    national.server.route(
+        "/gov/yef",
+        "<main><h1>Youth Engagement Fund</h1><div class='govspeak'><table>"
+        "<tr><th>Project</th><th>Provider</th><th>INDIGO record</th></tr>"
+        "<tr><td>Teens and Toddlers Outcomes</td><td>A Youth Charity</td>"
+        "<td>INDIGO-POJ-0101</td></tr></table></div></main>",
+    )
+    fund = {"name": "Youth Engagement Fund", "path": "/gov/yef", "payer": "Ministry of Justice"}
+    report = run(national, funds=[fund])
+    assert report.counts["new"] == 1
+    case = national.store.get_case("INDIGO-POJ-0101")
+    assert case.id == "indigo-poj-0101" and case.title == "Teens and Toddlers Outcomes"
