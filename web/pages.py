@@ -190,6 +190,7 @@ def case_page(request: Request, case_id: str, res: Resources = Depends(resources
             "documents": present.links(case.documents),
             "sources": present.links(case.sources),
             "safe_url": present.safe_url,
+            "basis": present.basis,
             "is_indigo": present.is_indigo(case),
             "similar": similar,
             "cite": present.cite(case, url, t),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from corpus.model import ROLES, Case, Link, Party
+from corpus.model import ROLES, Case, Link, PartialDate, Party
 from web.i18n import Translator
 
 #: Named dates in the order a reader follows a project.
@@ -21,6 +21,26 @@ def safe_url(url: str | None) -> str | None:
     if url and url.strip().lower().startswith(("http://", "https://")):
         return url.strip()
     return None
+
+
+def period(start: PartialDate | None, end: PartialDate | None) -> str:
+    """`2021 – 2022`, `2021 –`, `– 2022` (only an end known reads "until"), or ``."""
+    if start and end:
+        return f"{start.value} – {end.value}"
+    if start:
+        return f"{start.value} –"
+    return f"– {end.value}" if end else ""
+
+
+def basis(text: str | None, t: Translator) -> str:
+    """Why a provider or investor model was chosen, with "curated" in the reader's words."""
+    if not text:
+        return ""
+    if text == "curated":
+        return t("case.basis_curated")
+    if text.startswith("curated:"):
+        return t("case.basis_curated") + ":" + text[len("curated:") :]
+    return text
 
 
 def parties_by_role(case: Case) -> list[tuple[str, list[Party]]]:

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 
 from corpus.store import org_key
 from web.i18n import COOKIE, LANGUAGES, Translator, pick_language
+from web.present import period
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # Jinja2Templates turns autoescape on for .html; say it anyway, it is what keeps case text
@@ -50,6 +51,7 @@ def language_url(request: Request, code: str) -> str:
 
 templates.env.globals.update(
     language_url=language_url,
+    period=period,
     case_url=case_url,
     organisation_url=organisation_url,
     query_url=query_url,

@@ -1,0 +1,130 @@
+"""The site in a real headless Chromium (Debian's package) against a live uvicorn server.
+
+Walks what a caseworker does: search in Danish, narrow by a facet, open a case, compare
+two cases, switch language; once with JavaScript off (the site must not need it) and once
+on a phone-sized screen. Screenshots go to tests/artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+    pytest.skip("Debian's chromium is not installed (make browser)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the module."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_danish_search_facet_case_and_compare_without_javascript(browser, live_server: str) -> None:
+    context = browser.new_context(
+        locale="da-DK", java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    expect = sync_api.expect
+
+    page.goto(live_server + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "da")
+    shot(page, "1-home-da")
+
+    page.get_by_label("Søg efter sager").fill("hjemløse unge i egen bolig")
+    page.get_by_role("button", name="Søg", exact=True).click()
+    expect(page.locator("#count")).to_contain_text("sager fundet")
+    titles = page.locator(".result-title a")
+    expect(titles.first).to_have_text("Odense youth housing outcomes partnership")
+    shot(page, "2-results-da")
+
+    # Narrow to Denmark with the country facet; the filter is in the URL.
+    page.locator(".facet", has=page.get_by_role("heading", name="Land")).get_by_role(
+        "link", name=re.compile("Danmark")
+    ).click()
+    expect(page).to_have_url(re.compile(r"country=DK"))
+    expect(page.locator(".active-filters .chip")).to_have_count(1)
+    metas = page.locator(".result .meta").all_inner_texts()
+    assert metas and all("Danmark" in m for m in metas)
+    shot(page, "3-results-facet-da")
+
+    # Tick two results and compare them.
+    page.locator(".result").nth(0).get_by_role("checkbox").check()
+    page.locator(".result").nth(1).get_by_role("checkbox").check()
+    first_two = [t.strip() for t in titles.all_inner_texts()[:2]]
+    page.get_by_role("button", name="Sammenlign valgte sager").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sammenlign sager")
+    assert [t.strip() for t in page.locator("thead th").all_inner_texts()] == first_two
+    expect(page.get_by_role("rowheader", name="Resultatbetalere")).to_be_visible()
+    shot(page, "4-compare-da")
+
+    # Open a case from the comparison.
+    page.get_by_role("link", name="Odense youth housing outcomes partnership").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Odense youth housing outcomes partnership"
+    )
+    expect(page.get_by_role("heading", name="Citér denne sag")).to_be_visible()
+    expect(page.locator(".cite")).to_contain_text("GO Lab INDIGO")
+    shot(page, "5-case-da")
+
+    # Switch to English; the choice sticks on the next page.
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Cite this case")).to_be_visible()
+    page.get_by_role("link", name="About the data").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("About the site and the data")
+    shot(page, "6-about-en")
+    context.close()
+
+
+def test_phone_layout_with_javascript_and_no_console_errors(browser, live_server: str) -> None:
+    context = browser.new_context(
+        locale="da-DK", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for name, path in (
+        ("7-phone-results", "/search?q=beskæftigelse"),
+        ("8-phone-case", "/cases/indigo-poj-0901"),
+        ("9-phone-compare", "/compare?id=indigo-poj-0901&id=dk-herning-job&id=indigo-poj-0902"),
+    ):
+        page.goto(live_server + path)
+        shot(page, name)
+        # Nothing but the compare table (which scrolls in its own box) is wider than the screen.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+    # Keyboard users see where they are.
+    page.goto(live_server + "/")
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    assert errors == []
+    context.close()
