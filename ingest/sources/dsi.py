@@ -83,6 +83,15 @@ def parse_index(page: Page, index_path: str = INDEX_PATH) -> list[str]:
     soup = soup_of(page)
     root = soup.find("main") or soup.body or soup
     urls = absolute_links(root, page.final_url, path_prefix=index_path)
+    # Some investments live at the site's root (/investering-i-.../); the overview shows
+    # every investment as a card (`article`), so a card's link counts wherever it points.
+    host = urlsplit(page.final_url).netloc
+    for a in root.select("article a[href]"):
+        url = urljoin(page.final_url, a["href"]).split("#")[0]
+        path = urlsplit(url).path.strip("/")
+        own = urlsplit(url).netloc == host and path and path != index_path.strip("/")
+        if own and url not in urls:
+            urls.append(url)
     if not urls:
         raise StructureChanged(f"page structure changed: no links below {index_path}")
     return urls

@@ -8,6 +8,7 @@ ROUTES = {
     "/vores-investeringer/ung-hjemloeshed-aarhus/": "ung-hjemloeshed-aarhus.html",
     "/vores-investeringer/stressbehandling/": "stressbehandling.html",
     "/vores-investeringer/ny-skabelon/": "ny-skabelon.html",
+    "/forebyggelse-i-skive/": "latin1-broken.html",
     "/ft/redegoerelse.htm": "redegoerelse.html",
 }
 
@@ -40,7 +41,7 @@ def test_investment_page_fields_are_extracted(national):
     fund = next(p for p in case.parties if p.name == "Den Sociale Investeringsfond")
     assert fund.amount.amount == 11_600_000
     assert case.sources[0].url.endswith("/vores-investeringer/ung-hjemloeshed-aarhus/")
-    assert report.counts["new"] == 3
+    assert report.counts["new"] == 4
 
 
 def test_definition_list_facts_and_partners_without_roles(national):
@@ -79,6 +80,14 @@ def test_page_whose_structure_changed_is_a_reject_not_a_case(national):
     assert national.store.find_case_id("dsi-ny-skabelon") is None
 
 
+def test_investment_linked_from_a_card_outside_the_overview_path(national):
+    national.serve("dsi", ROUTES)
+    run(national)
+    # Served as UTF-8 but written in Latin-1, with unclosed tags: still read right.
+    case = national.store.get_case("dsi-forebyggelse-i-skive")
+    assert case.title == "Forebyggelse af hjemløshed i Skive Kommune"
+
+
 def test_broken_html_in_latin1_without_charset_is_read(national):
     national.serve("dsi", {"/p/": "latin1-broken.html"}, content_type="text/html")
     with national.fetcher("dsi") as fetcher:
@@ -98,9 +107,9 @@ def test_second_run_changes_nothing_and_unchanged_pages_are_not_parsed(national,
     original = dsi.parse_investment
     monkeypatch.setattr(dsi, "parse_investment", lambda page: calls.append(page) or original(page))
     second = run(national)
-    assert first.counts["new"] == 3
+    assert first.counts["new"] == 4
     assert (second.counts["new"], second.counts["changed"], second.counts["removed"]) == (0, 0, 0)
-    assert second.counts["unchanged"] == 3
+    assert second.counts["unchanged"] == 4
     assert national.store.case_hashes() == hashes
     # Only the page that failed last time is parsed again; the others come from the cache.
     assert [p.url.rsplit("/", 2)[-2] for p in calls] == ["ny-skabelon"]
