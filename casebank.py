@@ -276,8 +276,12 @@ def _print_job_source(result: dict) -> None:
         print_run_report(result)
 
 
-def run_ingest_job(only: list[str] | None, index: bool) -> bool:
-    """Run the ingest job (and the index update), printing as it goes; True if all went well."""
+def run_ingest_job(only: list[str] | None, index: bool, strict: bool = False) -> bool:
+    """Run the ingest job (and the index update), printing as it goes.
+
+    False when the index update failed or, with `strict`, when a source failed; a failed
+    source alone is reported but not fatal (a site being down must not stop the rest).
+    """
     from ingest.job import run_job
 
     report = run_job(
@@ -295,7 +299,10 @@ def run_ingest_job(only: list[str] | None, index: bool) -> bool:
             )
         else:
             console.print(f"[red]index update failed:[/red] {after['message']}")
-    return report.ok and (after is None or after["status"] == "ok")
+    if not report.ok:
+        failed = [r["name"] for r in report.sources if r["status"] == "failed"]
+        console.print(f"[yellow]failed sources:[/yellow] {', '.join(failed)}")
+    return (report.ok or not strict) and (after is None or after["status"] == "ok")
 
 
 def print_latest_runs(as_json: bool) -> None:
@@ -349,6 +356,9 @@ _ONLY_OPTION = typer.Option(None, "--only", help="Run only this configured sourc
 _NO_INDEX_OPTION = typer.Option(
     False, "--no-index", help="Leave the search index as it is (update it later with `index`)."
 )
+_STRICT_OPTION = typer.Option(
+    False, "--strict", help="Exit with status 1 when any source failed (for monitoring)."
+)
 
 
 @ingest_app.callback(invoke_without_command=True)
@@ -360,6 +370,7 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="With --report: print JSON."),
     only: list[str] = _ONLY_OPTION,
     no_index: bool = _NO_INDEX_OPTION,
+    strict: bool = _STRICT_OPTION,
 ) -> None:
     """Run every configured source (see the sources file), then update the search index.
 
@@ -376,7 +387,7 @@ def ingest(
     if report:
         print_latest_runs(as_json)
         return
-    if not run_ingest_job(only, index=not no_index):
+    if not run_ingest_job(only, index=not no_index, strict=strict):
         raise typer.Exit(1)
 
 
