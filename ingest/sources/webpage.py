@@ -123,9 +123,10 @@ def section_items(heading: Tag | None) -> list[str]:
 def facts(root: Tag) -> dict[str, str]:
     """Label/value pairs of a facts box, keyed by the folded label without its colon.
 
-    Reads the three shapes sites use: `<dl><dt>Label</dt><dd>value</dd>`, table rows
-    `<tr><th>Label</th><td>value</td>`, and a bold label starting a paragraph or list
-    item (`<p><strong>Label:</strong> value</p>`, the value possibly after a `<br>`).
+    Reads the shapes sites use: `<dl><dt>Label</dt><dd>value</dd>`, table rows
+    `<tr><th>Label</th><td>value</td>`, a bold label starting a paragraph or list item
+    (`<p><strong>Label:</strong> value</p>`, the value possibly after a `<br>`), and a
+    short label element of its own followed by the value (`<h4>Varighed:</h4><p>Fem år</p>`).
     """
     out: dict[str, str] = {}
 
@@ -152,6 +153,13 @@ def facts(root: Tag) -> dict[str, str]:
             continue
         rest = text_of(parent)[len(text_of(strong)) :] if text_of(parent).startswith(label) else ""
         put(label, rest)
+    for el in root.find_all(["h3", "h4", "h5", "h6", "p", "span"]):
+        label = text_of(el)
+        if not label.endswith(":") or len(label) > 40:
+            continue
+        value = el.find_next_sibling()
+        if value is not None and not text_of(value).endswith(":"):
+            put(label, text_of(value, ", "))
     return out
 
 
