@@ -189,6 +189,22 @@ def test_second_run_in_a_row_changes_nothing(world):
     assert world.server.hits(HARBOUR) == 2
 
 
+def test_store_rebuilt_from_scratch_while_the_http_cache_is_kept(world):
+    """Unchanged pages are not parsed again, yet a lost store is refilled: what a source
+    yields for an unchanged page comes from the kept parse, not from nothing."""
+    run_job(world.settings)
+    before = world.snapshot()
+    for path in world.settings.data_dir.glob("casebank.db*"):
+        path.unlink()
+    report = run_job(world.settings)
+    assert all(
+        run["counts"]["unchanged"] == 0
+        for run in report.sources
+        if run["status"] not in ("skipped", "disabled")
+    )
+    assert world.snapshot() == before
+
+
 def test_a_failing_source_is_reported_and_the_others_still_run(world):
     world.write_sources(
         "  broken:\n    module: ingest.sources.no_such_source\n"
