@@ -275,8 +275,12 @@ def _hosts(entry: SourceEntry, module: Any, settings: Settings) -> list[str]:
 def run_entry(entry: SourceEntry, settings: Settings, store: Store) -> dict[str, Any]:
     """Run one source and return its report; never raises for a failing source."""
     if not entry.enabled:
-        return {"name": entry.name, "source": entry.name, "status": "disabled",
-                "message": "disabled in the sources file"}
+        return {
+            "name": entry.name,
+            "source": entry.name,
+            "status": "disabled",
+            "message": "disabled in the sources file",
+        }
     if any(v.strip() for v in entry.unless):
         return {
             "name": entry.name,
