@@ -5,7 +5,8 @@ A source is an iterable of items:
 - a `Reject` (a row, page or file that could not be used: where and why),
 - a `Gone` (a record the source says no longer exists, e.g. an INDIGO project made private),
 - a `Targeted` (a `Case` whose case id a matcher already decided, see `ingest.merge`),
-- a `Note` (an informational entry for the report, such as a merge or a near miss).
+- a `Note` (a report entry that changes nothing: a merge, a near miss, or, with kind
+  "warning", a field that could not be read and was left empty while the record was kept).
 
 If the source is `complete` (it lists everything it has, like a full export), records of
 that source that did not appear are removed at the end; records whose item was rejected
@@ -54,7 +55,7 @@ class Targeted:
 
 @dataclass(frozen=True)
 class Note:
-    """An informational report entry (a merge, a near miss): counted nowhere, changes nothing."""
+    """A report entry that changes nothing; kind "warning" is counted under `warnings`."""
 
     where: str
     reason: str
@@ -92,7 +93,7 @@ class RunReport:
         }
 
 
-COUNT_KEYS = ("new", "changed", "unchanged", "removed", "rejected")
+COUNT_KEYS = ("new", "changed", "unchanged", "removed", "rejected", "warnings")
 
 
 def _now() -> str:
@@ -130,6 +131,8 @@ def run_source(
                     if item.record_id:
                         seen.add(item.record_id)
                 elif isinstance(item, Note):
+                    if item.kind == "warning":
+                        report.counts["warnings"] += 1
                     report.notes.append(
                         {"where": item.where, "kind": item.kind, "reason": item.reason}
                     )

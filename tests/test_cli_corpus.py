@@ -83,7 +83,7 @@ def test_ingest_corpus_prints_the_run_report(tmp_path):
     args = ["--data-dir", str(tmp_path / "data"), "ingest", "corpus", "--cases-dir", str(cases)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "corpus: partial (new 1, changed 0, unchanged 0, removed 0, rejected 1)" in (
+    assert "corpus: partial (new 1, changed 0, unchanged 0, removed 0, rejected 1, warnings 0)" in (
         result.output
     )
     assert "rejected dk-bad.yaml: must be a YAML mapping" in result.output

@@ -13,7 +13,7 @@ CSV importer uses too (`ingest.indigo_mapping`), so both paths give the same cas
   404 although listed as public), or one of whose organisations cannot be fetched, is a
   `Reject` naming the URL and why; what the store had for it stays. An organisation that
   answers 404 is not public: the project keeps what the server embedded for it.
-- A field that cannot be read is a warning-level reject (reason `warning: ...`) naming the
+- A field that cannot be read is a warning (a `Note` of kind "warning") naming the
   URL and the field's path; the project is imported with that field empty.
 - The list itself failing raises `SourceError`: the run fails and the store is untouched.
 
@@ -31,7 +31,7 @@ from corpus.errors import SourceError
 from corpus.settings import Settings
 from ingest.fetch import JSON, Fetcher, FetchError, HTTPStatusError
 from ingest.indigo_mapping import SOURCE, ProjectError, project_to_case
-from ingest.runner import Gone, Item, Reject
+from ingest.runner import Gone, Item, Note, Reject
 
 __all__ = ["SOURCE", "COMPLETE", "allowed_hosts", "items", "list_url", "project_url"]
 
@@ -177,7 +177,7 @@ def _project(fetcher: Fetcher, orgs: _Organisations, base_url: str, pid: str) ->
     except ProjectError as exc:
         return [Reject(f"{url} {_path_text(exc.path)}", f"{exc.reason}; project not updated", pid)]
     out: list[Item] = [
-        Reject(f"{url} {_path_text(p.path)}", f"warning: {p.reason}") for p in problems
+        Note(f"{url} {_path_text(p.path)}", p.reason, kind="warning") for p in problems
     ]
     out.append(case)
     return out

@@ -16,8 +16,8 @@ why; line numbers are physical lines, a record with a multi-line cell starts on 
   project, that project is not updated (what the store had for it stays) and the other
   projects are imported.
 - One field that cannot be read (a bad date, an unknown currency word or codelist value,
-  a number that is not one) or a column missing from a list file: a warning-level reject
-  (reason starting `warning:`); the project is imported with that field left empty.
+  a number that is not one) or a column missing from a list file: a warning (a `Note` of
+  kind "warning" in the run report); the project is imported with that field left empty.
 """
 
 # The column tables quote the export's headers verbatim, which are longer than a line.
@@ -38,7 +38,7 @@ from typing import Any
 
 from corpus.errors import SourceError
 from ingest.indigo_mapping import ProjectError, project_to_case
-from ingest.runner import Item, Reject
+from ingest.runner import Item, Note, Reject
 
 #: Columns of projects.csv used, and where they go in a project's `data`.
 PROJECT_COLUMNS: dict[str, str] = {
@@ -417,8 +417,8 @@ def _locate(project: _Project, path: tuple[str | int, ...]) -> str:
     return f"{where} column {column!r}" if column else where
 
 
-def _warning(where: str, reason: str) -> Reject:
-    return Reject(where=where, reason=f"warning: {reason}")
+def _warning(where: str, reason: str) -> Note:
+    return Note(where=where, reason=reason, kind="warning")
 
 
 def read_export(path: Path | str, on_total: Callable[[int], None] | None = None) -> Iterator[Item]:
@@ -477,7 +477,7 @@ def _items(path: Path) -> list[Item]:
         pid = row.cells.get("ID", "").strip()
         # A project whose row is unreadable keeps what the store has for it.
         out.append(Reject(f"{row.file}:{row.line}", f"{reason}; project not updated", pid or None))
-    rejected_ids = {r.record_id for r in out if r.record_id}
+    rejected_ids = {r.record_id for r in out if isinstance(r, Reject) and r.record_id}
     for row in table.rows:
         pid = row.cells["ID"].strip()
         if not pid:

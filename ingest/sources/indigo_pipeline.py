@@ -13,8 +13,8 @@ Two paths give the same cases (source "indigo-pipeline", external id scheme
 The source is complete: a pipeline that no longer appears is removed. Pipeline data is
 thin and often "TBD": texts that are not numbers (a target of "TBD", an amount "ranging
 from $500k to $20m") are kept in the case's notes, never guessed into numbers. A value
-that cannot be used (an unknown country code) is a warning (a `Reject` whose reason
-starts with `warning:`), the field is left empty and the case is still imported; a row or
+that cannot be used (an unknown country code) is a warning (a `Note` of kind
+"warning" in the run report), the field is left empty and the case is still imported; a row or
 record without an id or a name, or with bytes that are not UTF-8, is rejected and the
 stored version of that pipeline, if any, is kept. Search leaves stage "pipeline" out
 unless asked for.
@@ -44,7 +44,7 @@ from ingest.normalise import (
     parse_number,
     role_category_type,
 )
-from ingest.runner import Gone, Item, Reject
+from ingest.runner import Gone, Item, Note, Reject
 
 SOURCE = "indigo-pipeline"
 COMPLETE = True
@@ -448,7 +448,7 @@ def pipeline_to_case(
 
 def _items_of(mapped: Mapped, where: str) -> Iterator[Item]:
     for warning in mapped.warnings:
-        yield Reject(where=where, reason=f"warning: {warning}")
+        yield Note(where=where, reason=warning, kind="warning")
     yield mapped.case
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from corpus.model import Case
 from corpus.store import Store
-from ingest.runner import Reject, run_source
+from ingest.runner import Note, Reject, run_source
 from ingest.sources.indigo_csv import LIST_FILES, PROJECT_COLUMNS, read_export
 
 NAME = "Impact Bond Name - (Value)"
@@ -227,10 +227,11 @@ def write_export(folder: Path, export: dict | None = None) -> Path:
     return folder
 
 
-def split(items) -> tuple[dict[str, Case], list[Reject]]:
+def split(items) -> tuple[dict[str, Case], list[Reject | Note]]:
+    """Cases by INDIGO id, and the problems: rejects and warnings, in the order read."""
     items = list(items)
     cases = {i.external_ids["indigo"]: i for i in items if isinstance(i, Case)}
-    return cases, [i for i in items if isinstance(i, Reject)]
+    return cases, [i for i in items if isinstance(i, Reject | Note)]
 
 
 def import_into(store: Store, path: Path):
@@ -366,7 +367,7 @@ def test_missing_optional_column_is_a_warning_and_rows_are_kept(tmp_path):
     assert "contract_signed" not in cases["INDIGO-POJ-9001"].dates
     (warning,) = rejects
     assert warning.where == "projects.csv" and SIGNED in warning.reason
-    assert warning.reason.startswith("warning:")
+    assert isinstance(warning, Note) and warning.kind == "warning"
 
 
 def test_bad_date_is_reported_by_line_and_column_and_the_project_kept(tmp_path):
@@ -377,7 +378,7 @@ def test_bad_date_is_reported_by_line_and_column_and_the_project_kept(tmp_path):
     (warning,) = rejects
     # Line 8: the header, then the first project's row spans six lines (a multi-line cell).
     assert warning.where == f"projects.csv:8 column {SIGNED!r}"
-    assert "2016-13" in warning.reason and warning.record_id is None
+    assert "2016-13" in warning.reason and warning.kind == "warning"
 
 
 def test_unknown_currency_word_and_codelist_value_are_warnings(tmp_path):
@@ -480,10 +481,10 @@ def test_project_dropped_from_the_export_is_removed(tmp_path, store):
 
 def test_real_export_imports_every_project_then_writes_nothing(indigo_csv_dir, store):
     report = import_into(store, indigo_csv_dir)
-    assert report.status in ("ok", "partial")
     assert report.counts["new"] == 319 and store.count_cases() == 319
-    # Every reject of the real export is a field-level warning: no project is lost.
-    assert all(r["reason"].startswith("warning:") for r in report.rejects)
+    # The real export's problems are all field-level warnings: no project is lost.
+    assert report.status == "ok" and report.rejects == [] and report.counts["warnings"] > 0
+    assert all(n["kind"] == "warning" for n in report.notes)
     by_country = store.stats()["by_country"]
     assert {c: by_country[c] for c in ("GB", "US", "DK", "FI", "SE")} == {
         "GB": 100,

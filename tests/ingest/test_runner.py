@@ -4,7 +4,7 @@ import pytest
 
 from corpus.model import Case
 from corpus.store import Store
-from ingest.runner import Gone, Reject, run_source
+from ingest.runner import Gone, Note, Reject, run_source
 
 
 def case(n, title=None):
@@ -16,20 +16,33 @@ def case(n, title=None):
 
 def test_report_counts_new_unchanged_changed_rejected_and_keeps_them(tmp_path):
     store = Store(tmp_path / "s.db")
-    first = run_source(store, "indigo", [case(1), case(2), Reject("projects.csv:4", "bad date")])
+    first = run_source(
+        store,
+        "indigo",
+        [
+            case(1),
+            case(2),
+            Reject("projects.csv:4", "no name"),
+            Note("projects.csv:5", "bad date", "warning"),
+        ],
+    )
     assert first.as_dict()["counts"] == {
         "new": 2,
         "changed": 0,
         "unchanged": 0,
         "removed": 0,
         "rejected": 1,
+        "warnings": 1,
     }
     assert first.status == "partial"
     second = run_source(store, "indigo", [case(1), case(2, "Renamed")])
     assert (second.counts["unchanged"], second.counts["changed"]) == (1, 1)
     runs = store.runs()
     assert [r["status"] for r in runs] == ["ok", "partial"]
-    assert runs[1]["rejects"] == [{"where": "projects.csv:4", "reason": "bad date"}]
+    assert runs[1]["rejects"] == [{"where": "projects.csv:4", "reason": "no name"}]
+    assert runs[1]["notes"] == [
+        {"where": "projects.csv:5", "kind": "warning", "reason": "bad date"}
+    ]
 
 
 def test_complete_source_removes_what_it_no_longer_lists_but_keeps_rejected(tmp_path):
