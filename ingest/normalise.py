@@ -238,6 +238,8 @@ ROLE_CATEGORY_TYPES: dict[str, OrgType] = {
     "impact investor": "investment_fund",
     "high net worth individual/family office/private bank": "individual",
     "commercial": "company",
+    # The export truncates "Commercial" in some rows; the stem is unambiguous in this codelist.
+    "commercia": "company",
     "for-profit": "company",
     "other": "other",
 }
