@@ -128,14 +128,24 @@ def search_page(
     request: Request,
     query: SearchQuery = Depends(search_query),
     page: int = Query(1, ge=1, le=5000),
+    limit: int = Query(PAGE_SIZE, ge=1, le=100),
+    offset: int | None = Query(None, ge=0, le=100_000),
     res: Resources = Depends(resources),
 ) -> Response:
-    """Results with count, facets, sorting, paging and the compare selection."""
+    """Results with count, facets, sorting, paging and the compare selection.
+
+    Links page with `page`; `limit` and `offset` work as in the API (a shared API link
+    opened in the browser shows the same results).
+    """
     t = Translator(language_of(request))
-    found = res.run_search(query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    if offset is None:
+        offset = (page - 1) * limit
+    else:
+        page = offset // limit + 1
+    found = res.run_search(query, limit=limit, offset=offset)
     total = found["total"]
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    base = query.params()
+    pages = max(1, math.ceil(total / limit))
+    base = query.params() + ([("limit", str(limit))] if limit != PAGE_SIZE else [])
     active = [
         {"label": f"{t('facet.' + k)}: {_facet_label(t, k, v)}", "url": _toggle(query, k, v)}
         for k in FILTER_KEYS
@@ -151,7 +161,7 @@ def search_page(
             "total": total,
             "page": page,
             "pages": pages,
-            "first": (page - 1) * PAGE_SIZE + 1,
+            "first": offset + 1,
             "facets": facet_groups(query, found.get("facets") or {}, t),
             "active": active,
             "clear_url": query_url("/search", [("q", query.q)]),
@@ -162,8 +172,8 @@ def search_page(
             "pager": pager(base, page, pages),
             "prev_url": _page_url(base, page - 1) if page > 1 else None,
             "next_url": _page_url(base, page + 1) if page < pages else None,
-            "csv_url": query_url("/api/search.csv", base),
-            "json_url": query_url("/api/search", base),
+            "csv_url": query_url("/api/search.csv", query.params()),
+            "json_url": query_url("/api/search", query.params()),
         },
     )
 

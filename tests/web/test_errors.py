@@ -97,6 +97,8 @@ def test_missing_index_is_503_with_a_hint_and_health_is_degraded(bare_client: Te
         ("/no/such/page", 404),
         ("/search?limit=5&stage=finished", 400),
         ("/search?page=0", 422),
+        ("/search?offset=-1", 422),
+        ("/search?limit=101", 422),
         ("/search?q=" + "x" * 10_000, 422),
         ("/compare?id=indigo-poj-0901", 400),
         ("/compare?id=indigo-poj-0901&id=nope", 404),

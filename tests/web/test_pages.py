@@ -66,20 +66,24 @@ def test_facets_are_links_that_keep_the_other_filters(client: TestClient) -> Non
     assert len(chips) == 2
 
 
-def test_sorting_and_paging_live_in_the_url(client: TestClient, monkeypatch) -> None:
-    monkeypatch.setattr("web.pages.PAGE_SIZE", 3)
-    soup = soup_of(client, "/search?sort=date")
+def test_sorting_and_paging_live_in_the_url(client: TestClient) -> None:
+    soup = soup_of(client, "/search?sort=date&limit=3")
     years = [int(s.get_text().split()[-1]) for s in soup.select(".result .meta span:last-child")]
     assert years == sorted(years, reverse=True)
     pager = soup.select_one("nav.pager")
     assert pager.select_one("[aria-current=page]").get_text(strip=True) == "1"
     nxt = pager.select_one("a[rel=next]")
-    assert query_of(nxt["href"]) == {"sort": ["date"], "page": ["2"]}
+    assert query_of(nxt["href"]) == {"sort": ["date"], "limit": ["3"], "page": ["2"]}
     page2 = soup_of(client, nxt["href"])
     assert page2.select_one("ol.result-list")["start"] == "4"
     assert page2.select_one("nav.pager a[rel=prev]")
     sort_links = {a.get_text(strip=True): a["href"] for a in page2.select(".sort a")}
     assert query_of(sort_links["Bedste match"]) == {}
+    # An API-style offset shows the same page.
+    by_offset = soup_of(client, "/search?sort=date&limit=3&offset=3")
+    assert [a["href"] for a in by_offset.select(".result-title a")] == [
+        a["href"] for a in page2.select(".result-title a")
+    ]
 
 
 def test_results_offer_compare_and_export_without_javascript(client: TestClient) -> None:
