@@ -238,13 +238,14 @@ def organisation_page(request: Request, key: str, res: Resources = Depends(resou
     rows = res.store().organisation_cases(key)
     if not rows:
         raise NotFound(f"no organisation {key!r} in any case")
+    store = res.store()
     cases: dict[str, dict[str, Any]] = {}
     for r in rows:
-        entry = cases.setdefault(
-            r["case_id"], {"id": r["case_id"], "title": r["title"], "roles": []}
-        )
-        if r["role"] not in entry["roles"]:
-            entry["roles"].append(r["role"])
+        if r["case_id"] not in cases:
+            case = store.get_case(r["case_id"])
+            cases[case.id] = {"case": case, "years": present.years(case), "roles": []}
+        if r["role"] not in cases[r["case_id"]]["roles"]:
+            cases[r["case_id"]]["roles"].append(r["role"])
     org_types = sorted({r["org_type"] for r in rows if r["org_type"] != "unknown"})
     return render(
         request,

@@ -103,7 +103,10 @@ class Row:
 
 
 def _names(case: Case, role: str, t: Translator) -> list[str]:
-    return [f"{p.name} ({t.value('org_type', p.org_type)})" for p in case.parties_by_role(role)]
+    return [
+        p.name if p.org_type == "unknown" else f"{p.name} ({t.value('org_type', p.org_type)})"
+        for p in case.parties_by_role(role)
+    ]
 
 
 def _money_lines(case: Case, t: Translator) -> list[str]:

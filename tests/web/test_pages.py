@@ -203,7 +203,8 @@ def test_organisation_page_lists_cases_and_roles(client: TestClient) -> None:
     rows = soup.select("tbody tr")
     assert len(rows) == 1
     assert rows[0].a["href"] == "/cases/dk-herning-job"
-    assert rows[0].find_all("td")[1].get_text(strip=True) == "outcome payer, service provider"
+    cells = [td.get_text(strip=True) for td in rows[0].find_all("td")]
+    assert cells[1:] == ["outcome payer, service provider", "Denmark", "2018–2021", "Completed"]
 
 
 def test_about_credits_sources_with_last_update(client: TestClient) -> None:
