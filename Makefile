@@ -26,6 +26,10 @@ setup-dev: $(VENV)/.installed-dev
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# A local INDIGO export next to the checkout is used instead of the INDIGO API.
+SHARED_INDIGO := $(wildcard $(CURDIR)/../shared/data/indigo/csv)
+export CASEBANK_INDIGO_CSV ?= $(if $(SHARED_INDIGO),$(abspath $(SHARED_INDIGO)),)
+
 # The main job: refresh every configured source (a failing one is reported, never fatal),
 # update the search index, then serve the site.
 serve: setup
