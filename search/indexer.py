@@ -21,8 +21,9 @@ from corpus.errors import IndexMissing
 from corpus.settings import Settings
 from corpus.store import Store
 from search import index_files, lexical
+from search.bridge import WordBridge, build_bridge
 from search.embedders import Embedder, get_embedder
-from search.texts import FIELDS, TEXT_VERSION, field_texts
+from search.texts import TEXT_VERSION, field_texts
 
 #: progress(done, total) is called while texts are embedded.
 Progress = Callable[[int, int], None]
@@ -69,6 +70,7 @@ def build_index(
         and prev_cases == hashes
         and prev_meta.get("text_version") == TEXT_VERSION
         and prev_meta.get("index_kind") == settings.index_kind
+        and (prev.path / "vocab.json").is_file()
     ):
         return {
             "embedded": 0,
@@ -76,6 +78,7 @@ def build_index(
             "removed": 0,
             "total": len(hashes),
             "texts_embedded": 0,
+            "words_embedded": 0,
             "seconds": round(time.perf_counter() - started, 3),
             "rebuilt": False,
         }
@@ -113,6 +116,14 @@ def build_index(
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     gen = index_files.new_generation(settings.index_dir, stamp)
     lexical.build(gen / "lexical.db", cases)
+    previous_bridge = None
+    if prev is not None:
+        try:
+            previous_bridge = WordBridge.load(prev.path)
+        except (OSError, ValueError, KeyError):
+            previous_bridge = None  # an unreadable bridge is simply built again
+    bridge, words_embedded = build_bridge(embedder, cases, previous_bridge)
+    bridge.save(gen)
     meta = {
         "model_id": embedder.model_id,
         "embedder": settings.embedder,
@@ -120,7 +131,9 @@ def build_index(
         "count": len(cases),
         "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "text_version": TEXT_VERSION,
-        "fields": list(FIELDS),
+        "fields": sorted({r[1] for r in rows}),
+        "vocabulary": len(bridge.words),
+        "bridge_threshold": round(bridge.threshold, 4),
         "cases": {c.id: hashes.get(c.id, c.content_hash()) for c in cases},
     }
     index_files.write_generation(gen, meta, rows, vectors, settings.index_kind)
@@ -131,6 +144,7 @@ def build_index(
         "removed": removed,
         "total": len(cases),
         "texts_embedded": len(todo),
+        "words_embedded": words_embedded,
         "seconds": round(time.perf_counter() - started, 3),
         "rebuilt": prev is None,
     }

@@ -93,10 +93,10 @@ class LexicalIndex:
         n = max(self.count, 1)
         return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
 
-    def search(self, text: str, allowed: set[str] | None = None) -> LexicalHits:
-        """Cases matching any query term, with BM25, matched terms and term IDFs."""
+    def search(self, terms: list[str], allowed: set[str] | None = None) -> LexicalHits:
+        """Cases matching any of the terms (see `query_terms`), with BM25, matched terms
+        and term IDFs; every term is quoted, so none is read as FTS5 syntax."""
         hits = LexicalHits()
-        terms = query_terms(text)
         if not terms:
             return hits
         weights = ", ".join(str(w) for w in WEIGHTS)

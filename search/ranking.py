@@ -29,19 +29,19 @@ import numpy as np
 
 from search.index_files import DenseIndex
 from search.lexical import LexicalHits
+from search.texts import field_kind
 
 #: Rows fetched from FAISS per query before per-case aggregation.
 TOP_ROWS = 4000
 #: Rows sampled per field for that field's background mean and spread.
 BACKGROUND = 256
-#: Pseudo-count pulling a field's background toward the pooled one (see field_background).
-SHRINK = 20
 
 
 def _default_weights() -> dict[str, float]:
     return {
         "whole": 1.0,
         "title": 1.0,
+        "names": 1.0,
         "challenge": 1.0,
         "intervention": 1.0,
         "target": 1.0,
@@ -56,12 +56,15 @@ class RankConfig:
 
     #: "fusion" (dense + bounded lexical boost), "dense", "lexical" or "rrf".
     method: str = "fusion"
-    #: Field weights for the per-case dense score; fields not listed are ignored.
+    #: Weights per field kind (`summary` covers every `summary_<lang>` field) for the
+    #: per-case dense score; kinds not listed are ignored.
     weights: dict[str, float] = field(default_factory=_default_weights)
     #: "max" (best field), "mean_top2" (mean of the two best) or "mean" (weighted mean).
-    aggregate: str = "max"
+    aggregate: str = "mean_top2"
     #: Standardise each field against its own background (else raw cosines).
     per_field_z: bool = True
+    #: Pseudo-count pulling a field's background toward the pooled one of all fields.
+    shrink: float = 5.0
     #: Size of the lexical boost, in background standard deviations of the dense score.
     lexical_boost: float = 3.0
     #: Standardised dense score (or lexical coverage) a case needs to count as a match.
@@ -70,6 +73,12 @@ class RankConfig:
     #: Fewest cases a query returns: below that, the best non-matching cases fill up.
     min_matches: int = 5
     rrf_k: int = 60
+    #: Pseudo-relevance feedback: weight of the mean vector of the `prf_k` best cases
+    #: added to the query vector before a second dense pass (0 = off).
+    prf: float = 0.0
+    #: Map foreign query words to the case texts' vocabulary (`search/bridge.py`).
+    bridge: bool = True
+    prf_k: int = 3
 
 
 @dataclass
@@ -99,6 +108,7 @@ class DenseScorer:
         self.starts = np.array(starts + [len(dense.row_case)], dtype=np.int64)
         self.row_case_idx = np.repeat(np.arange(len(self.case_ids)), np.diff(self.starts))
         self.row_field = np.array(dense.row_field)
+        self.row_kind = np.array([field_kind(f) for f in dense.row_field])
         self.fields = sorted(set(dense.row_field))
         rng = np.random.default_rng(0)
         self.background_rows: dict[str, np.ndarray] = {}
@@ -110,7 +120,7 @@ class DenseScorer:
         every = np.concatenate(list(self.background_rows.values())) if self.fields else []
         self._bg_all = np.asarray(every, dtype=np.int64)
 
-    def field_background(self, q: np.ndarray) -> dict[str, tuple[float, float]]:
+    def field_background(self, q: np.ndarray, config: RankConfig) -> dict[str, tuple[float, float]]:
         """Per field: mean and spread of the query's cosine with sampled vectors of it.
 
         A field with few vectors (a small corpus, a rarely filled field) gets statistics
@@ -127,8 +137,8 @@ class DenseScorer:
             n = len(self.background_rows[f])
             s = sims[pos : pos + n]
             pos += n
-            mu = (s.sum() + SHRINK * mu_all) / (n + SHRINK)
-            var = (((s - mu) ** 2).sum() + SHRINK * var_all) / (n + SHRINK)
+            mu = (s.sum() + config.shrink * mu_all) / (n + config.shrink)
+            var = (((s - mu) ** 2).sum() + config.shrink * var_all) / (n + config.shrink)
             out[f] = (float(mu), float(max(np.sqrt(var), 1e-3)))
         return out
 
@@ -139,7 +149,7 @@ class DenseScorer:
         n_rows = len(self.dense.row_case)
         if n_rows == 0:
             return {}
-        weighted = np.isin(self.row_field, [f for f, w in config.weights.items() if w > 0])
+        weighted = np.isin(self.row_kind, [f for f, w in config.weights.items() if w > 0])
         row_ok = weighted if allowed_cases is None else weighted & allowed_cases[self.row_case_idx]
         n_ok = int(row_ok.sum())
         if n_ok == 0:
@@ -156,12 +166,14 @@ class DenseScorer:
         _, idx = self.dense.faiss_index.search(qq, k, params=params)
         hits = idx[0][idx[0] >= 0]
         cand = np.unique(self.row_case_idx[hits])
-        bg = self.field_background(q) if config.per_field_z else {}
+        bg = self.field_background(q, config) if config.per_field_z else {}
         out: dict[str, tuple[float, str]] = {}
         for ci in cand:
             lo, hi = self.starts[ci], self.starts[ci + 1]
             fields = self.row_field[lo:hi]
-            w = np.array([config.weights.get(f, 0.0) for f in fields], dtype=np.float32)
+            w = np.array(
+                [config.weights.get(k, 0.0) for k in self.row_kind[lo:hi]], dtype=np.float32
+            )
             keep = w > 0
             fields = fields[keep]
             s = np.asarray(self.dense.vectors[lo:hi])[keep] @ q
@@ -178,6 +190,27 @@ class DenseScorer:
                 score = float(s[best] * w[keep][best])
             out[self.case_ids[ci]] = (score, str(fields[best]))
         return out
+
+
+def feedback_query(
+    scorer: DenseScorer, q: np.ndarray, dense: dict[str, tuple[float, str]], config: RankConfig
+) -> np.ndarray:
+    """The query moved toward its best first-pass cases (pseudo-relevance feedback).
+
+    The cases' `whole` vectors are in the language of the case texts (mostly English),
+    so the moved query meets the other relevant cases in their own language.
+    """
+    top = sorted(dense, key=lambda c: -dense[c][0])[: config.prf_k]
+    if not top or config.prf <= 0:
+        return q
+    rows = []
+    for cid in top:
+        ci = scorer.case_pos[cid]
+        lo, hi = scorer.starts[ci], scorer.starts[ci + 1]
+        rows.extend(int(lo + j) for j, f in enumerate(scorer.row_field[lo:hi]) if f == "whole")
+    centroid = np.asarray(scorer.dense.vectors[rows]).mean(axis=0)
+    moved = q + config.prf * centroid
+    return (moved / max(np.linalg.norm(moved), 1e-12)).astype(np.float32)
 
 
 def coverage(hits: LexicalHits) -> dict[str, float]:

@@ -18,10 +18,11 @@ from corpus.errors import IndexMissing, InvalidInput, NotFound
 from corpus.settings import Settings
 from corpus.store import Store
 from search import index_files
-from search.embedders import Embedder, get_embedder
+from search.bridge import WordBridge, lexical_terms, translate_text
+from search.embedders import Embedder, get_embedder, l2_normalise
 from search.filters import CaseTable, normalise_filters
-from search.lexical import LexicalHits, LexicalIndex
-from search.ranking import DenseScorer, RankConfig, Scored, rank
+from search.lexical import LexicalHits, LexicalIndex, query_terms
+from search.ranking import DenseScorer, RankConfig, Scored, feedback_query, rank
 from search.snippets import snippet
 
 #: Longer queries are cut, not refused: the start of a long text says the most.
@@ -45,9 +46,10 @@ class _Loaded:
         self.scorer = DenseScorer(self.dense)
         try:
             self.lexical = LexicalIndex(self.dense.path / "lexical.db")
-        except Exception as exc:  # sqlite raises several kinds for a broken file
+            self.bridge = WordBridge.load(self.dense.path)
+        except Exception as exc:  # sqlite, json and numpy raise several kinds
             raise IndexMissing(
-                f"the lexical index in {self.dense.path} is unreadable ({exc}): {index_files.FIX}"
+                f"the search index in {self.dense.path} is corrupt ({exc}): {index_files.FIX}"
             ) from exc
 
 
@@ -130,9 +132,10 @@ class SearchService:
 
         scored: dict[str, Scored] = {}
         hits = LexicalHits()
+        terms: list[str] = []
         if text:
             loaded = self._index()
-            ranked, hits = self._rank(loaded, text, table, base)
+            ranked, hits, terms = self._rank(loaded, text, table, base)
             scored = {r.case_id: r for r in ranked}
             matched = np.fromiter((cid in scored for cid in table.ids), bool, len(table))
             matched &= base
@@ -150,25 +153,39 @@ class SearchService:
         else:
             order = sorted(rows, key=lambda i: (table.titles[i].casefold(), table.ids[i]))
         page = order[offset : offset + limit]
-        results = [self._result(table.ids[i], text, scored.get(table.ids[i]), hits) for i in page]
+        # Snippets look for the query's own words and for their translations.
+        shown = list(dict.fromkeys(query_terms(text) + terms))
+        results = [self._result(table.ids[i], shown, scored.get(table.ids[i]), hits) for i in page]
         return {"query": text, "total": len(order), "results": results, "facets": facets}
 
     def _rank(
         self, loaded: _Loaded, text: str, table: CaseTable, base: np.ndarray
-    ) -> tuple[list[Scored], LexicalHits]:
-        """Every case matching the query (before filters of the facet keys)."""
+    ) -> tuple[list[Scored], LexicalHits, list[str]]:
+        """Every case matching the query (before filters of the facet keys), the lexical
+        evidence, and the terms searched (query words, foreign ones translated)."""
         q = self.embedder.embed_query(text)
+        terms = query_terms(text)
+        if self.config.bridge:
+            translated = loaded.bridge.translate(self.embedder, terms)
+            if translated:
+                # The query with its foreign words replaced by their translations, added to
+                # the query itself: words the bridge could not map stay in both.
+                q = l2_normalise(q + self.embedder.embed_query(translate_text(text, translated)))
+            terms = lexical_terms(terms, translated, loaded.bridge.known)
         scorer = loaded.scorer
         allowed_idx = np.zeros(len(scorer.case_ids), dtype=bool)
         base_ids = {table.ids[i] for i in np.flatnonzero(base)}
         for cid, pos in scorer.case_pos.items():
             allowed_idx[pos] = cid in base_ids
         dense = scorer.scores(q, allowed_idx, self.config)
-        hits = loaded.lexical.search(text, allowed=base_ids)
-        return rank(dense, hits, self.config), hits
+        if self.config.prf > 0:
+            q = feedback_query(scorer, q, dense, self.config)
+            dense = scorer.scores(q, allowed_idx, self.config)
+        hits = loaded.lexical.search(terms, allowed=base_ids)
+        return rank(dense, hits, self.config), hits, terms
 
     def _result(
-        self, case_id: str, text: str, scored: Scored | None, hits: LexicalHits
+        self, case_id: str, terms: list[str], scored: Scored | None, hits: LexicalHits
     ) -> dict[str, Any]:
         case = self.store.get_case(case_id)
         return {
@@ -181,9 +198,7 @@ class SearchService:
             "investor_model": case.investor_model,
             "start_year": case.start_year,
             "score": round(scored.score, 4) if scored else 0.0,
-            "snippet": snippet(case, text, scored.best_field if scored else None, hits.idf)
-            if text
-            else snippet(case, "", "summary"),
+            "snippet": snippet(case, terms, scored.best_field if scored else None, hits.idf),
             "external_ids": case.external_ids,
             "alt_names": case.alt_names,
         }
@@ -234,7 +249,7 @@ class SearchService:
                     "investor_model": other.investor_model,
                     "start_year": other.start_year,
                     "score": round(score, 4),
-                    "snippet": snippet(other, "", "summary"),
+                    "snippet": snippet(other, []),
                     "external_ids": other.external_ids,
                     "alt_names": other.alt_names,
                 }

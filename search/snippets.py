@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 from corpus.model import Case
-from search.lexical import query_terms
-from search.texts import field_texts
+from search.texts import field_kind, field_texts
 
 LABELS = {
     "title": "Name",
+    "names": "Also known as",
     "challenge": "Challenge",
     "intervention": "Intervention",
     "target": "Target group",
@@ -58,15 +58,25 @@ def _cut(sentence: str, terms: list[str]) -> str:
     return f"{head}{piece} …"
 
 
+def _label(fld: str) -> str:
+    return LABELS[field_kind(fld)]
+
+
 def snippet(
-    case: Case, query: str, best_field: str | None = None, idf: dict[str, float] | None = None
+    case: Case,
+    terms: list[str],
+    best_field: str | None = None,
+    idf: dict[str, float] | None = None,
 ) -> str:
-    """Plain-text snippet: `Label: sentence`; empty when the case has no text at all."""
+    """Plain-text snippet: `Label: sentence`; empty when the case has no text at all.
+
+    `terms` are the words searched for (see `search.lexical.query_terms`); `best_field`
+    is the field whose vector matched best; `idf` weighs words by rarity.
+    """
     texts = {k: v for k, v in field_texts(case).items() if k != "whole"}
     who = " ; ".join([p.name for p in case.parties] + [pl.name for pl in case.places if pl.name])
     if who:
         texts["who"] = who
-    terms = query_terms(query)
     best: tuple[float, str, str] | None = None
     if terms:
         for fld, text in texts.items():
@@ -76,8 +86,13 @@ def snippet(
                     best = (s, fld, sentence)
     if best is not None:
         _, fld, sentence = best
-        return f"{LABELS[fld]}: {_cut(sentence, terms)}"
-    for fld in (best_field, "summary", "intervention", "challenge", "target", "title"):
-        if fld in texts and fld in LABELS:
-            return f"{LABELS[fld]}: {_cut(texts[fld], [])}"
-    return ""
+        return f"{_label(fld)}: {_cut(sentence, terms)}"
+    summaries = sorted(
+        (f for f in texts if field_kind(f) == "summary"), key=lambda f: f != "summary_en"
+    )
+    order = [best_field] if best_field and best_field != "summary" else []
+    order += [*summaries, "intervention", "challenge", "target", "outcomes"]
+    for fld in order:
+        if fld in texts and fld != "title":
+            return f"{_label(fld)}: {_cut(texts[fld], [])}"
+    return f"{_label('title')}: {case.title}" if case.title else ""

@@ -15,18 +15,20 @@ import re
 
 from corpus.model import Case
 
-TEXT_VERSION = "fields-v1"
+TEXT_VERSION = "fields-v2"
 
-#: Fields embedded per case, in index order. `whole` must stay: similar cases use it.
+#: Fields embedded per case, in index order; curated summaries add one `summary_<lang>`
+#: field per language. `whole` must stay: similar cases use it.
 FIELDS: tuple[str, ...] = (
     "whole",
     "title",
+    "names",
     "challenge",
     "intervention",
     "target",
     "outcomes",
-    "summary",
 )
+SUMMARY_PREFIX = "summary_"
 
 #: Characters kept per field: e5 reads at most 512 tokens, and the start says the most.
 MAX_CHARS = 1500
@@ -45,10 +47,9 @@ def _join(*parts: str | None, sep: str = ". ") -> str:
 
 
 def title_text(case: Case) -> str:
-    """Name, other names and policy sectors."""
-    names = [case.title, *case.alt_names]
+    """Name and policy sectors."""
     sectors = [case.sector or "", *[s for s in case.sectors if s != case.sector]]
-    return _join("; ".join(n for n in names if n), ", ".join(s for s in sectors if s))
+    return _join(case.title, ", ".join(s for s in sectors if s))
 
 
 def outcomes_text(case: Case) -> str:
@@ -66,19 +67,40 @@ def summary_text(case: Case) -> str:
 
 
 def field_texts(case: Case) -> dict[str, str]:
-    """`{field: text}` for every field with text, each cut to `MAX_CHARS`."""
+    """`{field: text}` for every field with text, each cut to `MAX_CHARS`.
+
+    Texts in different languages are kept in different fields (other names apart from
+    the name, one summary field per language): e5 scores any text in the query's
+    language higher, so a Danish summary mixed into the English fields would pull every
+    Danish query toward the few cases that have one. Kept apart, each field is
+    standardised against its own background (`search/ranking.py`), which removes that
+    language offset. `whole` is the case's main text in its source language.
+    """
     texts = {
         "title": title_text(case),
+        "names": "; ".join(n for n in case.alt_names if n),
         "challenge": clean(case.social_challenge),
         "intervention": clean(case.intervention),
         "target": clean(case.target_population),
         "outcomes": outcomes_text(case),
-        "summary": summary_text(case),
     }
     texts["whole"] = _join(
-        texts["title"], texts["summary"], texts["challenge"], texts["intervention"], texts["target"]
+        texts["title"],
+        case.summary.get("en"),
+        texts["challenge"],
+        texts["intervention"],
+        texts["target"],
     )
-    return {f: texts[f][:MAX_CHARS] for f in FIELDS if texts.get(f)}
+    out = {f: texts[f][:MAX_CHARS] for f in FIELDS if texts.get(f)}
+    for lang in sorted(case.summary):
+        if clean(case.summary[lang]):
+            out[SUMMARY_PREFIX + lang] = clean(case.summary[lang])[:MAX_CHARS]
+    return out
+
+
+def field_kind(field: str) -> str:
+    """The field's kind for weights and labels (`summary_da` -> `summary`)."""
+    return "summary" if field.startswith(SUMMARY_PREFIX) else field
 
 
 def lexical_texts(case: Case) -> dict[str, str]:
