@@ -96,6 +96,17 @@ def facet_groups(query: SearchQuery, facets: dict[str, Any], t: Translator) -> l
                         "url": _toggle(query, key, value),
                     }
                 )
+        if key == "stage" and "pipeline" not in {i["value"] for i in items}:
+            # Projects still in design are left out of searches unless asked for: offer them.
+            items.append(
+                {
+                    "value": "pipeline",
+                    "label": _facet_label(t, key, "pipeline"),
+                    "count": None,
+                    "active": False,
+                    "url": _toggle(query, key, "pipeline"),
+                }
+            )
         if key == "start_year":
             items.sort(key=lambda i: i["value"], reverse=True)
         selected = [i for i in items if i["active"]]

@@ -56,6 +56,9 @@ def test_facets_are_links_that_keep_the_other_filters(client: TestClient) -> Non
     denmark = next(a for a in groups["Land"].select("a") if "Danmark" in a.get_text())
     q = query_of(denmark["href"])
     assert q == {"q": ["job"], "sector": ["Employment and training"], "country": ["DK"]}
+    # Projects still in design are offered, though left out until asked for.
+    pipeline = next(a for a in groups["Status"].select("a") if "forberedelse" in a.get_text())
+    assert query_of(pipeline["href"])["stage"] == ["pipeline"]
     chosen = groups["Politikområde"].select_one("a.on")
     assert chosen["aria-current"] == "true"
     assert "sector" not in query_of(chosen["href"])  # clicking a chosen value removes it
