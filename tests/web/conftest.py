@@ -173,6 +173,9 @@ def web_cases() -> list[tuple[str, Case]]:
                 id="dk-herning-job",
                 title="Job til flygtninge i Herning",
                 summary={"da": "Flygtninge hjælpes i arbejde med en mentor på arbejdspladsen."},
+                full_text={
+                    "da": "Første del af beskrivelsen.\n\nAnden del: mentorer i virksomhederne."
+                },
                 countries=["DK"],
                 sector="Employment and training",
                 stage="complete",

@@ -155,8 +155,12 @@ def test_case_page_cites_and_credits_indigo(client: TestClient) -> None:
     assert "Odense youth housing outcomes partnership" in cite
     assert "/cases/indigo-poj-0901" in cite
     assert "GO Lab INDIGO" in cite and "INDIGO-POJ-0901" in cite
-    curated = soup_of(client, "/cases/dk-herning-job").select_one(".cite").get_text()
-    assert "INDIGO" not in curated
+    curated = soup_of(client, "/cases/dk-herning-job", headers={"accept-language": "en"})
+    assert "INDIGO" not in curated.select_one(".cite").get_text()
+    # A long text is there, folded away, in its language.
+    long = curated.select_one("details.full-text")
+    assert long["lang"] == "da" and "Danish" in long.summary.get_text()
+    assert "Anden del" in long.get_text()
 
 
 def test_case_page_offers_similar_cases_to_compare(client: TestClient) -> None:
