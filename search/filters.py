@@ -103,16 +103,26 @@ class CaseTable:
             start_year=np.array([r[6] or 0 for r in rows], dtype=np.int32),
         )
 
+    def __post_init__(self) -> None:
+        self.pos = {cid: i for i, cid in enumerate(self.ids)}
+        self._masks: dict[tuple[str, str], np.ndarray] = {}
+
     def __len__(self) -> int:
         return len(self.ids)
 
+    def _value_mask(self, key: str, value: str) -> np.ndarray:
+        if (key, value) not in self._masks:
+            self._masks[(key, value)] = np.fromiter(
+                (value in vals for vals in self.values[key]), dtype=bool, count=len(self.ids)
+            )
+        return self._masks[(key, value)]
+
     def mask(self, key: str, wanted: set[str]) -> np.ndarray:
-        """Cases with any of the wanted values of one key."""
-        return np.fromiter(
-            (any(v in wanted for v in vals) for vals in self.values[key]),
-            dtype=bool,
-            count=len(self.ids),
-        )
+        """Cases with any of the wanted values of one key (masks of values are cached)."""
+        out = np.zeros(len(self.ids), dtype=bool)
+        for value in wanted:
+            out |= self._value_mask(key, value)
+        return out
 
     def masks(self, filters: dict[str, set[str]]) -> dict[str, np.ndarray]:
         """One mask per filtered key."""

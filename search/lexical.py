@@ -93,7 +93,7 @@ class LexicalIndex:
         n = max(self.count, 1)
         return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
 
-    def search(self, terms: list[str], allowed: set[str] | None = None) -> LexicalHits:
+    def search(self, terms: list[str]) -> LexicalHits:
         """Cases matching any of the terms (see `query_terms`), with BM25, matched terms
         and term IDFs; every term is quoted, so none is read as FTS5 syntax."""
         hits = LexicalHits()
@@ -122,7 +122,4 @@ class LexicalIndex:
                 f"SELECT case_id, bm25(fts, 0, {weights}) FROM fts WHERE fts MATCH ?", [expr]
             ):
                 hits.bm25[case_id] = -score
-        if allowed is not None:
-            hits.bm25 = {k: v for k, v in hits.bm25.items() if k in allowed}
-            hits.matched = {k: v for k, v in hits.matched.items() if k in allowed}
         return hits

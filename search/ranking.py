@@ -108,8 +108,14 @@ class DenseScorer:
         self.starts = np.array(starts + [len(dense.row_case)], dtype=np.int64)
         self.row_case_idx = np.repeat(np.arange(len(self.case_ids)), np.diff(self.starts))
         self.row_field = np.array(dense.row_field)
-        self.row_kind = np.array([field_kind(f) for f in dense.row_field])
         self.fields = sorted(set(dense.row_field))
+        self.kinds = sorted({field_kind(f) for f in self.fields})
+        field_pos = {f: i for i, f in enumerate(self.fields)}
+        kind_pos = {k: i for i, k in enumerate(self.kinds)}
+        self.row_field_id = np.array([field_pos[f] for f in dense.row_field], dtype=np.int64)
+        self.row_kind_id = np.array([kind_pos[field_kind(f)] for f in self.fields], dtype=np.int64)[
+            self.row_field_id
+        ]
         rng = np.random.default_rng(0)
         self.background_rows: dict[str, np.ndarray] = {}
         for f in self.fields:
@@ -120,76 +126,98 @@ class DenseScorer:
         every = np.concatenate(list(self.background_rows.values())) if self.fields else []
         self._bg_all = np.asarray(every, dtype=np.int64)
 
-    def field_background(self, q: np.ndarray, config: RankConfig) -> dict[str, tuple[float, float]]:
-        """Per field: mean and spread of the query's cosine with sampled vectors of it.
+    def field_background(self, q: np.ndarray, config: RankConfig) -> tuple[np.ndarray, np.ndarray]:
+        """Per field (index into `self.fields`): mean and spread of the query's cosine
+        with a sample of that field's vectors.
 
         A field with few vectors (a small corpus, a rarely filled field) gets statistics
-        pulled toward those of all fields together, so two or three texts cannot set
-        an extreme scale.
+        pulled toward those of all fields together (`config.shrink` pseudo-counts), so
+        two or three texts cannot set an extreme scale.
         """
-        out: dict[str, tuple[float, float]] = {}
+        n_fields = len(self.fields)
+        mu = np.zeros(n_fields, dtype=np.float32)
+        sd = np.ones(n_fields, dtype=np.float32)
         if len(self._bg_all) == 0:
-            return out
+            return mu, sd
         sims = np.asarray(self.dense.vectors[self._bg_all]) @ q
         mu_all, var_all = float(sims.mean()), float(sims.var())
         pos = 0
-        for f in self.fields:
+        for i, f in enumerate(self.fields):
             n = len(self.background_rows[f])
             s = sims[pos : pos + n]
             pos += n
-            mu = (s.sum() + config.shrink * mu_all) / (n + config.shrink)
-            var = (((s - mu) ** 2).sum() + config.shrink * var_all) / (n + config.shrink)
-            out[f] = (float(mu), float(max(np.sqrt(var), 1e-3)))
-        return out
+            m = (s.sum() + config.shrink * mu_all) / (n + config.shrink)
+            var = (((s - m) ** 2).sum() + config.shrink * var_all) / (n + config.shrink)
+            mu[i], sd[i] = m, max(np.sqrt(var), 1e-3)
+        return mu, sd
 
     def scores(
         self, q: np.ndarray, allowed_cases: np.ndarray | None, config: RankConfig
     ) -> dict[str, tuple[float, str]]:
-        """`{case_id: (standardised dense score, best field)}` for the best allowed cases."""
+        """`{case_id: (standardised dense score, best field)}` for the best allowed cases.
+
+        FAISS finds the best rows; every field row of the cases they belong to is then
+        scored exactly and combined per case (vectorised: rows of a case are contiguous).
+        """
         n_rows = len(self.dense.row_case)
         if n_rows == 0:
             return {}
-        weighted = np.isin(self.row_kind, [f for f, w in config.weights.items() if w > 0])
-        row_ok = weighted if allowed_cases is None else weighted & allowed_cases[self.row_case_idx]
+        wkind = np.array([config.weights.get(k, 0.0) for k in self.kinds], dtype=np.float32)
+        row_ok = wkind[self.row_kind_id] > 0
+        if allowed_cases is not None:
+            row_ok &= allowed_cases[self.row_case_idx]
         n_ok = int(row_ok.sum())
         if n_ok == 0:
             return {}
         k = min(n_ok, TOP_ROWS)
-        bitmap = np.packbits(row_ok, bitorder="little")
-        sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bitmap))
-        params = (
-            faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, min(k, 1024)))
-            if isinstance(self.dense.faiss_index, faiss.IndexHNSW)
-            else faiss.SearchParameters(sel=sel)
-        )
+        hnsw = isinstance(self.dense.faiss_index, faiss.IndexHNSW)
+        if n_ok < n_rows:
+            bitmap = np.packbits(row_ok, bitorder="little")
+            sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bitmap))
+        else:
+            sel = None  # nothing excluded: a selector would only slow the search down
+        if hnsw:
+            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, min(k, 1024)))
+        else:
+            params = faiss.SearchParameters(sel=sel)
         qq = np.ascontiguousarray(q.reshape(1, -1), dtype=np.float32)
         _, idx = self.dense.faiss_index.search(qq, k, params=params)
         hits = idx[0][idx[0] >= 0]
         cand = np.unique(self.row_case_idx[hits])
-        bg = self.field_background(q, config) if config.per_field_z else {}
-        out: dict[str, tuple[float, str]] = {}
-        for ci in cand:
-            lo, hi = self.starts[ci], self.starts[ci + 1]
-            fields = self.row_field[lo:hi]
-            w = np.array(
-                [config.weights.get(k, 0.0) for k in self.row_kind[lo:hi]], dtype=np.float32
+        lo, lens = self.starts[cand], self.starts[cand + 1] - self.starts[cand]
+        offsets = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+        rows = np.repeat(lo, lens) + offsets
+        seg = np.repeat(np.arange(len(cand)), lens)
+        w = wkind[self.row_kind_id[rows]]
+        keep = w > 0
+        rows, seg, w = rows[keep], seg[keep], w[keep]
+        sims = np.asarray(self.dense.vectors[rows]) @ q  # rows ascend: sequential reads
+        if config.per_field_z:
+            mu, sd = self.field_background(q, config)
+            fid = self.row_field_id[rows]
+            sims = (sims - mu[fid]) / sd[fid]
+        v = sims * w
+        order = np.lexsort((-v, seg))
+        seg_o, v_o, rows_o = seg[order], v[order], rows[order]
+        first = np.flatnonzero(np.r_[True, seg_o[1:] != seg_o[:-1]])
+        best = v_o[first]
+        if config.aggregate == "mean":
+            score = (
+                np.bincount(seg, weights=v)[seg_o[first]]
+                / np.bincount(seg, weights=w)[seg_o[first]]
             )
-            keep = w > 0
-            fields = fields[keep]
-            s = np.asarray(self.dense.vectors[lo:hi])[keep] @ q
-            if config.per_field_z:
-                mu = np.array([bg[f][0] for f in fields], dtype=np.float32)
-                sd = np.array([bg[f][1] for f in fields], dtype=np.float32)
-                s = (s - mu) / sd
-            best = int(np.argmax(s * w[keep]))
-            if config.aggregate == "mean":
-                score = float((s * w[keep]).sum() / w[keep].sum())
-            elif config.aggregate == "mean_top2" and len(s) > 1:
-                score = float(np.sort(s * w[keep])[-2:].mean())
-            else:
-                score = float(s[best] * w[keep][best])
-            out[self.case_ids[ci]] = (score, str(fields[best]))
-        return out
+        elif config.aggregate == "mean_top2":
+            nxt = np.minimum(first + 1, len(v_o) - 1)
+            has_two = (first + 1 < len(v_o)) & (seg_o[nxt] == seg_o[first])
+            score = np.where(has_two, (best + v_o[nxt]) / 2, best)
+        else:
+            score = best
+        case_idx = cand[seg_o[first]]
+        best_rows = rows_o[first]
+        return {
+            self.case_ids[c]: (float(sc), self.dense.row_field[r])
+            for c, sc, r in zip(case_idx, score, best_rows, strict=True)
+        }
 
 
 def feedback_query(

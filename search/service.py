@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from corpus.errors import IndexMissing, InvalidInput, NotFound
+from corpus.model import Case
 from corpus.settings import Settings
 from corpus.store import Store
 from search import index_files
@@ -36,6 +37,24 @@ def clean_query(q: str | None) -> str:
     text = unicodedata.normalize("NFKC", q or "")
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return " ".join(text.split())[:MAX_QUERY].strip()
+
+
+def result_dict(case: Case, score: float, snippet_text: str) -> dict[str, Any]:
+    """One result as the API shows it."""
+    return {
+        "id": case.id,
+        "title": case.title,
+        "countries": case.countries,
+        "sector": case.sector,
+        "stage": case.stage,
+        "provider_model": case.provider_model,
+        "investor_model": case.investor_model,
+        "start_year": case.start_year,
+        "score": round(float(score), 4),
+        "snippet": snippet_text,
+        "external_ids": case.external_ids,
+        "alt_names": case.alt_names,
+    }
 
 
 class _Loaded:
@@ -66,6 +85,8 @@ class SearchService:
         self._loaded: _Loaded | None = None
         self._table: CaseTable | None = None
         self._embedder: Embedder | None = None
+        self._map_key: tuple[int, int] | None = None
+        self._map = np.zeros(0, dtype=np.int64)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -95,6 +116,7 @@ class SearchService:
                 self._loaded.lexical.close()
             self._loaded = None
             self._table = None
+            self._map_key = None
 
     # -- search ---------------------------------------------------------------------------
 
@@ -133,14 +155,14 @@ class SearchService:
         scored: dict[str, Scored] = {}
         hits = LexicalHits()
         terms: list[str] = []
+        matched = base
         if text:
             loaded = self._index()
-            ranked, hits, terms = self._rank(loaded, text, table, base)
+            ranked, hits, terms = self._rank(loaded, text, table, base, allowed)
             scored = {r.case_id: r for r in ranked}
-            matched = np.fromiter((cid in scored for cid in table.ids), bool, len(table))
+            matched = np.zeros(len(table), dtype=bool)
+            matched[[table.pos[c] for c in scored if c in table.pos]] = True
             matched &= base
-        else:
-            matched = base
         facets = table.facets(matched, masks)
 
         rows = np.flatnonzero(matched & allowed)
@@ -159,7 +181,12 @@ class SearchService:
         return {"query": text, "total": len(order), "results": results, "facets": facets}
 
     def _rank(
-        self, loaded: _Loaded, text: str, table: CaseTable, base: np.ndarray
+        self,
+        loaded: _Loaded,
+        text: str,
+        table: CaseTable,
+        base: np.ndarray,
+        allowed: np.ndarray,
     ) -> tuple[list[Scored], LexicalHits, list[str]]:
         """Every case matching the query (before filters of the facet keys), the lexical
         evidence, and the terms searched (query words, foreign ones translated)."""
@@ -173,35 +200,42 @@ class SearchService:
                 q = l2_normalise(q + self.embedder.embed_query(translate_text(text, translated)))
             terms = lexical_terms(terms, translated, loaded.bridge.known)
         scorer = loaded.scorer
-        allowed_idx = np.zeros(len(scorer.case_ids), dtype=bool)
-        base_ids = {table.ids[i] for i in np.flatnonzero(base)}
-        for cid, pos in scorer.case_pos.items():
-            allowed_idx[pos] = cid in base_ids
-        dense = scorer.scores(q, allowed_idx, self.config)
+        to_table = self._scorer_to_table(loaded, table)
+        known = to_table >= 0
+        in_base = known & base[np.where(known, to_table, 0)]
+        dense = scorer.scores(q, in_base, self.config)
         if self.config.prf > 0:
             q = feedback_query(scorer, q, dense, self.config)
-            dense = scorer.scores(q, allowed_idx, self.config)
-        hits = loaded.lexical.search(terms, allowed=base_ids)
+            dense = scorer.scores(q, in_base, self.config)
+        if not allowed.all() and not np.array_equal(allowed, base):
+            # With filters, also the best cases among the filtered ones: a restrictive
+            # filter must not depend on its cases being among the best overall.
+            in_allowed = known & allowed[np.where(known, to_table, 0)]
+            dense = {**scorer.scores(q, in_allowed, self.config), **dense}
+        hits = loaded.lexical.search(terms)
+        keep = {c for c in hits.matched if c in table.pos and base[table.pos[c]]}
+        hits.bm25 = {c: v for c, v in hits.bm25.items() if c in keep}
+        hits.matched = {c: v for c, v in hits.matched.items() if c in keep}
         return rank(dense, hits, self.config), hits, terms
+
+    def _scorer_to_table(self, loaded: _Loaded, table: CaseTable) -> np.ndarray:
+        """For each indexed case, its row in the case table (-1: no longer in the store)."""
+        key = (id(loaded), id(table))
+        if self._map_key != key:
+            self._map = np.array(
+                [table.pos.get(cid, -1) for cid in loaded.scorer.case_ids], dtype=np.int64
+            )
+            self._map_key = key
+        return self._map
 
     def _result(
         self, case_id: str, terms: list[str], scored: Scored | None, hits: LexicalHits
     ) -> dict[str, Any]:
         case = self.store.get_case(case_id)
-        return {
-            "id": case.id,
-            "title": case.title,
-            "countries": case.countries,
-            "sector": case.sector,
-            "stage": case.stage,
-            "provider_model": case.provider_model,
-            "investor_model": case.investor_model,
-            "start_year": case.start_year,
-            "score": round(scored.score, 4) if scored else 0.0,
-            "snippet": snippet(case, terms, scored.best_field if scored else None, hits.idf),
-            "external_ids": case.external_ids,
-            "alt_names": case.alt_names,
-        }
+        best_field = scored.best_field if scored else None
+        return result_dict(
+            case, scored.score if scored else 0.0, snippet(case, terms, best_field, hits.idf)
+        )
 
     # -- similar cases ----------------------------------------------------------------------
 
@@ -223,37 +257,20 @@ class SearchService:
         row = lo + fields.index("whole")
         q = np.asarray(loaded.dense.vectors[row], dtype=np.float32)
         table = self._cases()
-        allowed_ids = {
-            table.ids[i]
-            for i in np.flatnonzero(
-                (table.mask("stage", {"pipeline"}) == 0)
-                & (table.mask("country", wanted["country"]) if wanted else True)
-            )
-        }
-        allowed_ids.discard(case.id)
-        allowed = np.array([cid in allowed_ids for cid in scorer.case_ids], dtype=bool)
-        config = RankConfig(weights={"whole": 1.0})
+        ok = table.mask("stage", {"pipeline"}) == 0
+        if wanted:
+            ok &= table.mask("country", wanted["country"])
+        to_table = self._scorer_to_table(loaded, table)
+        allowed = (to_table >= 0) & ok[np.where(to_table >= 0, to_table, 0)]
+        allowed[pos] = False  # never the case itself
+        # Cosine of the whole-case vectors: one field, so no standardisation is needed.
+        config = RankConfig(weights={"whole": 1.0}, per_field_z=False)
         dense = scorer.scores(q, allowed, config)
         best = sorted(dense.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
         out = []
         for cid, (score, _) in best:
             other = self.store.get_case(cid)
-            out.append(
-                {
-                    "id": other.id,
-                    "title": other.title,
-                    "countries": other.countries,
-                    "sector": other.sector,
-                    "stage": other.stage,
-                    "provider_model": other.provider_model,
-                    "investor_model": other.investor_model,
-                    "start_year": other.start_year,
-                    "score": round(score, 4),
-                    "snippet": snippet(other, []),
-                    "external_ids": other.external_ids,
-                    "alt_names": other.alt_names,
-                }
-            )
+            out.append(result_dict(other, score, snippet(other, [])))
         return out
 
     # -- health -----------------------------------------------------------------------------
