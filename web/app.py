@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -20,6 +21,8 @@ from web.resources import Resources
 from web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
+#: Swagger UI's files as the fastapi-offline package ships them (no CDN at run time).
+SWAGGER_DIR = Path(fastapi_offline.__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,11 +38,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         version="0.1.0",
         dependencies=[Depends(require_utf8)],
+        # The docs page is served below from packaged Swagger UI files, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.resources = Resources(settings)
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=SWAGGER_DIR), name="docs-assets")
     app.include_router(api.router)
     app.include_router(pages.router)
     return app

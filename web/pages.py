@@ -17,7 +17,7 @@ from web import present
 from web.i18n import COOKIE, LANGUAGES, Translator
 from web.params import FILTER_KEYS, SearchQuery, search_query
 from web.resources import Resources, resources
-from web.templating import case_url, language_of, query_url, render
+from web.templating import case_url, language_of, query_url, render, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -278,6 +278,12 @@ def about_page(request: Request, res: Resources = Depends(resources)) -> Respons
         "about.html",
         {"sources": sources, "last_success": last_success, "by_source": by_source},
     )
+
+
+@router.get("/docs")
+def api_docs(request: Request) -> Response:
+    """Interactive API documentation (Swagger UI from the swagger-ui-bundle package)."""
+    return templates.TemplateResponse(request, "docs.html")
 
 
 def _local_path(target: str | None) -> str:

@@ -1,8 +1,8 @@
 """Security headers on every response: a strict Content-Security-Policy and friends.
 
-Pages load only this site's CSS (and no script of any kind), so the policy allows `'self'`
-and nothing inline. FastAPI's interactive /docs page is the one exception: its Swagger UI
-is an inline script plus assets from a public CDN, so there the policy only forbids framing.
+Pages load only this site's CSS and no script, so the policy allows `'self'` and nothing
+inline. The one page with scripts, /docs, loads Swagger UI from packaged files on this
+site and starts it from a file, so the same policy holds there too.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
-_DOCS_PATHS = ("/docs", "/redoc")
-
 HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -36,14 +33,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope.get("path", "")
-        csp = DOCS_CSP if path.startswith(_DOCS_PATHS) else CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                extra = {"content-security-policy": csp, **HEADERS}
+                extra = {"content-security-policy": CSP, **HEADERS}
                 headers += [
                     (k.encode(), v.encode()) for k, v in extra.items() if k.encode() not in present
                 ]

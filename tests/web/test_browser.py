@@ -128,3 +128,16 @@ def test_phone_layout_with_javascript_and_no_console_errors(browser, live_server
     assert outline != "none"
     assert errors == []
     context.close()
+
+
+def test_api_docs_render_offline_under_the_csp(browser, live_server: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(live_server + "/docs")
+    sync_api.expect(page.locator(".swagger-ui .info .title")).to_contain_text("casebank")
+    sync_api.expect(page.locator("#operations-api-search_api_search_get")).to_be_visible()
+    shot(page, "10-api-docs")
+    assert problems == []
+    context.close()

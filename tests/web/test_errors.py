@@ -137,7 +137,9 @@ def test_only_web_links_become_links(client: TestClient) -> None:
     assert "Not a web link" in soup.get_text()
 
 
-@pytest.mark.parametrize("path", ["/", "/search?q=x", "/cases/nope", "/api/search", "/api/x"])
+@pytest.mark.parametrize(
+    "path", ["/", "/search?q=x", "/cases/nope", "/api/search", "/api/x", "/docs"]
+)
 def test_security_headers_on_every_response(client: TestClient, path: str) -> None:
     h = client.get(path).headers
     csp = h["content-security-policy"]
