@@ -22,6 +22,14 @@ from web.templating import render
 log = logging.getLogger("casebank.web")
 
 
+class PageError(InvalidInput):
+    """Bad input on a page, with the label (`web/locales`) that tells the reader what to do."""
+
+    def __init__(self, message: str, label: str) -> None:
+        super().__init__(message)
+        self.label = label
+
+
 def is_api(request: Request) -> bool:
     """Whether a request is for the JSON API (and so gets a JSON error)."""
     return request.url.path == "/api" or request.url.path.startswith("/api/")
@@ -56,9 +64,8 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             {"error": {"status": status, "message": message}}, status_code=status, headers=headers
         )
-    response = render(
-        request, "error.html", {"status": status, "message": message}, status_code=status
-    )
+    context = {"status": status, "message": message, "label": getattr(exc, "label", None)}
+    response = render(request, "error.html", context, status_code=status)
     if headers:
         response.headers.update(headers)
     return response

@@ -12,8 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from corpus.errors import CasebankError, InvalidInput, NotFound
+from corpus.errors import CasebankError, NotFound
 from web import present
+from web.errors import PageError
 from web.i18n import COOKIE, LANGUAGES, Translator
 from web.params import FILTER_KEYS, SearchQuery, search_query
 from web.resources import Resources, resources
@@ -167,7 +168,6 @@ def search_page(
         "results.html",
         {
             "query": query,
-            "found": found,
             "results": found["results"],
             "total": total,
             "page": page,
@@ -231,14 +231,17 @@ def compare_page(
     """Two to four cases side by side, row by row."""
     ids = list(dict.fromkeys(x.strip() for x in id if x.strip()))
     if not 2 <= len(ids) <= MAX_COMPARE:
-        raise InvalidInput(
+        raise PageError(
             f"choose 2 to {MAX_COMPARE} cases to compare (got {len(ids)}); tick them in the "
-            "search results or on a case page"
+            "search results or on a case page",
+            "compare.need",
         )
     store = res.store()
     cases = list({c.id: c for c in (store.get_case(x) for x in ids)}.values())
     if len(cases) < 2:
-        raise InvalidInput("these ids name the same case; choose at least two different cases")
+        raise PageError(
+            "these ids name the same case; choose at least two different cases", "compare.need"
+        )
     t = Translator(language_of(request))
     return render(request, "compare.html", {"cases": cases, "rows": present.compare_rows(cases, t)})
 

@@ -28,7 +28,6 @@ FILTER_KEYS: tuple[str, ...] = (
     "investor_model",
     "start_year",
 )
-SORTS: tuple[str, ...] = ("relevance", "date")
 _CODED = {"stage": STAGES, "provider_model": PROVIDER_MODELS, "investor_model": INVESTOR_MODELS}
 _COUNTRIES = frozenset(
     code

@@ -200,6 +200,10 @@ def test_compare_accepts_at_most_four(client: TestClient) -> None:
     ids = "&".join(f"id={x}" for x in ["indigo-poj-0901", "indigo-poj-0902", "indigo-poj-0903",
                                          "dk-herning-job", "se-dementia"])  # fmt: skip
     assert client.get(f"/compare?{ids}").status_code == 400
+    one = client.get("/compare?id=indigo-poj-0901", headers={"accept-language": "da"})
+    assert one.status_code == 400
+    lead = BeautifulSoup(one.text, "html.parser").select_one(".lead").get_text()
+    assert lead.startswith("Vælg 2 til 4 sager")
 
 
 def test_organisation_page_lists_cases_and_roles(client: TestClient) -> None:
