@@ -236,6 +236,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture
+def script_text() -> str:
+    """The markup that one test case carries in its title, intervention and a party name."""
+    return SCRIPT
+
+
 @pytest.fixture(scope="session")
 def web_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings of a data folder holding the hand-made cases, two runs and a built index."""
