@@ -8,6 +8,7 @@ is shown. Each snippet says which part of the case it comes from ("Target group:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from corpus.model import Case
 from search.texts import field_kind, field_texts
@@ -31,19 +32,23 @@ def _fold(text: str) -> str:
     return text.casefold().translate(_FOLD)
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", _fold(text))
+@lru_cache(maxsize=256)
+def _patterns(terms: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Per term, a pattern over folded text: whole word, or shared 5-letter stem if longer."""
+    out = []
+    for term in terms:
+        folded = re.escape(_fold(term))
+        if len(term) > 5:
+            out.append((term, re.compile(r"\b" + re.escape(_fold(term)[:5]))))
+        else:
+            out.append((term, re.compile(r"\b" + folded + r"\b")))
+    return tuple(out)
 
 
 def _term_hits(sentence: str, terms: list[str], idf: dict[str, float]) -> float:
     """IDF mass of query terms in a sentence; a word matches a term by a shared stem."""
-    words = _words(sentence)
-    score = 0.0
-    for term in terms:
-        stem = _fold(term)[:5] if len(term) > 5 else _fold(term)
-        if any(w.startswith(stem) if len(term) > 5 else w == stem for w in words):
-            score += idf.get(term, 1.0)
-    return score
+    folded = _fold(sentence)
+    return sum(idf.get(t, 1.0) for t, pat in _patterns(tuple(terms)) if pat.search(folded))
 
 
 def _cut(sentence: str, terms: list[str]) -> str:
