@@ -26,6 +26,8 @@ PAGE_SIZE = 20
 #: Facet values in view, and at most in all (the rest stay reachable through URL and API).
 FACET_SHOWN = 6
 FACET_LIMIT = 40
+#: The countries Danish municipalities compare themselves with first.
+NORDIC = ("DK", "SE", "NO", "FI", "IS")
 EXAMPLE_QUERIES = {
     "da": ["hjemløse unge housing first", "beskæftigelse for flygtninge", "anbragte børn"],
     "en": ["Housing First for young homeless people", "reducing reoffending", "diabetes"],
@@ -44,6 +46,7 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
             "stats": store.stats(),
             "last_success": store.last_success(),
             "examples": EXAMPLE_QUERIES[lang],
+            "nordic_url": query_url("/search", [("country", c) for c in NORDIC]),
         },
     )
 

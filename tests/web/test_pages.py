@@ -30,6 +30,10 @@ def test_home_shows_search_and_what_the_base_holds(client: TestClient) -> None:
     }
     assert countries["Danmark"] == "/search?country=DK"
     assert "Storbritannien" in countries
+    nordic = soup.find("a", string="Alle sager fra de nordiske lande")
+    assert query_of(nordic["href"])["country"] == ["DK", "SE", "NO", "FI", "IS"]
+    found = soup_of(client, nordic["href"])
+    assert len(found.select(".result")) == 5  # three Danish, one Swedish, one Finnish
     sectors = [a.get_text(strip=True) for a in soup.select("a[href^='/search?sector=']")]
     assert "Hjemløshed" in sectors
     updates = soup.find("span", string="GO Lab INDIGO").find_parent("li")
