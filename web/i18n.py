@@ -9,14 +9,16 @@ Danish municipalities). Country names and money come from Babel's CLDR data.
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
-from corpus.model import Money
+from corpus.model import Money, PartialDate
 
 LANGUAGES: tuple[str, ...] = ("da", "en")
 DEFAULT_LANGUAGE = "da"
@@ -92,6 +94,20 @@ class Translator:
     def language_name(self, code: str) -> str:
         """A language's name in this language (`fi` -> `finsk`)."""
         return self._locale.languages.get(code, code)
+
+    def date(self, value: PartialDate | None) -> str:
+        """A partial date as people write it: `2019`, `nov. 2019`, `5. nov. 2019` (Danish)."""
+        if value is None:
+            return ""
+        parts = [int(x) for x in value.value.split("-")]
+        if value.precision == "year" or len(parts) < 2:
+            return str(parts[0])
+        try:
+            day = datetime.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+        except ValueError:  # a day the calendar does not have (2019-02-30): show as given
+            return value.value
+        skeleton = "yMMMd" if value.precision == "day" else "yMMM"
+        return format_skeleton(skeleton, day, locale=self._locale)
 
     def number(self, value: float | None) -> str:
         """A number with this language's grouping (`1.200` in Danish)."""

@@ -23,13 +23,13 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
-def period(start: PartialDate | None, end: PartialDate | None) -> str:
+def period(start: PartialDate | None, end: PartialDate | None, t: Translator) -> str:
     """`2021 – 2022`, `2021 –`, `– 2022` (only an end known reads "until"), or ``."""
     if start and end:
-        return f"{start.value} – {end.value}"
+        return f"{t.date(start)} – {t.date(end)}"
     if start:
-        return f"{start.value} –"
-    return f"– {end.value}" if end else ""
+        return f"{t.date(start)} –"
+    return f"– {t.date(end)}" if end else ""
 
 
 def basis(text: str | None, t: Translator) -> str:
@@ -59,10 +59,12 @@ def years(case: Case) -> str:
     return str(start) if end == start else f"{start}–{end}"
 
 
-def ordered_dates(case: Case) -> list[tuple[str, str]]:
-    """`(name, value)` of the case's dates, known names first in project order."""
-    known = [(k, case.dates[k].value) for k in DATE_KEYS if k in case.dates]
-    other = sorted((k, d.value) for k, d in case.dates.items() if k not in DATE_KEYS)
+def ordered_dates(case: Case) -> list[tuple[str, PartialDate]]:
+    """`(name, date)` of the case's dates, known names first in project order."""
+    known = [(k, case.dates[k]) for k in DATE_KEYS if k in case.dates]
+    other = sorted(
+        ((k, d) for k, d in case.dates.items() if k not in DATE_KEYS), key=lambda x: x[0]
+    )
     return known + other
 
 

@@ -1,0 +1,70 @@
+"""Language choice and formatting of numbers, money, dates and countries."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.model import Money, PartialDate
+from web.i18n import Translator, negotiate, pick_language
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("da-DK,da;q=0.9,en;q=0.8", "da"),
+        ("en-GB,en;q=0.9,da;q=0.8", "en"),
+        ("en;q=0.5,da;q=0.9", "da"),
+        ("sv-SE,sv;q=0.9", "da"),  # Scandinavian readers get Danish
+        ("de-DE,fr;q=0.8", "da"),  # nothing supported: the default
+        ("fr, en-US;q=0.7", "en"),
+        ("en;q=nonsense, da;q=0.1", "da"),
+        ("", "da"),
+        (None, "da"),
+    ],
+)
+def test_accept_language(header: str | None, lang: str) -> None:
+    assert negotiate(header) == lang
+
+
+def test_a_valid_cookie_wins_and_a_bad_one_is_ignored() -> None:
+    assert pick_language("en", "da") == "en"
+    assert pick_language("xx", "en") == "en"
+
+
+def plain(text: str) -> str:
+    """CLDR puts no-break spaces between amount and currency; compare with plain spaces."""
+    return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+def test_money_in_each_language() -> None:
+    da, en = Translator("da"), Translator("en")
+    exact = Money(currency="DKK", amount=15_000_000)
+    assert plain(da.money(exact)) == "15.000.000 kr."
+    assert plain(en.money(Money(currency="GBP", amount=1234.5))) == "£1,234.50"
+    ranged = Money(currency="EUR", amount_min=1_000_000, amount_max=2_000_000)
+    assert plain(da.money(ranged)) == "1.000.000 € – 2.000.000 €"
+    with_usd = Money(currency="SEK", amount=10_000_000, amount_usd=950_000)
+    assert plain(en.money(with_usd)) == "SEK10,000,000 ($950,000)"
+    assert plain(en.money(Money(amount_usd=5))) == "$5"
+    assert plain(da.money(None)) == "" and da.money(Money()) == ""
+    assert plain(da.money(Money(amount=7))) == "7"  # no currency known: just the number
+
+
+def test_partial_dates_read_naturally() -> None:
+    da, en = Translator("da"), Translator("en")
+    assert da.date(PartialDate.parse("2019")) == "2019"
+    assert plain(da.date(PartialDate.parse("2019-11"))) == "nov. 2019"
+    assert plain(en.date(PartialDate.parse("2019-11-05"))) == "Nov 5, 2019"
+    assert da.date(PartialDate.parse("2019-02-30")) == "2019-02-30"  # kept as given
+    assert da.date(None) == ""
+
+
+def test_names_and_coded_values() -> None:
+    da = Translator("da")
+    assert da.country("DK") == "Danmark" and da.country("gb") == "Storbritannien"
+    assert da.country(None) == "Ukendt"
+    assert da.value("stage", "complete") == "Afsluttet"
+    assert da.value("sector", "A sector INDIGO may add") == "A sector INDIGO may add"
+    assert da.value("sector", None) == "Ukendt"
+    assert da("no.such.label") == "no.such.label"
+    assert Translator("xx").lang == "da"
