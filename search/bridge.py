@@ -69,7 +69,7 @@ def calibrate(embedder: Embedder, words: list[str], vectors: np.ndarray) -> floa
         return 1.0  # too few words to calibrate: never translate
     rng = np.random.default_rng(0)
     idx = rng.choice(len(words), size=min(SAMPLE, len(words)), replace=False)
-    q = np.vstack([embedder.embed_query(words[i]) for i in idx])
+    q = embedder.embed_queries([words[i] for i in idx])
     sims = q @ vectors.T
     same = float(np.mean(sims[np.arange(len(idx)), idx]))
     other = float(np.mean(sims))
@@ -106,12 +106,26 @@ class WordBridge:
             raise ValueError(f"{len(data['words'])} words but {vectors.shape[0]} vectors")
         return cls(data["words"], vectors, float(data["threshold"]), data["short"])
 
-    def translate(self, embedder: Embedder, terms: list[str]) -> dict[str, str]:
-        """`{query word: vocabulary word}` for the query words that are foreign and mappable."""
+    def foreign(self, terms: list[str]) -> list[str]:
+        """Query words the bridge would try to map and has not mapped yet."""
+        return [
+            t for t in terms if len(t) >= MIN_LEN and t not in self.known and t not in self._cache
+        ]
+
+    def translate(
+        self, embedder: Embedder, terms: list[str], vectors: np.ndarray | None = None
+    ) -> dict[str, str]:
+        """`{query word: vocabulary word}` for the query words that are foreign and mappable.
+
+        `vectors` may hold the query vectors of `self.foreign(terms)`, embedded by the
+        caller in the same batch as the query itself.
+        """
         foreign = [t for t in terms if len(t) >= MIN_LEN and t not in self.known]
         todo = [t for t in foreign if t not in self._cache]
         if todo and len(self.words):
-            sims = np.vstack([embedder.embed_query(t) for t in todo]) @ self.vectors.T
+            if vectors is None or len(vectors) != len(todo):
+                vectors = embedder.embed_queries(todo)
+            sims = vectors @ self.vectors.T
             for t, row in zip(todo, sims, strict=True):
                 best = int(np.argmax(row))
                 self._cache[t] = self.words[best] if row[best] >= self.threshold else None

