@@ -150,3 +150,10 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     assert scripts == ["/docs-assets/swagger-ui-bundle.js", "/static/docs.js"]
     for src in [*scripts, docs.find("link", rel="stylesheet")["href"]]:
         assert client.get(src).status_code == 200, src
+
+
+def test_responses_are_compressed_for_clients_that_ask(client: TestClient) -> None:
+    r = client.get("/api/search", params={"limit": 50}, headers={"accept-encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.json()["total"] == 7  # httpx decompresses: the body is intact
+    assert "content-security-policy" in r.headers
