@@ -214,6 +214,18 @@ def web_cases() -> list[tuple[str, Case]]:
             ),
         ),
         (
+            "indigo-pipeline",
+            Case(
+                id="indigo-pln-0901",
+                external_ids={"indigo_pipeline": "INDIGO-PLN-0901"},
+                title="Planned outcomes fund for young carers in Aalborg",
+                countries=["DK"],
+                sector="Child and family welfare",
+                stage="pipeline",
+                intervention="Respite and school support for children who care for a parent.",
+            ),
+        ),
+        (
             "corpus",
             Case(
                 id="us-markup",

@@ -51,6 +51,14 @@ def test_lower_case_country_and_blank_values_are_accepted(client: TestClient) ->
     assert all(r["countries"] == ["DK"] for r in data["results"])
 
 
+def test_projects_in_preparation_only_when_asked_for(client: TestClient) -> None:
+    everything = client.get("/api/search", params={"limit": 100}).json()
+    assert "indigo-pln-0901" not in [r["id"] for r in everything["results"]]
+    asked = client.get("/api/search", params={"stage": "pipeline", "q": "young carers"}).json()
+    assert [r["id"] for r in asked["results"]] == ["indigo-pln-0901"]
+    assert asked["results"][0]["stage"] == "pipeline"
+
+
 def test_paging_and_date_sort(client: TestClient) -> None:
     first = client.get("/api/search", params={"limit": 2, "sort": "date"}).json()
     second = client.get("/api/search", params={"limit": 2, "offset": 2, "sort": "date"}).json()
@@ -95,8 +103,8 @@ def test_similar_cases(client: TestClient) -> None:
 def test_health_reports_the_index(client: TestClient) -> None:
     data = client.get("/api/health").json()
     assert data["status"] == "ok"
-    assert data["cases"] == 7
-    assert data["index"]["count"] == 7
+    assert data["cases"] == 8
+    assert data["index"]["count"] == 8
 
 
 def test_ingest_runs_are_listed_newest_first(client: TestClient) -> None:
