@@ -23,6 +23,7 @@ from web.templating import case_url, language_of, query_url, render, templates
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
+MAX_COMPARE = 4
 #: Facet values in view, and at most in all (the rest stay reachable through URL and API).
 FACET_SHOWN = 6
 FACET_LIMIT = 40
@@ -222,13 +223,10 @@ def case_page(request: Request, case_id: str, res: Resources = Depends(resources
     )
 
 
-MAX_COMPARE = 4
-
-
 @router.get("/compare")
 def compare_page(
     request: Request,
-    id: list[str] = Query([], max_length=MAX_COMPARE * 4),  # noqa: A002 - the URL's name
+    id: list[str] = Query([], max_length=MAX_COMPARE * 4),  # `id` is the URL's name
     res: Resources = Depends(resources),
 ) -> Response:
     """Two to four cases side by side, row by row."""
@@ -252,10 +250,10 @@ def compare_page(
 @router.get("/organisations/{key:path}")
 def organisation_page(request: Request, key: str, res: Resources = Depends(resources)) -> Response:
     """The cases an organisation took part in, with its role in each."""
-    rows = res.store().organisation_cases(key)
+    store = res.store()
+    rows = store.organisation_cases(key)
     if not rows:
         raise NotFound(f"no organisation {key!r} in any case")
-    store = res.store()
     cases: dict[str, dict[str, Any]] = {}
     for r in rows:
         if r["case_id"] not in cases:
@@ -288,7 +286,7 @@ def about_page(request: Request, res: Resources = Depends(resources)) -> Respons
 
 @router.get("/docs")
 def api_docs(request: Request) -> Response:
-    """Interactive API documentation (Swagger UI from the swagger-ui-bundle package)."""
+    """Interactive API documentation (Swagger UI from the fastapi-offline package's files)."""
     return templates.TemplateResponse(request, "docs.html")
 
 
@@ -300,7 +298,7 @@ def _local_path(target: str | None) -> str:
 
 
 @router.get("/lang/{code}")
-def switch_language(code: str, next: str | None = Query(None, max_length=4000)) -> Response:  # noqa: A002
+def switch_language(code: str, next: str | None = Query(None, max_length=4000)) -> Response:
     """Keep the chosen language in a cookie for a year and go back to the page."""
     if code not in LANGUAGES:
         raise NotFound(f"no language {code!r}; choose one of {', '.join(LANGUAGES)}")
