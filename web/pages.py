@@ -16,7 +16,7 @@ from corpus.errors import CasebankError, NotFound
 from web import present
 from web.errors import PageError
 from web.i18n import COOKIE, LANGUAGES, Translator
-from web.params import FILTER_KEYS, SearchQuery, search_query
+from web.params import FILTER_KEYS, SearchQuery, check_filters, search_query
 from web.resources import Resources, resources
 from web.templating import case_url, language_of, query_url, render, templates
 
@@ -194,15 +194,31 @@ def search_page(
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: str, res: Resources = Depends(resources)) -> Response:
+def case_page(
+    request: Request,
+    case_id: str,
+    similar_in: str | None = Query(None, description="Similar cases only in this country."),
+    res: Resources = Depends(resources),
+) -> Response:
     """Everything known about one case (by id, alias or external id such as INDIGO-POJ-0077)."""
     case = res.store().get_case(case_id)
     t = Translator(language_of(request))
+    country = (check_filters({"country": [similar_in or ""]}).get("country") or [None])[0]
     try:
-        similar: list[dict] | None = res.similar(case.id, limit=5)
+        similar: list[dict] | None = res.similar(case.id, limit=5, country=country)
     except CasebankError:
         similar = None  # no index yet: the page still shows the case
     url = str(request.base_url).rstrip("/") + case_url(case.id)
+    # Narrow similar cases to Denmark or to a country of the case (links, no script).
+    choices = [None, *dict.fromkeys(["DK", *case.countries])]
+    similar_links = [
+        {
+            "label": t.country(c) if c else t("case.similar_anywhere"),
+            "url": query_url(case_url(case.id), [("similar_in", c)] if c else []) + "#similar",
+            "current": c == country,
+        }
+        for c in choices
+    ]
     return render(
         request,
         "case.html",
@@ -218,6 +234,7 @@ def case_page(request: Request, case_id: str, res: Resources = Depends(resources
             "basis": present.basis,
             "is_indigo": present.is_indigo(case),
             "similar": similar,
+            "similar_links": similar_links,
             "cite": present.cite(case, url, t),
         },
     )

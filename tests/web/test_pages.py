@@ -176,6 +176,18 @@ def test_case_page_offers_similar_cases_to_compare(client: TestClient) -> None:
     assert len(picks) == 5 and "indigo-poj-0901" not in picks
 
 
+def test_similar_cases_can_be_narrowed_to_a_country(client: TestClient) -> None:
+    soup = soup_of(client, "/cases/indigo-poj-0902", headers={"accept-language": "en"})
+    links = {a.get_text(strip=True): a["href"] for a in soup.select("#similar + p a")}
+    assert set(links) == {"Denmark", "United Kingdom"}
+    assert soup.select_one("#similar + p strong").get_text(strip=True) == "anywhere"
+    danish = soup_of(client, links["Denmark"], headers={"accept-language": "en"})
+    form = danish.select_one("#similar").find_next("form")
+    picks = [i["value"] for i in form.select("input[type=checkbox][name=id]")]
+    assert picks and set(picks) <= {"indigo-poj-0901", "dk-herning-job", "dk-tryg-familie"}
+    assert client.get("/cases/indigo-poj-0902?similar_in=XX").status_code == 400
+
+
 def test_compare_puts_cases_side_by_side(client: TestClient) -> None:
     soup = soup_of(
         client,
