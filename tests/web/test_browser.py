@@ -2,7 +2,8 @@
 
 Walks what a caseworker does: search in Danish, narrow by a facet, open a case, compare
 two cases, switch language; once with JavaScript off (the site must not need it) and once
-on a phone-sized screen. Screenshots go to tests/artifacts/ for people to look at.
+on a phone-sized screen; runs the axe-core accessibility rules on each kind of page.
+Screenshots go to tests/artifacts/ for people to look at.
 """
 
 from __future__ import annotations
@@ -141,3 +142,25 @@ def test_api_docs_render_offline_under_the_csp(browser, live_server: str) -> Non
     shot(page, "10-api-docs")
     assert problems == []
     context.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/search?q=hjemløse&country=DK",
+        "/cases/indigo-poj-0901",
+        "/compare?id=indigo-poj-0901&id=dk-herning-job",
+        "/organisations/name:odense%20kommune",
+        "/about",
+        "/cases/no-such-case",
+    ],
+)
+def test_pages_pass_axe_accessibility_checks(browser, live_server: str, path: str) -> None:
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe not installed")
+    context = browser.new_context(locale="da-DK")
+    page = context.new_page()
+    page.goto(live_server + path)
+    violations = axe.Axe().run(page).response["violations"]
+    context.close()
+    assert [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations] == []
