@@ -10,6 +10,7 @@ can tell strong lexical evidence (rare names that match) from weak (common words
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sqlite3
@@ -22,6 +23,14 @@ from search.texts import lexical_texts
 COLUMNS = ("names", "who_where", "body")
 #: BM25 weights per column: a hit in a name says more than one in the description.
 WEIGHTS = (5.0, 2.0, 1.0)
+#: A term in more than this share of the cases (and more than COMMON_MIN) is too common
+#: to count as lexical evidence.
+COMMON_SHARE = 0.25
+COMMON_MIN = 20
+#: Terms matching at most this many cases have their cases listed in full.
+FETCH_MAX = 5000
+#: BM25 results kept per query.
+MAX_HITS = 1000
 #: Query terms considered; longer queries are long descriptions where dense ranking leads.
 MAX_TERMS = 24
 
@@ -55,6 +64,8 @@ class LexicalHits:
     idf: dict[str, float] = field(default_factory=dict)
     #: query terms found in at least one case.
     known: set[str] = field(default_factory=set)
+    #: known terms found in so many cases that they are no evidence (see COMMON_SHARE).
+    common: set[str] = field(default_factory=set)
 
 
 def build(path: Path, cases: list[Case]) -> None:
@@ -84,6 +95,7 @@ class LexicalIndex:
         self.path = path
         self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self.count = self._conn.execute("SELECT count(*) FROM fts").fetchone()[0]
+        self._rowid = {c: r for r, c in self._conn.execute("SELECT rowid, case_id FROM fts")}
 
     def close(self) -> None:
         """Close the connection."""
@@ -93,33 +105,61 @@ class LexicalIndex:
         n = max(self.count, 1)
         return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
 
-    def search(self, terms: list[str]) -> LexicalHits:
-        """Cases matching any of the terms (see `query_terms`), with BM25, matched terms
-        and term IDFs; every term is quoted, so none is read as FTS5 syntax."""
+    def search(
+        self, terms: list[str], candidates: set[str] | None = None, with_bm25: bool = True
+    ) -> LexicalHits:
+        """Lexical evidence for the terms (see `query_terms`); every term is quoted, so
+        none is read as FTS5 syntax.
+
+        Terms in more than a quarter of the cases are `common`: too frequent to be
+        evidence, they are left out of matching (which keeps large corpora fast). The
+        cases each remaining term matches are listed in full when it is rare enough
+        (`FETCH_MAX`), else only among `candidates` and the cases rarer terms matched.
+        BM25 (only needed by the plain lexical and RRF rankings) covers the best
+        `MAX_HITS` cases.
+        """
         hits = LexicalHits()
         if not terms:
             return hits
-        weights = ", ".join(str(w) for w in WEIGHTS)
+        common_df = max(COMMON_SHARE * self.count, COMMON_MIN)
+        deferred = []
         for term in terms:
             try:
-                ids = [
-                    r[0]
-                    for r in self._conn.execute(
-                        "SELECT case_id FROM fts WHERE fts MATCH ?", [quote(term)]
-                    )
-                ]
+                df = self._conn.execute(
+                    "SELECT count(*) FROM fts WHERE fts MATCH ?", [quote(term)]
+                ).fetchone()[0]
             except sqlite3.OperationalError:
-                # A token the tokenizer reduces to nothing; it cannot match anyway.
-                ids = []
-            hits.idf[term] = self._idf(len(ids))
-            if ids:
-                hits.known.add(term)
-            for case_id in ids:
-                hits.matched.setdefault(case_id, set()).add(term)
-        if hits.known:
-            expr = " OR ".join(quote(t) for t in terms if t in hits.known)
-            for case_id, score in self._conn.execute(
-                f"SELECT case_id, bm25(fts, 0, {weights}) FROM fts WHERE fts MATCH ?", [expr]
-            ):
-                hits.bm25[case_id] = -score
+                df = 0  # a token the tokenizer reduces to nothing cannot match
+            hits.idf[term] = self._idf(df)
+            if not df:
+                continue
+            hits.known.add(term)
+            if df > common_df:
+                hits.common.add(term)
+            elif df > FETCH_MAX:
+                deferred.append(term)
+            else:
+                for (case_id,) in self._conn.execute(
+                    "SELECT case_id FROM fts WHERE fts MATCH ?", [quote(term)]
+                ):
+                    hits.matched.setdefault(case_id, set()).add(term)
+        if deferred:
+            pool = set(hits.matched) | (candidates or set())
+            rowids = json.dumps([self._rowid[c] for c in pool if c in self._rowid])
+            for term in deferred:
+                for (case_id,) in self._conn.execute(
+                    "SELECT case_id FROM fts WHERE fts MATCH ? AND rowid IN "
+                    "(SELECT value FROM json_each(?))",
+                    [quote(term), rowids],
+                ):
+                    hits.matched.setdefault(case_id, set()).add(term)
+        useful = [t for t in terms if t in hits.known and t not in hits.common]
+        if with_bm25 and useful:
+            weights = ", ".join(str(w) for w in WEIGHTS)
+            rows = self._conn.execute(
+                f"SELECT case_id, bm25(fts, 0, {weights}) AS s FROM fts WHERE fts MATCH ? "
+                "ORDER BY s LIMIT ?",
+                [" OR ".join(quote(t) for t in useful), MAX_HITS],
+            )
+            hits.bm25 = {case_id: -score for case_id, score in rows}
         return hits

@@ -22,6 +22,7 @@ covers little and barely moves the dense order.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 import faiss
@@ -32,7 +33,7 @@ from search.lexical import LexicalHits
 from search.texts import field_kind
 
 #: Rows fetched from FAISS per query before per-case aggregation.
-TOP_ROWS = 4000
+TOP_ROWS = 2000
 #: Rows sampled per field for that field's background mean and spread.
 BACKGROUND = 256
 
@@ -243,10 +244,13 @@ def feedback_query(
 
 def coverage(hits: LexicalHits) -> dict[str, float]:
     """Share of the query's IDF mass that each lexically matching case contains."""
-    total = sum(hits.idf.values())
+    total = sum(v for t, v in hits.idf.items() if t not in hits.common)
     if total <= 0:
         return {}
-    return {cid: sum(hits.idf[t] for t in terms) / total for cid, terms in hits.matched.items()}
+    return {
+        cid: sum(hits.idf[t] for t in terms if t not in hits.common) / total
+        for cid, terms in hits.matched.items()
+    }
 
 
 def rank(
@@ -259,10 +263,12 @@ def rank(
     match, the best of the rest fill up to that number, so a query always gets answers.
     """
     cov = coverage(hits)
-    scored: list[Scored] = []
+    # (score, dense, coverage, best field) per case; Scored objects only for the shown ones.
+    cand: dict[str, tuple[float, float, float, str | None]] = {}
     passing: set[str] = set()
     if config.method == "lexical":
-        scored = [Scored(cid, s, coverage=cov.get(cid, 0.0)) for cid, s in hits.bm25.items()]
+        for cid, s in hits.bm25.items():
+            cand[cid] = (s, 0.0, cov.get(cid, 0.0), None)
         passing = set(hits.bm25)
     elif config.method == "rrf":
         dense_order = sorted(dense_scores, key=lambda c: -dense_scores[c][0])
@@ -273,22 +279,26 @@ def rank(
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (config.rrf_k + r + 1)
         for cid, s in fused.items():
             d, best = dense_scores.get(cid, (0.0, None))
-            scored.append(Scored(cid, s, dense=d, best_field=best))
+            cand[cid] = (s, d, cov.get(cid, 0.0), best)
             if d >= config.min_z or cid in hits.bm25:
                 passing.add(cid)
     else:
         boost = config.lexical_boost if config.method == "fusion" else 0.0
-        for cid in set(dense_scores) | (set(cov) if boost else set()):
-            z, best = dense_scores.get(cid, (0.0, None))
+        for cid, (z, best) in dense_scores.items():
             c = cov.get(cid, 0.0) if boost else 0.0
-            scored.append(Scored(cid, z + boost * c, dense=z, coverage=c, best_field=best))
+            cand[cid] = (z + boost * c, z, c, best)
             if z >= config.min_z or (boost and c >= config.min_coverage):
                 passing.add(cid)
-    scored.sort(key=lambda r: (-r.score, r.case_id))
-    ranked = [r for r in scored if r.case_id in passing]
-    if len(ranked) < config.min_matches:
-        rest = [r for r in scored if r.case_id not in passing]
-        ranked = sorted(
-            ranked + rest[: config.min_matches - len(ranked)], key=lambda r: (-r.score, r.case_id)
-        )
+        if boost:
+            for cid, c in cov.items():
+                if cid not in cand:
+                    cand[cid] = (boost * c, 0.0, c, None)
+                    if c >= config.min_coverage:
+                        passing.add(cid)
+    chosen = set(passing)
+    if len(chosen) < config.min_matches:
+        rest = ((v[0], cid) for cid, v in cand.items() if cid not in passing)
+        chosen |= {cid for _, cid in heapq.nlargest(config.min_matches - len(chosen), rest)}
+    ranked = [Scored(cid, *cand[cid]) for cid in chosen]
+    ranked.sort(key=lambda r: (-r.score, r.case_id))
     return ranked

@@ -215,7 +215,9 @@ class SearchService:
             # filter must not depend on its cases being among the best overall.
             in_allowed = known & allowed[np.where(known, to_table, 0)]
             dense = {**scorer.scores(q, in_allowed, self.config), **dense}
-        hits = loaded.lexical.search(terms)
+        hits = loaded.lexical.search(
+            terms, candidates=set(dense), with_bm25=self.config.method in ("lexical", "rrf")
+        )
         keep = {c for c in hits.matched if c in table.pos and base[table.pos[c]]}
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in keep}
         hits.matched = {c: v for c, v in hits.matched.items() if c in keep}
