@@ -1,0 +1,60 @@
+"""The FTS5 index: user text is quoted term by term, never read as FTS5 syntax."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search import lexical
+from search.lexical import LexicalIndex, query_terms, quote
+
+
+def test_query_terms_are_plain_words() -> None:
+    assert query_terms('"foo AND ( bar*') == ["foo", "and", "bar"]
+    assert query_terms("NEAR(x y) title:TUBA ^a -b") == [
+        "near",
+        "x",
+        "y",
+        "title",
+        "tuba",
+        "a",
+        "b",
+    ]
+    assert query_terms("Norrköping Norrköping") == ["norrköping"]
+    assert query_terms("___ ((( )))") == []
+
+
+def test_quote_doubles_quotes() -> None:
+    assert quote('a"b') == '"a""b"'
+
+
+@pytest.fixture
+def index(tmp_path: Path, cases) -> LexicalIndex:
+    lexical.build(tmp_path / "lex.db", cases)
+    return LexicalIndex(tmp_path / "lex.db")
+
+
+def test_names_match_exactly_and_without_diacritics(index: LexicalIndex) -> None:
+    for term, case_id in [
+        ("peterborough", "c-homeless-uk"),
+        ("tuba", "c-tuba-dk"),
+        ("norrköping", "c-dementia-se"),
+        ("norrkoping", "c-dementia-se"),
+        ("mungo", "c-homeless-uk"),
+    ]:
+        hits = index.search([term])
+        assert set(hits.matched) == {case_id}, term
+        assert case_id in hits.bm25
+
+
+@pytest.mark.parametrize("term", ["and", "or", "not", "near", "*", '"', "(", "a:b", "^"])
+def test_fts_operators_as_terms_never_raise(index: LexicalIndex, term: str) -> None:
+    hits = index.search([term])
+    assert isinstance(hits.matched, dict)
+
+
+def test_idf_of_unknown_terms_is_highest(index: LexicalIndex) -> None:
+    hits = index.search(["zzzunknown", "peterborough", "young"])
+    assert hits.known == {"peterborough", "young"}
+    assert hits.idf["zzzunknown"] > hits.idf["peterborough"] > hits.idf["young"]
