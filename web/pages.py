@@ -184,6 +184,7 @@ def search_page(
                 s: query_url("/search", SearchQuery(query.q, query.filters, s).params())
                 for s in ("relevance", "date")
             },
+            "snippet_parts": present.snippet_parts,
             "pager": pager(base, page, pages),
             "prev_url": _page_url(base, page - 1) if page > 1 else None,
             "next_url": _page_url(base, page + 1) if page < pages else None,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from corpus.model import ROLES, Case, Link, PartialDate, Party
+from search.snippets import LABELS as SNIPPET_LABELS
 from web.i18n import Translator
 
 #: Named dates in the order a reader follows a project.
@@ -41,6 +42,23 @@ def basis(text: str | None, t: Translator) -> str:
     if text.startswith("curated:"):
         return t("case.basis_curated") + ":" + text[len("curated:") :]
     return text
+
+
+def snippet_parts(snippet: str | None, t: Translator) -> tuple[str | None, str]:
+    """A search snippet as `(label in the reader's language, text)`.
+
+    The search service writes `"<field label>: <text>"` with English labels
+    (`search.snippets.LABELS`); the label is shown translated, and a snippet that only
+    repeats the case's name is dropped (the result's title already says it).
+    """
+    text = snippet or ""
+    for kind, label in SNIPPET_LABELS.items():
+        if text.startswith(label + ": "):
+            if kind == "title":
+                return None, ""
+            key = f"snippet.{kind}"
+            return (t(key) if t.has(key) else label), text[len(label) + 2 :]
+    return None, text
 
 
 def parties_by_role(case: Case) -> list[tuple[str, list[Party]]]:

@@ -1,0 +1,104 @@
+"""What the case and result views derive from a Case: years, periods, links, citation, snippets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from corpus.model import Case, Link, PartialDate, Party, Provenance
+from search.snippets import LABELS
+from web import present
+from web.i18n import Translator
+
+
+def d(text: str) -> PartialDate:
+    return PartialDate.parse(text)  # type: ignore[return-value]
+
+
+def test_years_from_start_and_end() -> None:
+    case = Case(id="x", title="X")
+    assert present.years(case) == ""
+    case.dates = {"service_start": d("2016-03")}
+    assert present.years(case) == "2016–"
+    case.dates["anticipated_end"] = d("2019")
+    assert present.years(case) == "2016–2019"
+    case.dates["completed"] = d("2020-01")  # what happened wins over what was expected
+    assert present.years(case) == "2016–2020"
+    assert present.years(Case(id="y", title="Y", dates={"completed": d("2018")})) == "2018"
+
+
+def test_periods_read_in_the_reader_language() -> None:
+    en = Translator("en")
+    assert present.period(d("2021"), d("2022"), en) == "2021 – 2022"
+    assert present.period(d("2021"), None, en) == "2021 –"
+    assert present.period(None, d("2022"), en) == "– 2022"
+    assert present.period(None, None, en) == ""
+
+
+def test_only_web_addresses_are_links() -> None:
+    assert present.safe_url(" https://example.org/a ") == "https://example.org/a"
+    assert present.safe_url("JavaScript:alert(1)") is None
+    assert present.safe_url("data:text/html,x") is None
+    assert present.safe_url(None) is None
+    kept = present.links([Link(url="ftp://x"), Link(title="Report"), Link(url="http://a")])
+    assert [(x.url, x.title) for x in kept] == [(None, "Report"), ("http://a", None)]
+
+
+def test_parties_come_in_a_fixed_role_order() -> None:
+    case = Case(
+        id="x",
+        title="X",
+        parties=[
+            Party(name="B", role="investor"),
+            Party(name="A", role="outcome_payer"),
+            Party(name="C", role="investor"),
+        ],
+    )
+    assert [(r, [p.name for p in ps]) for r, ps in present.parties_by_role(case)] == [
+        ("outcome_payer", ["A"]),
+        ("investor", ["B", "C"]),
+    ]
+
+
+def test_summaries_put_the_reader_language_first_then_english() -> None:
+    case = Case(id="x", title="X", summary={"sv": "S", "en": "E", "da": "D"})
+    assert [k for k, _ in present.summaries(case, "da")] == ["da", "en", "sv"]
+    assert [k for k, _ in present.summaries(case, "en")] == ["en", "da", "sv"]
+
+
+def test_citation_credits_indigo_only_for_indigo_data() -> None:
+    t = Translator("en")
+    indigo = Case(
+        id="indigo-poj-0001",
+        title="A bond",
+        external_ids={"indigo": "INDIGO-POJ-0001"},
+        provenance=[Provenance(source="indigo", record_id="INDIGO-POJ-0001")],
+    )
+    text = present.cite(indigo, "http://h/cases/indigo-poj-0001", t, today=date(2026, 1, 2))
+    assert text == (
+        "A bond. casebank, case indigo-poj-0001. http://h/cases/indigo-poj-0001 "
+        "(accessed 2026-01-02). Data: GO Lab INDIGO, Government Outcomes Lab, University of "
+        "Oxford, project INDIGO-POJ-0001."
+    )
+    curated = Case(id="dk-x", title="B", provenance=[Provenance(source="corpus", record_id="x")])
+    assert "INDIGO" not in present.cite(curated, "http://h/cases/dk-x", t)
+
+
+def test_snippet_labels_are_translated_and_name_only_snippets_dropped() -> None:
+    da = Translator("da")
+    assert present.snippet_parts(f"{LABELS['summary']}: Unge hjemløse", da) == (
+        "Resumé",
+        "Unge hjemløse",
+    )
+    assert present.snippet_parts(f"{LABELS['title']}: The title again", da) == (None, "")
+    assert present.snippet_parts("no label here", da) == (None, "no label here")
+    assert present.snippet_parts(None, da) == (None, "")
+    # Every label the search service writes has a Danish word.
+    assert all(da.has(f"snippet.{kind}") for kind in LABELS)
+
+
+def test_model_basis_in_plain_words() -> None:
+    da = Translator("da")
+    assert present.basis("curated", da) == "fastsat af redaktionen"
+    assert present.basis("curated: a note", da) == "fastsat af redaktionen: a note"
+    assert present.basis("rule: type of X", da) == "rule: type of X"
+    assert present.basis(None, da) == ""
