@@ -36,7 +36,7 @@ from search.texts import clean  # noqa: E402
 K = 10
 ONLY = {"whole": 1.0}
 
-NO_BRIDGE = {"bridge": False}
+NO_BRIDGE = {"bridge": False, "prf": 0.0}
 VARIANTS: dict[str, RankConfig] = {
     "dense, 1 vector per case (whole text), raw cosine": RankConfig(
         method="dense", weights=ONLY, per_field_z=False, **NO_BRIDGE
@@ -51,14 +51,18 @@ VARIANTS: dict[str, RankConfig] = {
         method="dense", aggregate="mean", **NO_BRIDGE
     ),
     "dense, field vectors, mean z of best two fields": RankConfig(method="dense", **NO_BRIDGE),
-    "dense, best two z + word bridge": RankConfig(method="dense"),
+    "dense, best two z + word bridge": RankConfig(method="dense", prf=0.0),
+    "dense, best two z + word bridge + feedback 0.5": RankConfig(method="dense"),
     "lexical only (FTS5 BM25)": RankConfig(method="lexical", **NO_BRIDGE),
-    "lexical only + word bridge": RankConfig(method="lexical"),
+    "lexical only + word bridge": RankConfig(method="lexical", prf=0.0),
     "RRF (BM25 + dense best two z)": RankConfig(method="rrf", **NO_BRIDGE),
-    "RRF + word bridge": RankConfig(method="rrf"),
+    "RRF + word bridge": RankConfig(method="rrf", prf=0.0),
+    "RRF + word bridge + feedback 0.5": RankConfig(method="rrf"),
     "fusion: dense best two z + IDF-coverage boost": RankConfig(**NO_BRIDGE),
-    "fusion + word bridge (default)": RankConfig(),
-    "fusion + word bridge + pseudo-relevance feedback": RankConfig(prf=0.5),
+    "fusion + word bridge": RankConfig(prf=0.0),
+    "fusion + word bridge + feedback 0.3": RankConfig(prf=0.3),
+    "fusion + word bridge + feedback 0.5 (default)": RankConfig(),
+    "fusion + word bridge + feedback 1.0": RankConfig(prf=1.0),
 }
 
 
