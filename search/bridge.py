@@ -24,9 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.model import Case
 from search.embedders import Embedder
-from search.texts import SUMMARY_PREFIX, field_texts
+from search.texts import SUMMARY_PREFIX
 
 #: Shorter words are not mapped (too ambiguous as single words, mostly function words).
 MIN_LEN = 4
@@ -45,11 +44,12 @@ def words_of(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.casefold()) if len(w) >= 2]
 
 
-def vocabulary(cases: Iterable[Case]) -> list[str]:
-    """Words of the cases' source-language fields (not the translated summaries/names)."""
+def vocabulary(case_texts: Iterable[dict[str, str]]) -> list[str]:
+    """Words of the cases' source-language fields (not the translated summaries/names);
+    `case_texts` holds each case's `search.texts.field_texts`."""
     counts: Counter[str] = Counter()
-    for case in cases:
-        for fld, text in field_texts(case).items():
+    for texts in case_texts:
+        for fld, text in texts.items():
             if fld in ("whole", "names") or (
                 fld.startswith(SUMMARY_PREFIX) and fld != SUMMARY_PREFIX + "en"
             ):
@@ -133,10 +133,11 @@ class WordBridge:
 
 
 def build_bridge(
-    embedder: Embedder, cases: list[Case], previous: WordBridge | None
+    embedder: Embedder, case_texts: list[dict[str, str]], previous: WordBridge | None
 ) -> tuple[WordBridge, int]:
-    """The bridge for these cases, reusing the previous one's vectors; (bridge, words embedded)."""
-    every = vocabulary(cases)
+    """The bridge for the cases' field texts, reusing the previous one's vectors;
+    returns (bridge, words embedded)."""
+    every = vocabulary(case_texts)
     words = [w for w in every if len(w) >= MIN_LEN]
     short = [w for w in every if len(w) < MIN_LEN]
     old = {w: i for i, w in enumerate(previous.words)} if previous else {}

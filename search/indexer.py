@@ -23,7 +23,7 @@ from corpus.store import Store
 from search import index_files, lexical
 from search.bridge import WordBridge, build_bridge
 from search.embedders import Embedder, get_embedder
-from search.texts import TEXT_VERSION, field_texts
+from search.texts import TEXT_VERSION, field_texts, lexical_texts
 
 #: progress(done, total) is called while texts are embedded.
 Progress = Callable[[int, int], None]
@@ -87,12 +87,19 @@ def build_index(
     if prev is not None:
         cache = {h: i for i, h in enumerate(prev.row_text_hash)}
 
-    cases = list(store.iter_cases())
+    # One pass over the store; only the texts are kept (not 100k parsed cases).
+    ids: list[str] = []
+    case_texts: list[dict[str, str]] = []
+    lexical_rows: list[tuple[str, dict[str, str]]] = []
     rows: list[tuple[str, str, str]] = []
     todo: dict[str, str] = {}  # text hash -> text, for texts not in the cache
     embedded_cases: set[str] = set()
-    for case in cases:
-        for field, text in field_texts(case).items():
+    for case in store.iter_cases():
+        texts = field_texts(case)
+        ids.append(case.id)
+        case_texts.append(texts)
+        lexical_rows.append((case.id, lexical_texts(case)))
+        for field, text in texts.items():
             h = text_hash(text)
             rows.append((case.id, field, h))
             if h not in cache:
@@ -115,34 +122,35 @@ def build_index(
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     gen = index_files.new_generation(settings.index_dir, stamp)
-    lexical.build(gen / "lexical.db", cases)
+    lexical.build(gen / "lexical.db", lexical_rows)
     previous_bridge = None
     if prev is not None:
         try:
             previous_bridge = WordBridge.load(prev.path)
         except (OSError, ValueError, KeyError):
             previous_bridge = None  # an unreadable bridge is simply built again
-    bridge, words_embedded = build_bridge(embedder, cases, previous_bridge)
+    bridge, words_embedded = build_bridge(embedder, case_texts, previous_bridge)
     bridge.save(gen)
     meta = {
         "model_id": embedder.model_id,
         "embedder": settings.embedder,
         "dim": embedder.dim,
-        "count": len(cases),
+        "count": len(ids),
         "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "text_version": TEXT_VERSION,
         "fields": sorted({r[1] for r in rows}),
         "vocabulary": len(bridge.words),
         "bridge_threshold": round(bridge.threshold, 4),
-        "cases": {c.id: hashes.get(c.id, c.content_hash()) for c in cases},
+        # A case added while this build ran is picked up by the next one.
+        "cases": {cid: hashes.get(cid, "") for cid in ids},
     }
     index_files.write_generation(gen, meta, rows, vectors, settings.index_kind)
     index_files.publish(settings.index_dir, gen)
     return {
         "embedded": len(embedded_cases),
-        "reused": len(cases) - len(embedded_cases),
+        "reused": len(ids) - len(embedded_cases),
         "removed": removed,
-        "total": len(cases),
+        "total": len(ids),
         "texts_embedded": len(todo),
         "words_embedded": words_embedded,
         "seconds": round(time.perf_counter() - started, 3),

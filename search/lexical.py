@@ -14,11 +14,9 @@ import json
 import math
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from corpus.model import Case
-from search.texts import lexical_texts
 
 COLUMNS = ("names", "who_where", "body")
 #: BM25 weights per column: a hit in a name says more than one in the description.
@@ -68,8 +66,9 @@ class LexicalHits:
     common: set[str] = field(default_factory=set)
 
 
-def build(path: Path, cases: list[Case]) -> None:
-    """Write a fresh FTS5 index of the cases at `path` (which must not exist yet)."""
+def build(path: Path, rows: Iterable[tuple[str, dict[str, str]]]) -> None:
+    """Write a fresh FTS5 index at `path` (which must not exist yet) from
+    `(case id, lexical_texts(case))` pairs."""
     conn = sqlite3.connect(path)
     try:
         cols = ", ".join(COLUMNS)
@@ -77,11 +76,10 @@ def build(path: Path, cases: list[Case]) -> None:
             f"CREATE VIRTUAL TABLE fts USING fts5(case_id UNINDEXED, {cols}, "
             "tokenize = 'porter unicode61 remove_diacritics 2')"
         )
-        rows = []
-        for case in cases:
-            texts = lexical_texts(case)
-            rows.append((case.id, *(texts[c] for c in COLUMNS)))
-        conn.executemany(f"INSERT INTO fts VALUES (?, {', '.join('?' * len(COLUMNS))})", rows)
+        conn.executemany(
+            f"INSERT INTO fts VALUES (?, {', '.join('?' * len(COLUMNS))})",
+            ((case_id, *(texts[c] for c in COLUMNS)) for case_id, texts in rows),
+        )
         conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         conn.commit()
     finally:

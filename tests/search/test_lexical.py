@@ -8,6 +8,7 @@ import pytest
 
 from search import lexical
 from search.lexical import LexicalIndex, query_terms, quote
+from search.texts import lexical_texts
 
 
 def test_query_terms_are_plain_words() -> None:
@@ -31,7 +32,7 @@ def test_quote_doubles_quotes() -> None:
 
 @pytest.fixture
 def index(tmp_path: Path, cases) -> LexicalIndex:
-    lexical.build(tmp_path / "lex.db", cases)
+    lexical.build(tmp_path / "lex.db", [(c.id, lexical_texts(c)) for c in cases])
     return LexicalIndex(tmp_path / "lex.db")
 
 
