@@ -154,12 +154,19 @@ class DenseScorer:
         return mu, sd
 
     def scores(
-        self, q: np.ndarray, allowed_cases: np.ndarray | None, config: RankConfig
+        self,
+        q: np.ndarray,
+        allowed_cases: np.ndarray | None,
+        config: RankConfig,
+        retrieve: set[str] | None = None,
+        extra_cases: np.ndarray | None = None,
     ) -> dict[str, tuple[float, str]]:
         """`{case_id: (standardised dense score, best field)}` for the best allowed cases.
 
-        FAISS finds the best rows; every field row of the cases they belong to is then
-        scored exactly and combined per case (vectorised: rows of a case are contiguous).
+        FAISS finds the best rows (of the field kinds in `retrieve`, default all weighted
+        ones); every weighted field row of the cases they belong to, and of `extra_cases`
+        (case positions), is then scored exactly and combined per case (vectorised: rows
+        of a case are contiguous).
         """
         n_rows = len(self.dense.row_case)
         if n_rows == 0:
@@ -168,12 +175,16 @@ class DenseScorer:
         row_ok = wkind[self.row_kind_id] > 0
         if allowed_cases is not None:
             row_ok &= allowed_cases[self.row_case_idx]
+        if retrieve is not None:
+            wanted = [i for i, k in enumerate(self.kinds) if k in retrieve]
+            row_ok &= np.isin(self.row_kind_id, wanted)
         n_ok = int(row_ok.sum())
         if n_ok == 0:
             return {}
         k = min(n_ok, TOP_ROWS)
         hnsw = isinstance(self.dense.faiss_index, faiss.IndexHNSW)
         if n_ok < n_rows:
+            # Flat search skips the rows left out; HNSW walks past them.
             bitmap = np.packbits(row_ok, bitorder="little")
             sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bitmap))
         else:
@@ -185,7 +196,12 @@ class DenseScorer:
         qq = np.ascontiguousarray(q.reshape(1, -1), dtype=np.float32)
         _, idx = self.dense.faiss_index.search(qq, k, params=params)
         hits = idx[0][idx[0] >= 0]
-        cand = np.unique(self.row_case_idx[hits])
+        found = self.row_case_idx[hits]
+        if extra_cases is not None and len(extra_cases):
+            found = np.concatenate([found, extra_cases])
+        cand = np.unique(found)
+        if allowed_cases is not None:
+            cand = cand[allowed_cases[cand]]
         lo, lens = self.starts[cand], self.starts[cand + 1] - self.starts[cand]
         offsets = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
         rows = np.repeat(lo, lens) + offsets

@@ -208,8 +208,11 @@ class SearchService:
         in_base = known & base[np.where(known, to_table, 0)]
         dense = scorer.scores(q, in_base, self.config)
         if self.config.prf > 0:
+            # The moved query rescores the first pass's cases and looks for new ones among
+            # the whole-case vectors only (a seventh of the rows: cheap on large corpora).
             q = feedback_query(scorer, q, dense, self.config)
-            dense = scorer.scores(q, in_base, self.config)
+            first = np.array([scorer.case_pos[c] for c in dense], dtype=np.int64)
+            dense = scorer.scores(q, in_base, self.config, retrieve={"whole"}, extra_cases=first)
         if not allowed.all() and not np.array_equal(allowed, base):
             # With filters, also the best cases among the filtered ones: a restrictive
             # filter must not depend on its cases being among the best overall.
