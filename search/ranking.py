@@ -32,8 +32,9 @@ from search.index_files import DenseIndex
 from search.lexical import LexicalHits
 from search.texts import field_kind
 
-#: Rows fetched from FAISS per query before per-case aggregation.
+#: Rows fetched from FAISS per query before per-case aggregation (exact, HNSW).
 TOP_ROWS = 2000
+HNSW_ROWS = 400
 #: Rows sampled per field for that field's background mean and spread.
 BACKGROUND = 256
 
@@ -181,8 +182,10 @@ class DenseScorer:
         n_ok = int(row_ok.sum())
         if n_ok == 0:
             return {}
-        k = min(n_ok, TOP_ROWS)
         hnsw = isinstance(self.dense.faiss_index, faiss.IndexHNSW)
+        # A graph search costs in proportion to how many rows it returns; exact search
+        # scans everything anyway, so it returns more and the matched set is fuller.
+        k = min(n_ok, HNSW_ROWS if hnsw else TOP_ROWS)
         if n_ok < n_rows:
             # Flat search skips the rows left out; HNSW walks past them.
             bitmap = np.packbits(row_ok, bitorder="little")
@@ -190,7 +193,7 @@ class DenseScorer:
         else:
             sel = None  # nothing excluded: a selector would only slow the search down
         if hnsw:
-            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, min(k, 1024)))
+            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
         else:
             params = faiss.SearchParameters(sel=sel)
         qq = np.ascontiguousarray(q.reshape(1, -1), dtype=np.float32)
