@@ -24,7 +24,8 @@ def test_indigo_csv_imports_the_real_export_and_reports(indigo_csv_dir, tmp_path
     assert first.exit_code == 0, first.output
     assert "new 319" in first.output
     # Field-level problems of the real export are listed with file, line and column.
-    assert "projects_investments.csv:" in first.output and "'Commercia'" in first.output
+    assert "warning projects_outcome_metrics.csv:" in first.output
+    assert "column 'Outcome Definition - (Value)'" in first.output
 
     stats = cli(tmp_path, "stats", "--json")
     data = json.loads(stats.stdout)

@@ -1,5 +1,7 @@
 """Cross-source matching: overrides, external ids, names with country and dates, near misses."""
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -237,8 +239,7 @@ def test_the_job_runs_every_national_source_twice_and_the_second_run_changes_not
     """All five scrapers through `ingest.job` (the sources file, the lock, the report)."""
     from dataclasses import replace
 
-    from conftest import PAGES
-
+    pages = Path(__file__).parent / "pages"  # the test pages the `national` fixture serves
     from ingest.job import run_job
 
     for source, names in {
@@ -257,7 +258,7 @@ def test_the_job_runs_every_national_source_twice_and_the_second_run_changes_not
         },
         "govuk": {"/gov/fcf": "fair-chance-fund.html"},
     }.items():
-        assert all((PAGES / source / n).exists() for n in names.values())
+        assert all((pages / source / n).exists() for n in names.values())
         national.serve(source, names)
     base = national.server.base_url
     fast = {"min_interval": 0}
