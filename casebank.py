@@ -249,7 +249,8 @@ def search(
         print_json(data)
         return
     out = Console()
-    out.print(f"[bold]{data['total']}[/bold] matching cases for {data['query']!r}")
+    noun = "case" if data["total"] == 1 else "cases"
+    out.print(f"[bold]{data['total']}[/bold] matching {noun} for {data['query']!r}")
     for n, r in enumerate(data["results"], start=1):
         where = ", ".join(r["countries"]) or "?"
         out.print(f"{n:>2}. [bold]{r['title']}[/bold] ({where}; {r['id']}; {r['score']:.2f})")
