@@ -29,6 +29,8 @@ import numpy as np
 from corpus.errors import IndexMissing
 
 FORMAT = 1
+#: First bytes of the FAISS files written here (flat inner product, HNSW flat).
+FAISS_HEADERS = (b"IxFI", b"IHNf")
 POINTER = "CURRENT"
 FIX = "run `casebank index` to build it"
 
@@ -121,6 +123,30 @@ def publish(index_dir: Path, gen: Path, keep: int = 2) -> None:
     for old in gens[:-keep]:
         if old != gen:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def looks_intact(gen: Path, meta: dict[str, Any]) -> bool:
+    """A cheap check of a generation: every file there, each with the right header and
+    size (not a full read: that is `load_dense`'s job)."""
+    try:
+        vectors = np.load(gen / "vectors.npy", mmap_mode="r")
+        if vectors.shape != (meta.get("rows"), meta.get("dim")):
+            return False
+        with open(gen / "dense.faiss", "rb") as f:
+            if f.read(4) not in FAISS_HEADERS:
+                return False
+        with open(gen / "lexical.db", "rb") as f:
+            if f.read(16) != b"SQLite format 3\x00":
+                return False
+        with open(gen / "rows.json", "rb") as f:
+            head = f.read(1)
+            f.seek(-1, os.SEEK_END)
+            if head != b"[" or f.read(1) != b"]":
+                return False
+        vocab = np.load(gen / "vocab.npy", mmap_mode="r")
+        return vocab.ndim == 2 and (gen / "vocab.json").stat().st_size > 0
+    except (OSError, ValueError):
+        return False
 
 
 def load_dense(index_dir: Path, model_id: str | None) -> DenseIndex:

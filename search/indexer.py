@@ -61,16 +61,17 @@ def build_index(
     started = time.perf_counter()
     embedder = embedder or get_embedder(settings.embedder)
     hashes = store.case_hashes()
-    prev = _previous(settings, embedder.model_id)
-    prev_meta = prev.meta if prev else {}
-    prev_cases: dict[str, str] = prev_meta.get("cases", {})
-    removed = len(set(prev_cases) - set(hashes))
+    # Nothing changed? Decided from the meta and a look at each file's header, without
+    # loading the vectors (which takes seconds at 100k cases).
+    meta = index_files.read_meta(settings.index_dir) or {}
+    gen = index_files.current_generation(settings.index_dir)
     if (
-        prev is not None
-        and prev_cases == hashes
-        and prev_meta.get("text_version") == TEXT_VERSION
-        and prev_meta.get("index_kind") == settings.index_kind
-        and (prev.path / "vocab.json").is_file()
+        gen is not None
+        and meta.get("model_id") == embedder.model_id
+        and meta.get("cases") == hashes
+        and meta.get("text_version") == TEXT_VERSION
+        and meta.get("index_kind") == settings.index_kind
+        and index_files.looks_intact(gen, meta)
     ):
         return {
             "embedded": 0,
@@ -82,6 +83,9 @@ def build_index(
             "seconds": round(time.perf_counter() - started, 3),
             "rebuilt": False,
         }
+    prev = _previous(settings, embedder.model_id)
+    prev_cases: dict[str, str] = prev.meta.get("cases", {}) if prev else {}
+    removed = len(set(prev_cases) - set(hashes))
 
     cache: dict[str, int] = {}
     if prev is not None:
