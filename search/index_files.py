@@ -138,13 +138,13 @@ def looks_intact(gen: Path, meta: dict[str, Any]) -> bool:
         with open(gen / "lexical.db", "rb") as f:
             if f.read(16) != b"SQLite format 3\x00":
                 return False
-        with open(gen / "rows.json", "rb") as f:
-            head = f.read(1)
-            f.seek(-1, os.SEEK_END)
-            if head != b"[" or f.read(1) != b"]":
-                return False
-        vocab = np.load(gen / "vocab.npy", mmap_mode="r")
-        return vocab.ndim == 2 and (gen / "vocab.json").stat().st_size > 0
+        for name, ends in (("rows.json", b"[]"), ("vocab.json", b"{}")):
+            with open(gen / name, "rb") as f:
+                head = f.read(1)
+                f.seek(-1, os.SEEK_END)
+                if head + f.read(1) != ends:
+                    return False
+        return np.load(gen / "vocab.npy", mmap_mode="r").ndim == 2
     except (OSError, ValueError):
         return False
 
