@@ -33,7 +33,7 @@ from search.lexical import LexicalHits
 from search.texts import field_kind
 
 #: Rows fetched from FAISS per query before per-case aggregation (exact, HNSW).
-TOP_ROWS = 2000
+TOP_ROWS = 1000
 HNSW_ROWS = 800
 #: Rows sampled per field for that field's background mean and spread.
 BACKGROUND = 256

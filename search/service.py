@@ -8,6 +8,7 @@ index matches the store. The index is loaded lazily and kept until `reload()`.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import unicodedata
 from typing import Any
@@ -29,6 +30,8 @@ from search.snippets import snippet
 #: Longer queries are cut, not refused: the start of a long text says the most.
 MAX_QUERY = 500
 MAX_LIMIT = 100
+#: Best first-pass cases rescored by the feedback pass (besides the ones it finds).
+FEEDBACK_KEEP = 300
 SORTS = ("relevance", "date", "title")
 
 
@@ -211,7 +214,8 @@ class SearchService:
             # The moved query rescores the first pass's cases and looks for new ones among
             # the whole-case vectors only (a seventh of the rows: cheap on large corpora).
             q = feedback_query(scorer, q, dense, self.config)
-            first = np.array([scorer.case_pos[c] for c in dense], dtype=np.int64)
+            best_first = heapq.nlargest(FEEDBACK_KEEP, dense, key=lambda c: dense[c][0])
+            first = np.array([scorer.case_pos[c] for c in best_first], dtype=np.int64)
             dense = scorer.scores(q, in_base, self.config, retrieve={"whole"}, extra_cases=first)
         if not allowed.all() and not np.array_equal(allowed, base):
             # With filters, also the best cases among the filtered ones: a restrictive
