@@ -5,7 +5,8 @@ Dense side: the query vector is compared with the field vectors of the allowed c
 ("Adult smokers.") is close to almost any query with e5, so a plain max over fields
 favours cases with short fields. Each field's score is therefore standardised against
 that field's background for this query (mean and spread over a fixed sample of cases),
-and a case's dense score combines its standardised field scores (`RankConfig.aggregate`).
+and a case's dense score combines its standardised field scores (`RankConfig.aggregate`:
+by default the mean of its two best fields, so one lucky field is not enough).
 Standardised scores also mean the same thing across queries and models, so one
 threshold (`min_z`) decides what counts as a match.
 
@@ -15,9 +16,10 @@ fusion lets BM25 push cases that share a common word with a Danish or Swedish qu
 made those languages worse. Here lexical evidence counts in proportion to how much of
 the query it explains: `coverage` = IDF mass of the query terms a case contains over
 the IDF mass of all query terms (terms the index has never seen count at the highest
-IDF). A rare name that matches ("Peterborough") covers the whole query and lifts its
-cases to the top; a common word, or a query mostly in a language the text is not in,
-covers little and barely moves the dense order.
+IDF; terms in over a quarter of the cases do not count at all). A rare name that
+matches ("Peterborough") covers the whole query and lifts its cases to the top; a
+common word, or a query mostly in a language the text is not in, covers little and
+barely moves the dense order.
 """
 
 from __future__ import annotations
@@ -79,9 +81,9 @@ class RankConfig:
     #: added to the query vector before a second dense pass (0 = off). It moves a query
     #: toward the wording of the cases it found, which helps most across languages.
     prf: float = 0.5
+    prf_k: int = 3
     #: Map foreign query words to the case texts' vocabulary (`search/bridge.py`).
     bridge: bool = True
-    prf_k: int = 3
 
 
 @dataclass
