@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,8 @@ MIN_LEN = 4
 MIN_COUNT = 2
 #: Where between "another word" (0) and "the same word" (1) a translation must lie.
 CALIBRATION = 0.55
+#: Words embedded per call (progress is reported after each).
+WORD_BATCH = 256
 #: Words sampled for the calibration.
 SAMPLE = 200
 
@@ -133,16 +135,25 @@ class WordBridge:
 
 
 def build_bridge(
-    embedder: Embedder, case_texts: list[dict[str, str]], previous: WordBridge | None
+    embedder: Embedder,
+    case_texts: list[dict[str, str]],
+    previous: WordBridge | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[WordBridge, int]:
     """The bridge for the cases' field texts, reusing the previous one's vectors;
-    returns (bridge, words embedded)."""
+    returns (bridge, words embedded). `progress(done, total)` follows the embedding."""
     every = vocabulary(case_texts)
     words = [w for w in every if len(w) >= MIN_LEN]
     short = [w for w in every if len(w) < MIN_LEN]
     old = {w: i for i, w in enumerate(previous.words)} if previous else {}
     new = [w for w in words if w not in old]
-    fresh = embedder.embed_documents(new) if new else np.zeros((0, embedder.dim), np.float32)
+    fresh = np.zeros((len(new), embedder.dim), np.float32)
+    for start in range(0, len(new), WORD_BATCH):
+        fresh[start : start + WORD_BATCH] = embedder.embed_documents(
+            new[start : start + WORD_BATCH]
+        )
+        if progress:
+            progress(min(start + WORD_BATCH, len(new)), len(new))
     pos = {w: i for i, w in enumerate(new)}
     vectors = np.zeros((len(words), embedder.dim), dtype=np.float32)
     for i, w in enumerate(words):

@@ -25,7 +25,7 @@ from search.bridge import WordBridge, build_bridge
 from search.embedders import Embedder, get_embedder
 from search.texts import TEXT_VERSION, field_texts, lexical_texts
 
-#: progress(done, total) is called while texts are embedded.
+#: progress(done, total) is called while field texts, then vocabulary words, are embedded.
 Progress = Callable[[int, int], None]
 
 #: Texts embedded per call: small enough for steady progress reports.
@@ -133,7 +133,7 @@ def build_index(
             previous_bridge = WordBridge.load(prev.path)
         except (OSError, ValueError, KeyError):
             previous_bridge = None  # an unreadable bridge is simply built again
-    bridge, words_embedded = build_bridge(embedder, case_texts, previous_bridge)
+    bridge, words_embedded = build_bridge(embedder, case_texts, previous_bridge, progress)
     bridge.save(gen)
     meta = {
         "model_id": embedder.model_id,
