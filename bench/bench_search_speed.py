@@ -398,6 +398,7 @@ def report(results: list[dict]) -> str:
             f"{r['build_without_model_s']} | {r['noop_update_s']} | {r['peak_mb']} | "
             f"{r.get('index_mb', '')} | {r.get('recall_at_10_vs_exact', '')} |"
         )
+    lines += ["", "Goals (p95): " + "; ".join(goal_lines(results)) + "."]
     lines += [
         "",
         f"Real data: {real['texts']} distinct field texts embedded for {real['cases']} cases; "
@@ -411,6 +412,18 @@ def report(results: list[dict]) -> str:
         NOTES,
     ]
     return "\n".join(lines)
+
+
+def goal_lines(results: list[dict]) -> list[str]:
+    """Each synthetic run against its p95 goal (50 ms at 10,000 cases, 150 ms at 100,000)."""
+    goals = {10_000: 50.0, 100_000: 150.0}
+    out = []
+    for r in results:
+        if r["cases"] in goals:
+            met = "met" if r["p95_ms"] < goals[r["cases"]] else "missed"
+            goal = goals[r["cases"]]
+            out.append(f"{r['cases']:,} {r['kind']}: {r['p95_ms']} ms vs < {goal:.0f} ms, {met}")
+    return out
 
 
 NOTES = """Where the time goes (profiled at 10,000 cases, exact index, quiet machine, about
