@@ -38,6 +38,7 @@ serve: setup
 
 test: setup-dev browser
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
 lint: setup-dev

@@ -84,9 +84,7 @@ _CASES_DIR_OPTION = typer.Option(
 def ingest_corpus(cases_dir: Path = _CASES_DIR_OPTION) -> None:
     """Load the curated case files into the store (files with problems are rejected)."""
     items = corpus_files.items(cases_dir)
-    report = run_source(
-        open_store(), corpus_files.SOURCE, items, complete=corpus_files.COMPLETE
-    )
+    report = run_source(open_store(), corpus_files.SOURCE, items, complete=corpus_files.COMPLETE)
     print_run_report(report.as_dict())
     if report.status == "failed":
         raise typer.Exit(1)

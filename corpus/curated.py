@@ -396,4 +396,3 @@ def check(
         problems=problems,
         indigo_checked_against=indigo_checked_against if indigo_ids is not None else None,
     )
-

@@ -35,8 +35,15 @@ from corpus.model import INVESTOR_MODELS, PROVIDER_MODELS, Case, Party
 OVERRIDES_PATH = Path(__file__).with_name("model_overrides.yaml")
 
 #: Organisation kinds that the rules work with (a subset of `corpus.model.OrgType`).
-KINDS = ("government", "nonprofit", "foundation", "company", "investment_fund", "individual",
-         "multilateral")
+KINDS = (
+    "government",
+    "nonprofit",
+    "foundation",
+    "company",
+    "investment_fund",
+    "individual",
+    "multilateral",
+)
 
 _PROVIDER_BY_KIND = {
     "government": "public",

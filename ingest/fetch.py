@@ -151,8 +151,9 @@ def decode_body(content: bytes, declared: str | None, *, html: bool = False) -> 
         try:
             return content.decode("utf-8")
         except UnicodeDecodeError:
-            return content.decode("cp1252" if declared in {"windows-1252", "cp1252"} else declared,
-                                  errors="replace")
+            return content.decode(
+                "cp1252" if declared in {"windows-1252", "cp1252"} else declared, errors="replace"
+            )
     if declared:
         try:
             return content.decode(declared)

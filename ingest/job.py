@@ -141,9 +141,7 @@ def load_sources(path: Path) -> list[SourceEntry]:
         requires = _as_list(spec.get("requires"))
         fetch = spec.get("fetch") or {}
         if not isinstance(fetch, dict) or set(fetch) - _FETCH_KEYS:
-            raise InvalidInput(
-                f"{where}: 'fetch' takes only {', '.join(sorted(_FETCH_KEYS))}"
-            )
+            raise InvalidInput(f"{where}: 'fetch' takes only {', '.join(sorted(_FETCH_KEYS))}")
         if not isinstance(spec.get("enabled", True), bool):
             raise InvalidInput(f"{where}: 'enabled' must be true or false")
         entries.append(
@@ -189,9 +187,7 @@ def job_lock(settings: Settings) -> Iterator[Path]:
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
             who = f" (pid {holder})" if holder.isdigit() else ""
-            raise LockHeld(
-                f"another ingest run holds {path}{who}; wait for it to finish"
-            ) from None
+            raise LockHeld(f"another ingest run holds {path}{who}; wait for it to finish") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
         try:

@@ -93,83 +93,140 @@ _CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "Alternative Names - (Value)": ("alternative_names", "value"),
     "State of Development - (Value)": ("state_development", "state", "value"),
     "State of Development - Reason for abandoned - (Value)": (
-        "state_development", "reason_abandoned", "value",
+        "state_development",
+        "reason_abandoned",
+        "value",
     ),
     "Stage of Development - (Value)": ("stage_development", "stage", "value"),
     "Stage of Development - (Notes)": ("stage_development", "notes"),
     "Type of instrument and project - Impact Bond - (Value)": (
-        "misc1", "type_instrument_project", "impact_bond", "value",
+        "misc1",
+        "type_instrument_project",
+        "impact_bond",
+        "value",
     ),
     "Type of instrument and project - Outcomes Fund - (Value)": (
-        "misc1", "type_instrument_project", "outcomes_fund", "value",
+        "misc1",
+        "type_instrument_project",
+        "outcomes_fund",
+        "value",
     ),
     "Type of instrument and project - Social Impact Incentives (SIINC) - (Value)": (
-        "misc1", "type_instrument_project", "social_impact_incentives_siinc", "value",
+        "misc1",
+        "type_instrument_project",
+        "social_impact_incentives_siinc",
+        "value",
     ),
     "Type of instrument and project - Social Impact Guarantee - (Value)": (
-        "misc1", "type_instrument_project", "social_impact_guarantee", "value",
+        "misc1",
+        "type_instrument_project",
+        "social_impact_guarantee",
+        "value",
     ),
     "Type of instrument and project - Payment-by-results (no pre-financing) - (Value)": (
-        "misc1", "type_instrument_project", "payment_by_results_no_prefinancing", "value",
+        "misc1",
+        "type_instrument_project",
+        "payment_by_results_no_prefinancing",
+        "value",
     ),
     "Type of instrument and project - Technical Assistance and Market-building program "
     "(Must involve dedicated grant resources) - (Value)": (
-        "misc1", "type_instrument_project",
-        "technical_assistance_and_market_building_programme_with_dedicated_grant", "value",
+        "misc1",
+        "type_instrument_project",
+        "technical_assistance_and_market_building_programme_with_dedicated_grant",
+        "value",
     ),
     "Type of instrument and project - Other - (Value)": (
-        "misc1", "type_instrument_project", "other", "value",
+        "misc1",
+        "type_instrument_project",
+        "other",
+        "value",
     ),
     "Part of a larger outcomes-based financing program? - Details - (Value)": (
-        "part_larger_program", "details", "value",
+        "part_larger_program",
+        "details",
+        "value",
     ),
     "Dates - Expected Launch Date - (Value)": ("dates", "expected_launch_date", "value"),
     "Dates - Total expected project development time - (Value)": (
-        "dates", "expected_development_time", "value",
+        "dates",
+        "expected_development_time",
+        "value",
     ),
     "Dates - Expected length of project (years) - (Value)": ("dates", "expected_length", "value"),
     "Dates - Project design process began - (Value)": ("dates", "design_process_began", "value"),
     "Rationale for using outcome based finance - (Value)": (
-        "misc2", "rationale_outcomes_based_financing", "value",
+        "misc2",
+        "rationale_outcomes_based_financing",
+        "value",
     ),
     "Key challenges to launch - (Value)": ("misc3", "key_challenges_launch", "value"),
     "Feasibility study - (Value)": ("misc6", "feasibility_study", "value"),
     "Overall project finance - Estimated Maximum potential outcome payment - Currency - (Value)": (
-        "overall_project_finance", "maximum_potential_outcome_payment_v2", "currency", "value",
+        "overall_project_finance",
+        "maximum_potential_outcome_payment_v2",
+        "currency",
+        "value",
     ),
     "Overall project finance - Estimated Maximum potential outcome payment - Amount - (Value)": (
-        "overall_project_finance", "maximum_potential_outcome_payment_v2", "amount", "value",
+        "overall_project_finance",
+        "maximum_potential_outcome_payment_v2",
+        "amount",
+        "value",
     ),
     "Overall project finance - (Notes)": ("overall_project_finance", "notes"),
     "Purpose and classifications - Social/Developmental challenge - (Value)": (
-        "purpose_and_classifications", "social_challenge", "value",
+        "purpose_and_classifications",
+        "social_challenge",
+        "value",
     ),
     "Purpose and classifications - Expected intervention model - (Value)": (
-        "purpose_and_classifications", "intervention", "value",
+        "purpose_and_classifications",
+        "intervention",
+        "value",
     ),
     "Purpose and classifications - Policy sector - Other - (Value)": (
-        "purpose_and_classifications", "policy_sector", "other", "value",
+        "purpose_and_classifications",
+        "policy_sector",
+        "other",
+        "value",
     ),
     "Service users and beneficiaries - Target population - (Value)": (
-        "service_and_beneficiaries", "target_population", "value",
+        "service_and_beneficiaries",
+        "target_population",
+        "value",
     ),
     "Service users and beneficiaries - Targeted number of unique service users or "
     "beneficiaries (total) - (Value)": (
-        "service_and_beneficiaries", "targeted_number_service_users_or_beneficiaries_total",
+        "service_and_beneficiaries",
+        "targeted_number_service_users_or_beneficiaries_total",
         "value",
     ),
     "Notes - (Value)": ("notes", "value"),
 }
 for _key, _label in SECTORS.items():
     _CSV_COLUMNS[f"Purpose and classifications - Policy sector - {_label} - (Value)"] = (
-        "purpose_and_classifications", "policy_sector", _key, "value",
+        "purpose_and_classifications",
+        "policy_sector",
+        _key,
+        "value",
     )
 # The export spells two sector columns differently from the names shown.
-_CSV_COLUMNS["Purpose and classifications - Policy sector - Water, Sanitation and Hygiene - (Value)"] = (  # noqa: E501
-    "purpose_and_classifications", "policy_sector", "water_sanitation_hygiene", "value",
+_CSV_COLUMNS[
+    "Purpose and classifications - Policy sector - Water, Sanitation and Hygiene - (Value)"
+] = (  # noqa: E501
+    "purpose_and_classifications",
+    "policy_sector",
+    "water_sanitation_hygiene",
+    "value",
 )
-_CSV_COLUMNS["Purpose and classifications - Policy sector - Early Childhood Education - (Value)"] = (  # noqa: E501
-    "purpose_and_classifications", "policy_sector", "early_childhood_education", "value",
+_CSV_COLUMNS[
+    "Purpose and classifications - Policy sector - Early Childhood Education - (Value)"
+] = (  # noqa: E501
+    "purpose_and_classifications",
+    "policy_sector",
+    "early_childhood_education",
+    "value",
 )
 _CSV_LOCATION = {
     "Delivery Locations - Name": "location_name",
@@ -553,7 +610,7 @@ def read_api(fetcher: Fetcher, base_url: str) -> Iterator[Item]:
     body = listing.json()
     entries = body.get("pipelines") if isinstance(body, dict) else None
     if not isinstance(entries, list):
-        raise FetchError(listing.url, "expected {\"pipelines\": [...]}: the API changed")
+        raise FetchError(listing.url, 'expected {"pipelines": [...]}: the API changed')
     for n, entry in enumerate(entries):
         pid = entry.get("id") if isinstance(entry, dict) else None
         if not isinstance(pid, str) or not pid.strip():
@@ -578,7 +635,7 @@ def read_api(fetcher: Fetcher, base_url: str) -> Iterator[Item]:
             yield Reject(url, exc.reason, record_id=rid)
             continue
         if not isinstance(record, dict) or not isinstance(record.get("data"), dict):
-            yield Reject(url, "expected {\"pipeline\": {\"id\", \"data\"}}", record_id=rid)
+            yield Reject(url, 'expected {"pipeline": {"id", "data"}}', record_id=rid)
             continue
         try:
             mapped = pipeline_to_case(

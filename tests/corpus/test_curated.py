@@ -92,9 +92,7 @@ def test_aarhus_and_broendby_have_the_known_provider_models():
     cases = {c.external_ids.get("indigo"): c for c in curated.check().cases}
     brondby = cases["INDIGO-POJ-0269"]
     assert brondby.provider_model == "nonprofit"
-    assert any(
-        p.name.startswith("TUBA") and p.role == "service_provider" for p in brondby.parties
-    )
+    assert any(p.name.startswith("TUBA") and p.role == "service_provider" for p in brondby.parties)
     for indigo_id in ("INDIGO-POJ-0264", "INDIGO-POJ-0265"):  # Aarhus youth Housing First
         aarhus = cases[indigo_id]
         assert aarhus.provider_model == "public"

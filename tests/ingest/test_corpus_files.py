@@ -54,7 +54,12 @@ def test_the_shipped_corpus_ingests_once_then_is_unchanged(tmp_path):
     hashes = store.case_hashes()
     again = ingest(store).as_dict()
     assert again["counts"] == {
-        "new": 0, "changed": 0, "unchanged": n, "removed": 0, "rejected": 0, "warnings": 0
+        "new": 0,
+        "changed": 0,
+        "unchanged": n,
+        "removed": 0,
+        "rejected": 0,
+        "warnings": 0,
     }
     assert store.case_hashes() == hashes
     assert store.count_cases() == n

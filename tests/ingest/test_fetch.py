@@ -123,10 +123,18 @@ def test_retry_after_as_http_date():
 
 def test_timeout_is_a_fetch_error(http_server, settings, sleeps):
     http_server.route("/slow", PAGE, delay=1.5)
-    with Fetcher(
-        settings, source="test", allowed_hosts=["127.0.0.1"], min_interval=0, timeout=0.2,
-        retries=1, sleep=sleeps,
-    ) as f, pytest.raises(FetchError, match="timed out"):
+    with (
+        Fetcher(
+            settings,
+            source="test",
+            allowed_hosts=["127.0.0.1"],
+            min_interval=0,
+            timeout=0.2,
+            retries=1,
+            sleep=sleeps,
+        ) as f,
+        pytest.raises(FetchError, match="timed out"),
+    ):
         f.get(http_server.url("/slow"))
     assert http_server.hits("/slow") == 2  # tried again once
 
@@ -163,15 +171,23 @@ def test_redirect_loop_is_cut(http_server, fetcher):
 
 def test_oversized_page_is_refused_by_content_length(http_server, settings):
     http_server.route("/big", b"x" * 5000)
-    with Fetcher(settings, source="t", allowed_hosts=["127.0.0.1"], min_interval=0,
-                 max_bytes=1000) as f, pytest.raises(TooLarge, match="5000 bytes"):
+    with (
+        Fetcher(
+            settings, source="t", allowed_hosts=["127.0.0.1"], min_interval=0, max_bytes=1000
+        ) as f,
+        pytest.raises(TooLarge, match="5000 bytes"),
+    ):
         f.get(http_server.url("/big"))
 
 
 def test_oversized_streamed_page_without_length_is_cut_off(http_server, settings):
     http_server.route("/big", b"y" * 200_000, omit_length=True)
-    with Fetcher(settings, source="t", allowed_hosts=["127.0.0.1"], min_interval=0,
-                 max_bytes=10_000) as f, pytest.raises(TooLarge, match="exceeds the limit"):
+    with (
+        Fetcher(
+            settings, source="t", allowed_hosts=["127.0.0.1"], min_interval=0, max_bytes=10_000
+        ) as f,
+        pytest.raises(TooLarge, match="exceeds the limit"),
+    ):
         f.get(http_server.url("/big"))
     assert f.cached(http_server.url("/big")) is None  # nothing half-read was kept
 
@@ -261,8 +277,14 @@ def _fake_clock():
 def test_min_interval_spaces_requests_to_one_host(http_server, settings):
     http_server.route("/page", PAGE)
     throttle, sleep, waits = _fake_clock()
-    with Fetcher(settings, source="t", allowed_hosts=["127.0.0.1"], min_interval=0.5,
-                 throttle=throttle, sleep=sleep) as f:
+    with Fetcher(
+        settings,
+        source="t",
+        allowed_hosts=["127.0.0.1"],
+        min_interval=0.5,
+        throttle=throttle,
+        sleep=sleep,
+    ) as f:
         f.get(http_server.url("/page"))
         f.get(http_server.url("/page"), conditional=False)
     # robots.txt (404: no rules) at once, then each page 0.5 s after the previous request.
@@ -270,13 +292,17 @@ def test_min_interval_spaces_requests_to_one_host(http_server, settings):
 
 
 def test_crawl_delay_of_robots_txt_wins_over_a_shorter_interval(http_server, settings):
-    http_server.route(
-        "/robots.txt", "User-agent: *\nCrawl-delay: 3\n", content_type="text/plain"
-    )
+    http_server.route("/robots.txt", "User-agent: *\nCrawl-delay: 3\n", content_type="text/plain")
     http_server.route("/page", PAGE)
     throttle, sleep, waits = _fake_clock()
-    with Fetcher(settings, source="t", allowed_hosts=["127.0.0.1"], min_interval=0.5,
-                 throttle=throttle, sleep=sleep) as f:
+    with Fetcher(
+        settings,
+        source="t",
+        allowed_hosts=["127.0.0.1"],
+        min_interval=0.5,
+        throttle=throttle,
+        sleep=sleep,
+    ) as f:
         f.get(http_server.url("/page"))
         f.get(http_server.url("/page"), conditional=False)
     assert waits == [3.0, 3.0]

@@ -80,8 +80,15 @@ def test_full_text_is_attached_to_every_linking_case(site):
         assert "- managing a tenancy and a household budget;" in text
         assert "Capital raised: GBP 0.90m (USD 1.14m)" in text
         # Navigation, icons, share links and related content are not case-study text.
-        for noise in ("Knowledge bank", "chevron icon", "Share this page", "Related content",
-                      "Another case study", "dataLayer", "Blavatnik School"):
+        for noise in (
+            "Knowledge bank",
+            "chevron icon",
+            "Share this page",
+            "Related content",
+            "Another case study",
+            "dataLayer",
+            "Blavatnik School",
+        ):
             assert noise not in text
         # INDIGO's own fields still win: the case study only adds its text.
         assert case.title == title
@@ -171,7 +178,8 @@ def test_latin1_page_declared_utf8_keeps_its_letters(site):
     html = html.replace("Harbourtown, United Kingdom", "Harbourtown").replace(
         "rebuilding contact with trusted adults", "rebuilding contact with trusted adults in Ærø"
     )
-    site.server.route(HARBOUR, html.encode("latin-1", errors="replace"),
-                      content_type="text/html; charset=utf-8")
+    site.server.route(
+        HARBOUR, html.encode("latin-1", errors="replace"), content_type="text/html; charset=utf-8"
+    )
     run(site)
     assert "trusted adults in Ærø" in site.store.get_case("INDIGO-POJ-9201").full_text["en"]

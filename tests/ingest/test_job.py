@@ -156,7 +156,11 @@ def test_job_runs_every_configured_source_in_order(world):
     report = run_job(world.settings)
     runs = _by_name(report)
     assert list(runs) == [
-        "indigo-api", "indigo-csv", "indigo-pipeline", "golab-case-studies", "curated"
+        "indigo-api",
+        "indigo-csv",
+        "indigo-pipeline",
+        "golab-case-studies",
+        "curated",
     ]
     assert runs["indigo-api"]["counts"]["new"] == 2
     assert runs["indigo-pipeline"]["counts"]["new"] == 1
@@ -278,9 +282,19 @@ def test_run_killed_in_the_middle_leaves_the_store_as_it_was(world):
     hits_before = world.server.hits(hanging)
     env = {**os.environ, "CASEBANK_SOURCES_FILE": str(world.sources)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "casebank", "--data-dir", str(world.settings.data_dir),
-         "ingest", "--no-index"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "casebank",
+            "--data-dir",
+            str(world.settings.data_dir),
+            "ingest",
+            "--no-index",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
@@ -404,9 +418,22 @@ def test_schedule_loop_stops_on_ctrl_c():
 def test_schedule_command_stops_cleanly_on_sigint(world):
     env = {**os.environ, "CASEBANK_SOURCES_FILE": str(world.sources)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "casebank", "--data-dir", str(world.settings.data_dir),
-         "schedule", "--every", "1h", "--no-index"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "casebank",
+            "--data-dir",
+            str(world.settings.data_dir),
+            "schedule",
+            "--every",
+            "1h",
+            "--no-index",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -433,9 +460,22 @@ def test_ctrl_c_during_a_scheduled_run_rolls_it_back_and_stops(world):
     hits_before = world.server.hits(hanging)
     env = {**os.environ, "CASEBANK_SOURCES_FILE": str(world.sources)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "casebank", "--data-dir", str(world.settings.data_dir),
-         "schedule", "--every", "1h", "--no-index"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "casebank",
+            "--data-dir",
+            str(world.settings.data_dir),
+            "schedule",
+            "--every",
+            "1h",
+            "--no-index",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -460,7 +500,10 @@ def test_ctrl_c_during_a_scheduled_run_rolls_it_back_and_stops(world):
 def test_schedule_refuses_a_bad_interval():
     proc = subprocess.run(
         [sys.executable, "-m", "casebank", "schedule", "--every", "soon"],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert "--every 'soon'" in proc.stderr
