@@ -74,8 +74,10 @@ class RankConfig:
     #: Standardised dense score (or lexical coverage) a case needs to count as a match.
     min_z: float = 2.0
     min_coverage: float = 0.5
-    #: Fewest cases a query returns: below that, the best non-matching cases fill up.
-    min_matches: int = 5
+    #: Fewest cases a query returns: below that, the best non-matching cases fill up. A
+    #: full first page (the default page size): a weakly matching relevant case ranked
+    #: eighth is worth showing, and a caseworker reads a page, not a threshold.
+    min_matches: int = 10
     rrf_k: int = 60
     #: Pseudo-relevance feedback: weight of the mean vector of the `prf_k` best cases
     #: added to the query vector before a second dense pass (0 = off). It moves a query
