@@ -415,26 +415,22 @@ def test_schedule_loop_stops_on_ctrl_c():
         run_every(60, run_once, sleep=lambda _s: None)
 
 
-def test_schedule_command_stops_cleanly_on_sigint(world):
+def start_schedule(world) -> subprocess.Popen:
+    """`casebank schedule --every 1h --no-index` as a real process on the test world."""
     env = {**os.environ, "CASEBANK_SOURCES_FILE": str(world.sources)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "casebank",
-            "--data-dir",
-            str(world.settings.data_dir),
-            "schedule",
-            "--every",
-            "1h",
-            "--no-index",
-        ],
+    return subprocess.Popen(
+        [sys.executable, "-m", "casebank", "--data-dir", str(world.settings.data_dir),
+         "schedule", "--every", "1h", "--no-index"],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
+    )  # fmt: skip
+
+
+def test_schedule_command_stops_cleanly_on_sigint(world):
+    proc = start_schedule(world)
     try:
         deadline = time.monotonic() + 60
         while last_report(world.settings) is None:  # the first run is done
@@ -458,25 +454,7 @@ def test_ctrl_c_during_a_scheduled_run_rolls_it_back_and_stops(world):
     hanging = "/app/api1/project/INDIGO-POJ-9302"
     world.publish(delay=60)
     hits_before = world.server.hits(hanging)
-    env = {**os.environ, "CASEBANK_SOURCES_FILE": str(world.sources)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "casebank",
-            "--data-dir",
-            str(world.settings.data_dir),
-            "schedule",
-            "--every",
-            "1h",
-            "--no-index",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_schedule(world)
     try:
         deadline = time.monotonic() + 60
         while world.server.hits(hanging) == hits_before:
