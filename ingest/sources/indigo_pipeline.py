@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from corpus.errors import SourceError
 from corpus.model import Case, Link, Money, OutcomeMetric, Party, Place, Provenance, Role
@@ -45,6 +45,7 @@ from ingest.normalise import (
     role_category_type,
 )
 from ingest.runner import Gone, Item, Note, Reject
+from ingest.sources import indigo_api
 
 SOURCE = "indigo-pipeline"
 COMPLETE = True
@@ -665,5 +666,5 @@ def items(
 
 
 def allowed_hosts(settings: Settings, base_url: str | None = None) -> list[str]:
-    """The one host the API path reaches."""
-    return [urlsplit(base_url or settings.indigo_base_url).hostname or ""]
+    """The one host the API path reaches: the INDIGO API's (see `indigo_api.allowed_hosts`)."""
+    return indigo_api.allowed_hosts(base_url, settings)
