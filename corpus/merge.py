@@ -33,6 +33,9 @@ _SCALARS = (
     "notes",
 )
 
+#: Per-language text maps: merged key by key, the better source winning.
+_I18N = ("title_i18n", "social_challenge_i18n", "intervention_i18n", "target_population_i18n")
+
 
 def source_rank(source: str) -> int:
     """Rank of a source name: lower is more trusted."""
@@ -109,6 +112,23 @@ def merge_records(case_id: str, records: list[tuple[str, Case]]) -> Case:
         full_text.update(c.full_text)
         dates.update(c.dates)
     merged.update(external_ids=external, summary=summary, full_text=full_text, dates=dates)
+    for name in _I18N:
+        texts: dict[str, str] = {}
+        for c in reversed(ordered):
+            texts.update(getattr(c, name))
+        merged[name] = texts
+    field_sources: dict[str, list[str]] = {}
+    for c in reversed(ordered):
+        field_sources.update(c.field_sources)
+    merged["field_sources"] = field_sources
+    merged["unverified_fields"] = list(
+        dict.fromkeys(f for c in ordered for f in c.unverified_fields)
+    )
+    # INDIGO lists impact bonds only, so a better source's instrument wins when it says more.
+    merged["instrument"] = next(
+        (c.instrument for c in ordered if c.instrument != "impact_bond"), "impact_bond"
+    )
+    merged["outcome_funds"] = _union((c.outcome_funds for c in ordered), lambda f: f.id)
     titles = {merged["title"].casefold()}
     alt: list[str] = []
     for c in ordered:

@@ -42,6 +42,15 @@ INVESTOR_MODELS: tuple[str, ...] = InvestorModel.__args__  # type: ignore[attr-d
 Stage = Literal["pipeline", "contracted", "implementation", "complete", "unknown"]
 STAGES: tuple[str, ...] = Stage.__args__  # type: ignore[attr-defined]
 
+#: What kind of social investment a case is. INDIGO lists impact bonds; the Nordic cases
+#: also include outcomes contracts without an external investor and internal funds.
+Instrument = Literal["impact_bond", "outcomes_contract", "social_investment_fund", "other"]
+INSTRUMENTS: tuple[str, ...] = Instrument.__args__  # type: ignore[attr-defined]
+
+#: Fields that may carry text in other languages beside the source text, as `<field>_i18n`
+#: maps from a language code to the text (`{"da": "...", "en": "..."}`).
+I18nText = dict[str, str]
+
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 
 
@@ -125,26 +134,51 @@ class Place(_Part):
     lng: float | None = None
 
 
-class Party(_Part):
-    """An organisation in a role on a case (a case lists one party per organisation and role)."""
+class Sourced(_Part):
+    """A fact that names the case sources it rests on (`Link.id` of the case's sources).
+
+    `unverified` marks a fact that could not be checked against a copy of its source.
+    """
+
+    source_refs: list[str] = Field(default_factory=list)
+    unverified: bool = False
+
+
+class FundRef(_Part):
+    """An outcomes fund that a case belongs to (INDIGO's funds, e.g. the Life Chances Fund)."""
+
+    id: str
+    name: str | None = None
+
+
+class Party(Sourced):
+    """An organisation in a role on a case (a case lists one party per organisation and role).
+
+    `undisclosed` marks an organisation whose identity the source keeps private; its role,
+    amount and role category are still facts of the case.
+    """
 
     name: str
+    undisclosed: bool = False
     role: Role
     organisation_id: str | None = None
     org_type: OrgType = "unknown"
     #: The source's own words for the role or type (e.g. INDIGO's role category).
     role_detail: str | None = None
+    role_detail_i18n: I18nText = Field(default_factory=dict)
     amount: Money | None = None
     country: str | None = None
     website: str | None = None
 
 
-class OutcomeMetric(_Part):
+class OutcomeMetric(Sourced):
     """An outcome that is paid for: what counts, for whom, the target and how it is checked."""
 
     id: str | None = None
     definition: str
+    definition_i18n: I18nText = Field(default_factory=dict)
     target_population: str | None = None
+    target_population_i18n: I18nText = Field(default_factory=dict)
     target: str | None = None
     validation_method: str | None = None
     data_source: str | None = None
@@ -152,7 +186,7 @@ class OutcomeMetric(_Part):
     price_description: str | None = None
 
 
-class Result(_Part):
+class Result(Sourced):
     """What happened: an outcome achieved for a period, or a described result."""
 
     metric_id: str | None = None
@@ -167,7 +201,7 @@ class Result(_Part):
     validator: str | None = None
 
 
-class Payment(_Part):
+class Payment(Sourced):
     """An outcome payment made (or committed) for a period."""
 
     metric_id: str | None = None
@@ -180,8 +214,12 @@ class Payment(_Part):
 
 
 class Link(_Part):
-    """A document or source: title and URL, with who published it and when."""
+    """A document or source: title and URL, with who published it and when.
 
+    `id` is a short key that facts of a curated case use to cite this source.
+    """
+
+    id: str | None = None
     url: str | None = None
     title: str | None = None
     kind: str | None = None
@@ -209,6 +247,8 @@ class Case(_Part):
     id: str
     external_ids: dict[str, str] = Field(default_factory=dict)
     title: str
+    #: The title by language code; the case's own language and English where known.
+    title_i18n: I18nText = Field(default_factory=dict)
     alt_names: list[str] = Field(default_factory=list)
     #: Short summaries by language code (`en`, `da`, ...), written for the curated corpus.
     summary: dict[str, str] = Field(default_factory=dict)
@@ -218,8 +258,13 @@ class Case(_Part):
     sectors: list[str] = Field(default_factory=list)
     stage: Stage = "unknown"
     social_challenge: str | None = None
+    social_challenge_i18n: I18nText = Field(default_factory=dict)
     intervention: str | None = None
+    intervention_i18n: I18nText = Field(default_factory=dict)
     target_population: str | None = None
+    target_population_i18n: I18nText = Field(default_factory=dict)
+    instrument: Instrument = "impact_bond"
+    outcome_funds: list[FundRef] = Field(default_factory=list)
     cohort_target: float | None = None
     cohort_actual: float | None = None
     #: Named dates: contract_signed, service_start, service_end, anticipated_end, completed.
@@ -239,6 +284,11 @@ class Case(_Part):
     investor_model: InvestorModel = "unknown"
     investor_model_basis: str | None = None
     notes: str | None = None
+    #: Sources of scalar facts: a field name (`investment`, `cohort_target`,
+    #: `dates.service_start`, ...) -> the `Link.id`s of the case's sources it rests on.
+    field_sources: dict[str, list[str]] = Field(default_factory=dict)
+    #: Scalar facts (same keys as `field_sources`) that could not be checked.
+    unverified_fields: list[str] = Field(default_factory=list)
     #: Long texts attached by scrapers (e.g. a GO Lab case study), by language code.
     full_text: dict[str, str] = Field(default_factory=dict)
     provenance: list[Provenance] = Field(default_factory=list)
@@ -258,6 +308,10 @@ class Case(_Part):
             if key in self.dates:
                 return self.dates[key].year
         return None
+
+    def text(self, field: str, lang: str) -> str | None:
+        """A text field in `lang` where the case has it, else the source text."""
+        return getattr(self, f"{field}_i18n", {}).get(lang) or getattr(self, field)
 
     def parties_by_role(self, role: str) -> list[Party]:
         """Parties in one role, in the order the source gave them."""
