@@ -1,10 +1,11 @@
-"""Provider/investor model coverage and accuracy on the real INDIGO projects.
+"""Provider/investor model coverage and accuracy on all cases: INDIGO, pipeline, curated.
 
-Imports the INDIGO CSV export (default ../shared/data/indigo/csv) into a temporary store
-with the INDIGO importer, so the models are those the store settles after merging, then
-reports:
-- coverage: the share of INDIGO cases whose provider (investor) model is known, per
-  country and overall (goal for providers: >= 90%);
+Imports the INDIGO CSV export (default ../shared/data/indigo/csv: the projects and
+pipeline.csv) and the curated corpus into a temporary store with the real importers, so
+the models are those the store settles after merging, then reports:
+- coverage: the share of cases whose provider (investor) model is known, per country,
+  per source (INDIGO project, INDIGO pipeline, curated only) and overall (goal: >= 97%),
+  and the provider detail (municipal team, NGO, company ...) the cases get;
 - accuracy against the hand-labelled sample in tests/corpus/provider_labels.yaml, with the
   full rules and with the name/type rules alone (no organisation overrides), so the share
   the overrides file carries is visible;
@@ -29,6 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from corpus import curated  # noqa: E402
 from corpus.model import Case  # noqa: E402
 from corpus.provider_models import (  # noqa: E402
     Overrides,
@@ -37,6 +39,7 @@ from corpus.provider_models import (  # noqa: E402
 )
 from corpus.store import Store  # noqa: E402
 from ingest.runner import run_source  # noqa: E402
+from ingest.sources import corpus_files, indigo_pipeline  # noqa: E402
 from ingest.sources.indigo_csv import read_export  # noqa: E402
 
 DEFAULT_EXPORT = ROOT.parent / "shared" / "data" / "indigo" / "csv"
@@ -45,14 +48,27 @@ FIELDS = ("provider_model", "investor_model")
 
 
 def load_cases(export: Path) -> list[Case]:
-    """The INDIGO cases as the store holds them after importing the export."""
+    """Every case as the store holds it after importing the export, pipeline and corpus."""
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db")
         try:
             run_source(store, "indigo", read_export(export), complete=True)
-            return [c for c in store.iter_cases() if "indigo" in c.external_ids]
+            run_source(
+                store, indigo_pipeline.SOURCE, indigo_pipeline.read_csv(export), complete=True
+            )
+            run_source(store, corpus_files.SOURCE, corpus_files.items(), complete=True)
+            return list(store.iter_cases())
         finally:
             store.close()
+
+
+def source_of(case: Case) -> str:
+    """Which dataset a case belongs to: an INDIGO project, a pipeline project, curated only."""
+    if "indigo" in case.external_ids:
+        return "INDIGO project"
+    if "indigo_pipeline" in case.external_ids:
+        return "INDIGO pipeline"
+    return "curated only"
 
 
 def rule_of(basis: str | None) -> str:
@@ -74,11 +90,12 @@ def rule_of(basis: str | None) -> str:
     return "other"
 
 
-def coverage(cases: list[Case]) -> dict[str, dict[str, tuple[int, int]]]:
-    """Per country (and 'all'): (known, total) for each model field."""
+def coverage(cases: list[Case], key=None) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per country (or per `key(case)`) and 'all': (known, total) for each model field."""
     out: dict[str, dict[str, list[int]]] = defaultdict(lambda: {f: [0, 0] for f in FIELDS})
     for case in cases:
-        for country in [*(case.countries or ["??"]), "all"]:
+        groups = [key(case)] if key else (case.countries or ["??"])
+        for country in [*groups, "all"]:
             for field in FIELDS:
                 out[country][field][1] += 1
                 out[country][field][0] += getattr(case, field) != "unknown"
@@ -87,7 +104,7 @@ def coverage(cases: list[Case]) -> dict[str, dict[str, tuple[int, int]]]:
 
 def accuracy(cases: list[Case], labels: dict, overrides: Overrides) -> dict[str, tuple[int, int]]:
     """(correct, judged) per field on the labelled sample, settling models with `overrides`."""
-    by_id = {c.external_ids["indigo"]: c for c in cases}
+    by_id = {c.external_ids["indigo"]: c for c in cases if "indigo" in c.external_ids}
     score = {f: [0, 0] for f in FIELDS}
     for indigo_id, label in labels.items():
         case = by_id.get(indigo_id)
@@ -116,7 +133,14 @@ def main() -> None:
     cases = load_cases(args.export)
     labels = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
     cov = coverage(cases)
-    print(f"INDIGO cases: {len(cases)}\n")
+    print(f"cases: {len(cases)}\n")
+    by_source = coverage(cases, source_of)
+    print("| source | cases | provider model known | investor model known |")
+    print("|---|---|---|---|")
+    for name in [*sorted(k for k in by_source if k != "all"), "all"]:
+        p, i = by_source[name]["provider_model"], by_source[name]["investor_model"]
+        print(f"| {name} | {p[1]} | {pct(*p)} | {pct(*i)} |")
+    print()
     print("| country | cases | provider model known | investor model known |")
     print("|---|---|---|---|")
     order = sorted((k for k in cov if k != "all"), key=lambda k: -cov[k]["provider_model"][1])
@@ -143,6 +167,24 @@ def main() -> None:
         models = Counter(getattr(c, field) for c in cases)
         print(f"\n{field}: {dict(models.most_common())}")
         print(f"  decided by: {dict(rules.most_common())}")
+
+    details = Counter(k for c in cases for k in c.provider_detail)
+    with_detail = sum(1 for c in cases if c.provider_detail)
+    print(f"\nprovider detail known for {pct(with_detail, len(cases))} cases; kinds (a case")
+    print(f"counts under each of its providers' kinds): {dict(details.most_common())}")
+    nordic = [c for c in cases if set(c.countries) & {"DK", "SE", "FI"}]
+    nd = Counter(k for c in nordic for k in c.provider_detail)
+    print(f"  Nordic cases ({len(nordic)}): {dict(nd.most_common())}")
+    unknown = Counter(source_of(c) for c in cases if c.provider_model == "unknown")
+    print(f"  provider model unknown, by source: {dict(unknown.most_common())}")
+
+    report = curated.check()
+    unverified = report.unverified
+    print(
+        f"\ncurated corpus: {len(report.files)} files, {len(report.problems)} problems "
+        f"(facts without a source included), {len(unverified)} unverified facts "
+        f"in {len({u.file for u in unverified})} files"
+    )
 
     timings = []
     bare_cases = [c.model_copy(update={f: "unknown" for f in FIELDS}) for c in cases]
