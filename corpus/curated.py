@@ -23,17 +23,21 @@ A minimal file (`corpus/cases/dk-example.yaml`)::
     id: dk-example
     external_ids: {indigo: INDIGO-POJ-0000}   # only when the case is in INDIGO
     title: ...
+    title_i18n: {da: ..., en: ...}             # Nordic cases: own language, en, da
     summary: {en: ..., da: ...}
     countries: [DK]
     sector: Homelessness                       # INDIGO's policy-sector wording
     stage: implementation
+    instrument: impact_bond
     dates: {contract_signed: 2021-03, service_start: 2021-08}
     parties:
-      - {name: ..., role: service_provider, org_type: nonprofit}
+      - {name: ..., role: service_provider, org_type: nonprofit, source_refs: [dsi-x]}
     provider_model: nonprofit
     investor_model: public
     sources:
-      - {url: https://..., title: ...}
+      - {id: dsi-x, url: https://..., title: ..., publisher: ...}
+    field_sources: {stage: [dsi-x], instrument: [dsi-x], dates.contract_signed: [dsi-x], ...}
+    unverified_fields: [dates.service_start]   # facts not checked against their source
 """
 
 from __future__ import annotations

@@ -338,3 +338,17 @@ def test_a_bad_detail_in_the_overrides_file_is_named(tmp_path):
     )
     with pytest.raises(SourceError, match="cases.c1: provider_detail must be among"):
         Overrides.load(path)
+
+
+def test_the_curated_nordic_cases_keep_the_municipal_team_and_the_ngo_apart():
+    """Aarhus delivers its youth Housing First itself; TUBA (an NGO) delivers in Brøndby."""
+    from corpus import curated
+
+    cases = {c.id: apply_models(c) for c in curated.check().cases}
+    aarhus = cases["dk-aarhus-housing-first-most-vulnerable-youth"]
+    assert (aarhus.provider_model, aarhus.provider_detail) == ("public", ["municipal_team"])
+    assert aarhus.provider_detail_basis.startswith("municipal_team: Aarhus Municipality (")
+    tuba = cases["dk-broendby-tuba"]
+    assert (tuba.provider_model, tuba.provider_detail) == ("nonprofit", ["ngo"])
+    memox = cases["dk-vejle-family-treatment-memox"]
+    assert memox.provider_detail == ["company"]
