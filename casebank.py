@@ -150,6 +150,9 @@ def ingest_indigo_api(
 
 @corpus_app.command("check")
 def corpus_check(
+    files: list[str] = typer.Argument(
+        None, help="Only report these files (names or paths); the whole folder is still read."
+    ),
     indigo_csv: Path = typer.Option(
         None,
         "--indigo-csv",
@@ -157,7 +160,11 @@ def corpus_check(
     ),
     cases_dir: Path = _CASES_DIR_OPTION,
 ) -> None:
-    """Validate every curated case file; exit 1 with the list of problems."""
+    """Validate the curated case files and their sources; list the unverified facts.
+
+    Exits 1 with the list of problems (file: field: message), among them every fact
+    stated without a source.
+    """
     ids: set[str] | None = None
     if indigo_csv is not None:
         ids, against = curated.indigo_ids_from_csv(indigo_csv), str(indigo_csv)
@@ -166,7 +173,10 @@ def corpus_check(
         if settings().db_path.exists():  # checking must not create an empty store
             ids = open_store().record_ids("indigo") or None
     report = curated.check(cases_dir, indigo_ids=ids, indigo_checked_against=against)
+    if files:
+        report = report.only({Path(f).name for f in files})
     out = Console(soft_wrap=True)
+    unverified = report.unverified
     if report.problems:
         for problem in report.problems:
             out.print(str(problem), markup=False, highlight=False)
@@ -183,6 +193,9 @@ def corpus_check(
             f"  {s['with_indigo_id']} INDIGO ids not checked: no INDIGO data in the store "
             "(ingest it or pass --indigo-csv)"
         )
+    out.print(f"  0 facts without a source; {len(unverified)} unverified fact(s)")
+    for fact in unverified:
+        out.print(f"    {fact}", markup=False, highlight=False)
 
 
 # -- stats ------------------------------------------------------------------------------

@@ -9,6 +9,15 @@ author gets the basis `"curated"` unless the file gives its own basis.
 both summaries, URL form, file name, duplicate ids); `check` adds the test that INDIGO
 ids exist, given the known ids from the store or from an INDIGO CSV export.
 
+Facts are tied to sources: every source has a short `id`; scalar facts cite ids in
+`field_sources` (`investment`, `dates.service_start`, `stage`, ...; see `SOURCED_SCALARS`),
+and every party, priced outcome metric, result and payment in its `source_refs`. A fact
+that could not be checked against a copy of its source is marked (`unverified: true`, or
+its key in `unverified_fields`); `CheckReport.unverified` lists them. Nordic cases also
+need their title in their own language, English and Danish, and Danish beside the English
+challenge, intervention, target group, role details and metric definitions. These are
+a file's `gaps`: `check` fails on them, but the case still loads.
+
 A minimal file (`corpus/cases/dk-example.yaml`)::
 
     id: dk-example
@@ -104,6 +113,10 @@ class CuratedFile:
     path: Path
     case: Case | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: Facts without a source and missing Danish or own-language texts: `check` reports
+    #: them (the corpus gate), but the case still loads, so a missing translation or a
+    #: citation to add never takes a case off the site.
+    gaps: list[Problem] = field(default_factory=list)
     #: The record id the file's case is stored under (INDIGO id or case id), best effort
     #: even for a broken file, so a rejected file never removes what was stored before.
     record_key: str | None = None
@@ -128,6 +141,26 @@ class CheckReport:
         """The valid cases."""
         return [f.case for f in self.files if f.case is not None]
 
+    @property
+    def unverified(self) -> list[Unverified]:
+        """Every fact of the valid cases marked as not checked against its source."""
+        return [u for f in self.files if f.case for u in unverified_facts(f.path.name, f.case)]
+
+    def only(self, names: set[str]) -> CheckReport:
+        """The same report narrowed to the files with these names (e.g. `dk-x.yaml`).
+
+        Raises SourceError naming a file that is not in the folder checked.
+        """
+        missing = names - {f.path.name for f in self.files}
+        if missing:
+            raise SourceError(f"not in the cases folder: {', '.join(sorted(missing))}")
+        files = [f for f in self.files if f.path.name in names]
+        return CheckReport(
+            files=files,
+            problems=[p for f in files for p in (*f.problems, *f.gaps)],
+            indigo_checked_against=self.indigo_checked_against,
+        )
+
     def summary(self) -> dict[str, Any]:
         """Counts for a human summary: files, cases, by country, by sector, INDIGO links."""
         cases = self.cases
@@ -138,6 +171,7 @@ class CheckReport:
             "by_country": dict(Counter(c for case in cases for c in case.countries).most_common()),
             "by_sector": dict(Counter(case.sector or "unknown" for case in cases).most_common()),
             "with_indigo_id": sum(1 for case in cases if "indigo" in case.external_ids),
+            "unverified": len(self.unverified),
             "indigo_checked_against": self.indigo_checked_against,
         }
 
@@ -274,6 +308,182 @@ def _content_problems(name: str, stem: str, raw: dict[str, Any], case: Case) -> 
     return out
 
 
+#: Scalar facts that cite their sources in `field_sources` (besides `dates.<name>`).
+SOURCED_SCALARS: tuple[str, ...] = (
+    "investment",
+    "max_outcome_payment",
+    "outcome_payments_made",
+    "cohort_target",
+    "cohort_actual",
+    "stage",
+    "instrument",
+    "provider_model",
+    "investor_model",
+)
+#: The named dates a case may state (each cites its sources as `dates.<name>`).
+DATE_NAMES: tuple[str, ...] = (
+    "contract_signed",
+    "service_start",
+    "service_end",
+    "anticipated_end",
+    "completed",
+)
+#: The own language of a Nordic country, whose cases need titles in it, English and Danish.
+NORDIC_LANGUAGES: dict[str, str] = {"DK": "da", "SE": "sv", "FI": "fi"}
+#: Case text fields that a Nordic case must give in Danish too (`<field>_i18n.da`).
+DANISH_TEXTS: tuple[str, ...] = ("social_challenge", "intervention", "target_population")
+
+
+def _stated_scalars(raw: dict[str, Any]) -> list[str]:
+    """The `field_sources` keys of the scalar facts a file states (a fact 'unknown' is none)."""
+    keys = [k for k in SOURCED_SCALARS if k in raw and raw[k] not in (None, "", {}, "unknown")]
+    dates = raw.get("dates")
+    if isinstance(dates, dict):
+        keys.extend(f"dates.{k}" for k, v in dates.items() if v not in (None, ""))
+    return keys
+
+
+def _sourced_items(case: Case) -> list[tuple[str, str, Any]]:
+    """The items that must cite sources: (dotted path, label, item).
+
+    Every party, result and payment; an outcome metric when it states a price, because
+    the price is the fact a reader relies on (a definition alone is described, not counted).
+    """
+    out: list[tuple[str, str, Any]] = []
+    for i, p in enumerate(case.parties):
+        out.append((f"parties.{i}", f"party {p.name} ({p.role})", p))
+    for i, m in enumerate(case.outcome_metrics):
+        if m.price is not None and not m.price.is_empty():
+            out.append((f"outcome_metrics.{i}", f"price of outcome {m.id or m.definition}", m))
+    for i, r in enumerate(case.results):
+        out.append((f"results.{i}", f"result {r.metric_id or r.description or i}", r))
+    for i, pay in enumerate(case.payments):
+        out.append((f"payments.{i}", f"payment {pay.metric_id or pay.kind or i}", pay))
+    return out
+
+
+def _source_problems(name: str, raw: dict[str, Any], case: Case) -> list[Problem]:
+    """Facts tied to sources: every stated fact names a known source id, every source has one.
+
+    Reported: sources without an id or with a duplicate id; scalar facts (see
+    `SOURCED_SCALARS` and `dates.<name>`) without a `field_sources` entry; parties, priced
+    metrics, results and payments without `source_refs`; references to ids the file's
+    sources do not have; `field_sources` or `unverified_fields` keys that are no fact of
+    the file (a typo would otherwise hide an unsourced fact).
+    """
+    out: list[Problem] = []
+
+    def add(fld: str, msg: str) -> None:
+        out.append(Problem(name, fld, msg))
+
+    ids: set[str] = set()
+    for i, link in enumerate(case.sources):
+        if not link.id:
+            add(f"sources.{i}.id", "a source needs an id that facts can cite")
+        elif link.id in ids:
+            add(f"sources.{i}.id", f"duplicate source id {link.id!r}")
+        else:
+            ids.add(link.id)
+        if link.id and not _ID_RE.match(link.id):
+            add(f"sources.{i}.id", f"must be a lower-case slug, got {link.id!r}")
+
+    def unknown_refs(fld: str, refs: list[str]) -> None:
+        for ref in refs:
+            if ref not in ids:
+                add(fld, f"cites unknown source id {ref!r} (known: {', '.join(sorted(ids))})")
+
+    stated = _stated_scalars(raw)
+    allowed = set(SOURCED_SCALARS) | {f"dates.{d}" for d in DATE_NAMES}
+    for key in stated:
+        if key.startswith("dates.") and key not in allowed:
+            add(key, f"unknown date name; use one of: {', '.join(DATE_NAMES)}")
+        elif not case.field_sources.get(key):
+            add(f"field_sources.{key}", f"{key} is stated without a source")
+    for key, refs in case.field_sources.items():
+        if key not in allowed:
+            add(f"field_sources.{key}", "not a sourced fact; keys: " + ", ".join(sorted(allowed)))
+        elif key not in stated:
+            add(f"field_sources.{key}", f"cites sources for {key}, which the file does not state")
+        unknown_refs(f"field_sources.{key}", refs)
+    for key in case.unverified_fields:
+        if key not in stated:
+            add("unverified_fields", f"{key!r} is not a fact the file states")
+    for path, label, item in _sourced_items(case):
+        if not item.source_refs:
+            add(f"{path}.source_refs", f"{label} has no source")
+        unknown_refs(f"{path}.source_refs", item.source_refs)
+    for i, m in enumerate(case.outcome_metrics):
+        if m.source_refs and (m.price is None or m.price.is_empty()):
+            unknown_refs(f"outcome_metrics.{i}.source_refs", m.source_refs)
+    return out
+
+
+def _language_problems(name: str, case: Case) -> list[Problem]:
+    """Nordic cases: titles in the own language, English and Danish; Danish curated texts."""
+    langs = [NORDIC_LANGUAGES[c] for c in case.countries if c in NORDIC_LANGUAGES]
+    if not langs:
+        return []
+    out: list[Problem] = []
+
+    def add(fld: str, msg: str) -> None:
+        out.append(Problem(name, fld, msg))
+
+    for lang in dict.fromkeys([*langs, "en", "da"]):
+        if not (case.title_i18n.get(lang) or "").strip():
+            add(f"title_i18n.{lang}", f"a Nordic case needs its title in {lang!r}")
+    for fld in DANISH_TEXTS:
+        if getattr(case, fld) and not (getattr(case, f"{fld}_i18n").get("da") or "").strip():
+            add(f"{fld}_i18n.da", f"{fld} needs a Danish text beside the English")
+    for i, p in enumerate(case.parties):
+        if p.role_detail and not (p.role_detail_i18n.get("da") or "").strip():
+            add(f"parties.{i}.role_detail_i18n.da", "role_detail needs a Danish text")
+    for i, m in enumerate(case.outcome_metrics):
+        if not (m.definition_i18n.get("da") or "").strip():
+            add(f"outcome_metrics.{i}.definition_i18n.da", "definition needs a Danish text")
+        if m.target_population and not (m.target_population_i18n.get("da") or "").strip():
+            add(
+                f"outcome_metrics.{i}.target_population_i18n.da",
+                "target_population needs a Danish text",
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """A fact marked as not checked against a copy of its source: file, field and what."""
+
+    file: str
+    field: str
+    label: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.label}"
+
+
+def unverified_facts(name: str, case: Case) -> list[Unverified]:
+    """The facts of one case marked unverified (`unverified_fields` and `unverified: true`)."""
+    out = [Unverified(name, key, f"{key} not checked") for key in case.unverified_fields]
+    items = [
+        *((f"parties.{i}", f"party {p.name} ({p.role})", p) for i, p in enumerate(case.parties)),
+        *(
+            (f"outcome_metrics.{i}", f"outcome {m.id or m.definition}", m)
+            for i, m in enumerate(case.outcome_metrics)
+        ),
+        *(
+            (f"results.{i}", f"result {r.metric_id or r.description or i}", r)
+            for i, r in enumerate(case.results)
+        ),
+        *(
+            (f"payments.{i}", f"payment {p.metric_id or p.kind or i}", p)
+            for i, p in enumerate(case.payments)
+        ),
+    ]
+    out.extend(
+        Unverified(name, path, f"{label} not checked") for path, label, it in items if it.unverified
+    )
+    return out
+
+
 def read_file(path: Path) -> CuratedFile:
     """Read one case file; every problem found is listed, none is raised."""
     path = Path(path)
@@ -311,6 +521,8 @@ def read_file(path: Path) -> CuratedFile:
             result.problems.append(Problem(name, _loc(err["loc"]), err["msg"]))
         return result
     result.problems.extend(_content_problems(name, path.stem, raw, case))
+    result.gaps.extend(_source_problems(name, raw, case))
+    result.gaps.extend(_language_problems(name, case))
     result.case = case
     return result
 
@@ -390,7 +602,7 @@ def check(
                         f.path.name, "external_ids.indigo", f"unknown INDIGO id {indigo}{where}"
                     )
                 )
-    problems = [p for f in files for p in f.problems]
+    problems = [p for f in files for p in (*f.problems, *f.gaps)]
     return CheckReport(
         files=files,
         problems=problems,

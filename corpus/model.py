@@ -34,6 +34,19 @@ OrgType = Literal[
 ]
 
 ProviderModel = Literal["public", "nonprofit", "forprofit", "mixed", "unknown"]
+#: Who delivers, finer than `ProviderModel` (which groups them): the municipality's own
+#: team, a municipal company, a regional body, a state body, an NGO, a social enterprise
+#: or a company. A case lists the kinds of its service providers.
+ProviderKind = Literal[
+    "municipal_team",
+    "municipal_company",
+    "regional_body",
+    "state_body",
+    "ngo",
+    "social_enterprise",
+    "company",
+]
+PROVIDER_KINDS: tuple[str, ...] = ProviderKind.__args__  # type: ignore[attr-defined]
 InvestorModel = Literal["public", "philanthropic", "commercial", "mixed", "unknown"]
 PROVIDER_MODELS: tuple[str, ...] = ProviderModel.__args__  # type: ignore[attr-defined]
 INVESTOR_MODELS: tuple[str, ...] = InvestorModel.__args__  # type: ignore[attr-defined]
@@ -281,6 +294,11 @@ class Case(_Part):
     provider_model: ProviderModel = "unknown"
     #: Why the provider model is what it is ("curated", "override: ...", "type of X", "name of X").
     provider_model_basis: str | None = None
+    #: The kinds of the service providers (settled with the models, see `ProviderKind`).
+    provider_detail: list[ProviderKind] = Field(default_factory=list)
+    #: Why: one "kind: organisation (rule)" entry per provider, e.g. "municipal_team:
+    #: Aarhus Municipality (name)".
+    provider_detail_basis: str | None = None
     investor_model: InvestorModel = "unknown"
     investor_model_basis: str | None = None
     notes: str | None = None

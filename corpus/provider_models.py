@@ -18,6 +18,11 @@ The order of precedence, strongest first:
 
 Every value comes with a basis string that names the rule and the organisation that
 decided, so the case page and the API can say where the value came from.
+
+`provider_detail` keeps apart what `provider_model` groups: the municipality's own team,
+a municipal company, a regional body, a state body, an NGO, a social enterprise, a company
+(`corpus.model.ProviderKind`), one per service provider, with its basis in
+`provider_detail_basis`; it is settled for every case, curated ones too.
 """
 
 from __future__ import annotations
@@ -26,11 +31,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from corpus.errors import SourceError
-from corpus.model import INVESTOR_MODELS, PROVIDER_MODELS, Case, Party
+from corpus.model import INVESTOR_MODELS, PROVIDER_KINDS, PROVIDER_MODELS, Case, Party
 
 OVERRIDES_PATH = Path(__file__).with_name("model_overrides.yaml")
 
@@ -169,6 +175,32 @@ _NAME_RULES_INVESTOR: tuple[tuple[str, re.Pattern[str]], ...] = (
 # "Community Council" has one) is left to the overrides file rather than a cleverer regex.
 
 
+# Finer provider kinds (`corpus.model.ProviderKind`) within a public or private kind.
+# Local government first: a "County Council" or "Kommune" is the municipality's own team; a
+# region, landsting, wellbeing services county or NHS body is regional; the rest of the
+# public sector (ministries, state agencies, federal or state departments) is the state.
+_MUNICIPAL_WORDS = (
+    r"municipality|municipal|council|county|city of|city|town|borough|district|"
+    r"\w*kommun(?:e|en|es)?|kaupunki|kaupungin|kunta|kunnan|stad|staden|gemeente|"
+    r"ville de|ayuntamiento|municipio|município|câmara municipal|landkreis|stadt|"
+    r"prefecture|school district|public schools?"
+)
+_REGIONAL_WORDS = (
+    r"region|regionen|region \w+|landsting|\w*hyvinvointialue|nhs|ccg|"
+    r"clinical commissioning group|province|provincial|provincie|health board"
+)
+_SOCIAL_ENTERPRISE_WORDS = (
+    r"social enterprise|social business|cic|community interest company|social cooperative|"
+    r"coopérative|cooperativa sociale|socialøkonomisk virksomhed|socialt företag|"
+    r"arbetsintegrerande|yhteiskunnallinen yritys|sociale onderneming|b corp"
+)
+_DETAIL_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("government", "regional_body", re.compile(rf"(?<!\w)(?:{_REGIONAL_WORDS})(?!\w)", re.I)),
+    ("government", "municipal_team", re.compile(rf"(?<!\w)(?:{_MUNICIPAL_WORDS})(?!\w)", re.I)),
+)
+_SOCIAL_ENTERPRISE = re.compile(rf"(?<!\w)(?:{_SOCIAL_ENTERPRISE_WORDS})(?!\w)", re.I)
+
+
 @dataclass(frozen=True)
 class Overrides:
     """The contents of `model_overrides.yaml`: per-case models and per-organisation kinds."""
@@ -197,6 +229,9 @@ class Overrides:
                 raise SourceError(f"{where}: provider_model must be one of {PROVIDER_MODELS}")
             if entry.get("investor_model", "unknown") not in INVESTOR_MODELS:
                 raise SourceError(f"{where}: investor_model must be one of {INVESTOR_MODELS}")
+            bad = set(entry.get("provider_detail") or []) - set(PROVIDER_KINDS)
+            if bad:
+                raise SourceError(f"{where}: provider_detail must be among {PROVIDER_KINDS}")
             cases[str(key).strip().lower()] = entry
         orgs: dict[str, dict[str, str]] = {}
         for key, entry in (data.get("organisations") or {}).items():
@@ -205,14 +240,20 @@ class Overrides:
                 raise SourceError(f"{where}: needs a mapping with a 'reason'")
             if entry.get("kind") not in KINDS:
                 raise SourceError(f"{where}: kind must be one of {KINDS}")
+            if entry.get("detail", PROVIDER_KINDS[0]) not in PROVIDER_KINDS:
+                raise SourceError(f"{where}: detail must be one of {PROVIDER_KINDS}")
             if _org_key(str(key)) in orgs:
                 raise SourceError(f"{where}: the same organisation is listed twice")
             orgs[_org_key(str(key))] = entry
         return cls(cases=cases, organisations=orgs)
 
     def for_case(self, case: Case) -> dict[str, str] | None:
-        """The override entry of a case, by its id or its INDIGO id."""
-        keys = [case.id, case.external_ids.get("indigo", "")]
+        """The override entry of a case, by its id or its INDIGO (project or pipeline) id."""
+        keys = [
+            case.id,
+            case.external_ids.get("indigo", ""),
+            case.external_ids.get("indigo_pipeline", ""),
+        ]
         return next((self.cases[k.lower()] for k in keys if k and k.lower() in self.cases), None)
 
     def for_party(self, party: Party) -> dict[str, str] | None:
@@ -255,6 +296,44 @@ def party_kind(
     return None, ""
 
 
+def provider_kind(party: Party, overrides: Overrides) -> tuple[str | None, str]:
+    """`(ProviderKind, rule)` of one service provider, or `(None, "")` when nothing tells.
+
+    An organisation entry's `detail` decides; else the party's kind (as for the provider
+    model) is refined by its name: a public body by local, regional or state cues, a
+    nonprofit or company by social-enterprise cues ("CIC", "social enterprise").
+    """
+    entry = overrides.for_party(party) or {}
+    if entry.get("detail"):
+        return entry["detail"], "override"
+    kind, why = party_kind(party, _NAME_RULES_PROVIDER, overrides)
+    rule = why.split(" of ", 1)[0] if why else ""
+    if kind in ("government", "multilateral"):
+        for _, detail, pattern in _DETAIL_RULES:
+            if kind == "government" and pattern.search(party.name):
+                return detail, rule if rule == "name" else f"{rule}, name"
+        return "state_body", rule
+    if kind in ("nonprofit", "foundation", "company", "investment_fund"):
+        if _SOCIAL_ENTERPRISE.search(f"{party.name} {party.role_detail or ''}"):
+            return "social_enterprise", rule if rule == "name" else f"{rule}, name"
+        return ("ngo" if kind in ("nonprofit", "foundation") else "company"), rule
+    return None, ""
+
+
+def infer_provider_detail(case: Case, overrides: Overrides | None = None) -> tuple[list[str], str]:
+    """`(kinds, basis)` of the case's service providers: "kind: organisation (rule)" each."""
+    overrides = overrides or default_overrides()
+    kinds: list[str] = []
+    why: list[str] = []
+    for p in case.parties_by_role("service_provider"):
+        kind, rule = provider_kind(p, overrides)
+        if kind:
+            kinds.append(kind)
+            why.append(f"{kind}: {p.name} ({rule})")
+    order = {k: i for i, k in enumerate(PROVIDER_KINDS)}
+    return sorted(set(kinds), key=order.__getitem__), "; ".join(dict.fromkeys(why))
+
+
 def _combine(kinds: list[tuple[str | None, str]]) -> tuple[str, str]:
     known = [(k, why) for k, why in kinds if k]
     if not known:
@@ -294,7 +373,13 @@ def apply_models(case: Case, overrides: Overrides | None = None) -> Case:
     """
     overrides = overrides or default_overrides()
     entry = overrides.for_case(case) or {}
-    update: dict[str, str | None] = {}
+    update: dict[str, Any] = {}
+    detail, detail_basis = infer_provider_detail(case, overrides)
+    if not detail and entry.get("provider_detail"):
+        detail, detail_basis = list(entry["provider_detail"]), f"override: {entry['reason']}"
+    if detail != case.provider_detail or (detail_basis or None) != case.provider_detail_basis:
+        update["provider_detail"] = detail
+        update["provider_detail_basis"] = detail_basis or None
     for field, infer in (
         ("provider_model", infer_provider_model),
         ("investor_model", infer_investor_model),

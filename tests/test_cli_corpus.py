@@ -22,10 +22,19 @@ def write_case(folder: Path, case_id: str, **changes) -> None:
         "countries": ["DK"],
         "sector": "Health",
         "stage": "complete",
-        "parties": [{"name": "Test Kommune", "role": "outcome_payer", "org_type": "government"}],
+        "title_i18n": {"da": f"Sag {case_id}", "en": f"Case {case_id}"},
+        "parties": [
+            {
+                "name": "Test Kommune",
+                "role": "outcome_payer",
+                "org_type": "government",
+                "source_refs": ["case"],
+            }
+        ],
         "provider_model": "nonprofit",
         "investor_model": "philanthropic",
-        "sources": [{"url": "https://example.org/case"}],
+        "sources": [{"id": "case", "url": "https://example.org/case"}],
+        "field_sources": {k: ["case"] for k in ("stage", "provider_model", "investor_model")},
     }
     data.update(changes)
     (folder / f"{case_id}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -37,7 +46,7 @@ def test_check_lists_problems_and_exits_1(tmp_path):
         tmp_path,
         "dk-two",
         external_ids={"indigo": "INDIGO-POJ-9002"},
-        sources=[{"url": "example.org"}],
+        sources=[{"id": "case", "url": "example.org"}],
     )
     result = runner.invoke(
         app, ["--data-dir", str(tmp_path / "data"), "corpus", "check", "--cases-dir", str(tmp_path)]
@@ -117,3 +126,38 @@ def test_check_uses_the_indigo_records_in_the_store(tmp_path):
         "dk-one.yaml: external_ids.indigo: unknown INDIGO id INDIGO-POJ-9001 in the INDIGO "
         "records in the store"
     ) in result.output
+
+
+def test_check_reports_unsourced_facts_and_lists_unverified_ones(tmp_path):
+    write_case(tmp_path, "dk-one", cohort_target=28)
+    write_case(tmp_path, "dk-two", external_ids={"indigo": "INDIGO-POJ-9002"})
+    args = ["--data-dir", str(tmp_path / "data"), "corpus", "check", "--cases-dir", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert (
+        "dk-one.yaml: field_sources.cohort_target: cohort_target is stated without a source"
+    ) in result.output
+    assert "1 problem(s) in 2 files" in result.output
+
+    only_two = runner.invoke(app, [*args, "dk-two.yaml"])
+    assert only_two.exit_code == 0, only_two.output
+    assert "ok: 1 files, 1 cases" in only_two.output
+
+    write_case(
+        tmp_path,
+        "dk-one",
+        cohort_target=28,
+        field_sources={
+            k: ["case"] for k in ("stage", "provider_model", "investor_model", "cohort_target")
+        },
+        unverified_fields=["cohort_target"],
+    )
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "0 facts without a source; 1 unverified fact(s)" in result.output
+    assert "dk-one.yaml: cohort_target: cohort_target not checked" in result.output
+
+    # The domain error reaches `main()`, which prints it and exits 1.
+    missing = runner.invoke(app, [*args, "dk-none.yaml"])
+    assert missing.exit_code != 0
+    assert "not in the cases folder: dk-none.yaml" in str(missing.exception)

@@ -24,13 +24,34 @@ def good_case(**changes) -> dict:
         "sector": "Homelessness",
         "stage": "implementation",
         "dates": {"service_start": "2022-01", "contract_signed": 2021},
+        "title_i18n": {"da": "Test af boliger", "en": "Test housing case"},
         "parties": [
-            {"name": "Test Kommune", "role": "outcome_payer", "org_type": "government"},
-            {"name": "Test Kommune", "role": "service_provider", "org_type": "government"},
+            {
+                "name": "Test Kommune",
+                "role": "outcome_payer",
+                "org_type": "government",
+                "source_refs": ["case"],
+            },
+            {
+                "name": "Test Kommune",
+                "role": "service_provider",
+                "org_type": "government",
+                "source_refs": ["case"],
+            },
         ],
         "provider_model": "public",
         "investor_model": "public",
-        "sources": [{"url": "https://example.org/case", "title": "The case"}],
+        "sources": [{"id": "case", "url": "https://example.org/case", "title": "The case"}],
+        "field_sources": {
+            key: ["case"]
+            for key in (
+                "stage",
+                "provider_model",
+                "investor_model",
+                "dates.service_start",
+                "dates.contract_signed",
+            )
+        },
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -44,7 +65,9 @@ def write(folder: Path, name: str, data: dict | str) -> Path:
 
 
 def messages(report_or_file) -> list[str]:
-    return [str(p) for p in report_or_file.problems]
+    """Every problem of a report, or of one file together with its gaps (as `check` lists)."""
+    gaps = getattr(report_or_file, "gaps", [])
+    return [str(p) for p in [*report_or_file.problems, *gaps]]
 
 
 # -- the shipped corpus ---------------------------------------------------------------------
@@ -160,7 +183,10 @@ def test_missing_required_fields_are_each_named(tmp_path):
 
 def test_bad_urls_are_named_by_position(tmp_path):
     data = good_case(
-        sources=[{"url": "https://example.org/ok"}, {"url": "www.example.org/no-scheme"}],
+        sources=[
+            {"id": "case", "url": "https://example.org/ok"},
+            {"id": "other", "url": "www.example.org/no-scheme"},
+        ],
         documents=[{"url": "ftp://example.org/x.pdf"}, {"url": "https:///no-host"}],
     )
     got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
@@ -174,7 +200,7 @@ def test_bad_urls_are_named_by_position(tmp_path):
 
 
 def test_sources_without_any_url(tmp_path):
-    data = good_case(sources=[{"title": "Email from the fund"}])
+    data = good_case(sources=[{"id": "case", "title": "Email from the fund"}])
     got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
     assert got == ["dk-test-case.yaml: sources: at least one source needs a URL"]
 
@@ -283,3 +309,160 @@ def test_a_file_that_is_not_utf8_is_named(tmp_path):
     (tmp_path / "dk-latin1.yaml").write_bytes("title: Brøndby\n".encode("latin-1"))
     (msg,) = messages(curated.read_file(tmp_path / "dk-latin1.yaml"))
     assert msg == "dk-latin1.yaml: not UTF-8 text (byte 9)"
+
+
+# -- facts tied to sources ------------------------------------------------------------------
+
+
+def test_every_stated_fact_needs_a_known_source(tmp_path):
+    data = good_case(
+        cohort_target=28,
+        investment={"currency": "DKK", "amount": 4000000},
+        sources=[
+            {"id": "case", "url": "https://example.org/case"},
+            {"url": "https://example.org/no-id"},
+        ],
+        outcome_metrics=[
+            {"id": "housing", "definition": "Stable housing", "definition_i18n": {"da": "Bolig"}},
+            {
+                "id": "work",
+                "definition": "Work",
+                "definition_i18n": {"da": "Arbejde"},
+                "price": {"currency": "DKK", "amount": 1000},
+            },
+        ],
+        results=[{"description": "Half found work", "source_refs": ["report"]}],
+        payments=[{"amount": {"currency": "DKK", "amount": 5}, "source_refs": ["case"]}],
+    )
+    data["field_sources"]["investment"] = ["case"]
+    data["field_sources"]["cohort_actual"] = ["case"]
+    data["field_sources"]["budget"] = ["case"]
+    data["parties"][1]["source_refs"] = []
+    got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
+    assert got == [
+        "dk-test-case.yaml: sources.1.id: a source needs an id that facts can cite",
+        "dk-test-case.yaml: field_sources.cohort_target: cohort_target is stated without a source",
+        "dk-test-case.yaml: field_sources.budget: not a sourced fact; keys: cohort_actual, "
+        "cohort_target, dates.anticipated_end, dates.completed, dates.contract_signed, "
+        "dates.service_end, dates.service_start, instrument, investment, investor_model, "
+        "max_outcome_payment, outcome_payments_made, provider_model, stage",
+        "dk-test-case.yaml: field_sources.cohort_actual: cites sources for cohort_actual, which "
+        "the file does not state",
+        "dk-test-case.yaml: parties.1.source_refs: party Test Kommune (service_provider) has "
+        "no source",
+        "dk-test-case.yaml: outcome_metrics.1.source_refs: price of outcome work has no source",
+        "dk-test-case.yaml: results.0.source_refs: cites unknown source id 'report' (known: case)",
+    ]
+
+
+def test_duplicate_source_ids_and_unknown_date_names(tmp_path):
+    data = good_case(
+        sources=[
+            {"id": "case", "url": "https://example.org/a"},
+            {"id": "case", "url": "https://example.org/b"},
+        ],
+    )
+    data["dates"]["launch"] = "2020"
+    got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
+    assert got == [
+        "dk-test-case.yaml: sources.1.id: duplicate source id 'case'",
+        "dk-test-case.yaml: dates.launch: unknown date name; use one of: contract_signed, "
+        "service_start, service_end, anticipated_end, completed",
+    ]
+
+
+def test_an_unknown_model_needs_no_source_but_a_stated_instrument_does(tmp_path):
+    data = good_case(provider_model="unknown", instrument="outcomes_contract")
+    del data["field_sources"]["provider_model"]
+    got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
+    assert got == [
+        "dk-test-case.yaml: field_sources.instrument: instrument is stated without a source"
+    ]
+
+
+def test_unverified_facts_are_listed_not_reported(tmp_path):
+    data = good_case(
+        cohort_target=28,
+        unverified_fields=["cohort_target"],
+        results=[{"description": "Half found work", "source_refs": ["case"], "unverified": True}],
+    )
+    data["field_sources"]["cohort_target"] = ["case"]
+    data["parties"][0]["unverified"] = True
+    write(tmp_path, "dk-test-case.yaml", data)
+    report = curated.check(tmp_path)
+    assert messages(report) == []
+    assert [str(u) for u in report.unverified] == [
+        "dk-test-case.yaml: cohort_target: cohort_target not checked",
+        "dk-test-case.yaml: parties.0: party Test Kommune (outcome_payer) not checked",
+        "dk-test-case.yaml: results.0: result Half found work not checked",
+    ]
+    assert report.summary()["unverified"] == 3
+
+
+def test_an_unverified_mark_on_a_fact_not_stated_is_reported(tmp_path):
+    data = good_case(unverified_fields=["investment"])
+    got = messages(curated.read_file(write(tmp_path, "dk-test-case.yaml", data)))
+    assert got == [
+        "dk-test-case.yaml: unverified_fields: 'investment' is not a fact the file states"
+    ]
+
+
+# -- Nordic cases in their own language and Danish ------------------------------------------
+
+
+def test_nordic_titles_and_danish_texts_are_required(tmp_path):
+    data = good_case(
+        id="se-test-case",
+        countries=["SE"],
+        title_i18n={"en": "Test case"},
+        intervention="Family support",
+        target_population="Families",
+        target_population_i18n={"da": "Familier"},
+        outcome_metrics=[
+            {"id": "m", "definition": "Fewer placements", "target_population": "Kids"}
+        ],
+    )
+    data["parties"][0]["role_detail"] = "Region"
+    got = messages(curated.read_file(write(tmp_path, "se-test-case.yaml", data)))
+    assert got == [
+        "se-test-case.yaml: title_i18n.sv: a Nordic case needs its title in 'sv'",
+        "se-test-case.yaml: title_i18n.da: a Nordic case needs its title in 'da'",
+        "se-test-case.yaml: intervention_i18n.da: intervention needs a Danish text beside the "
+        "English",
+        "se-test-case.yaml: parties.0.role_detail_i18n.da: role_detail needs a Danish text",
+        "se-test-case.yaml: outcome_metrics.0.definition_i18n.da: definition needs a Danish text",
+        "se-test-case.yaml: outcome_metrics.0.target_population_i18n.da: target_population "
+        "needs a Danish text",
+    ]
+
+
+def test_cases_outside_the_nordics_need_no_danish_texts(tmp_path):
+    data = good_case(id="uk-test-case", countries=["GB"], title_i18n={}, intervention="Mentoring")
+    f = curated.read_file(write(tmp_path, "uk-test-case.yaml", data))
+    assert messages(f) == []
+
+
+def test_a_file_with_gaps_still_loads_but_fails_the_check(tmp_path):
+    data = good_case(cohort_target=28, title_i18n={})
+    f = curated.read_file(write(tmp_path, "dk-test-case.yaml", data))
+    assert f.ok and f.case.cohort_target == 28, "a gap never takes a case off the site"
+    assert [p.field for p in f.gaps] == [
+        "field_sources.cohort_target",
+        "title_i18n.da",
+        "title_i18n.en",
+    ]
+    assert [p.field for p in curated.check(tmp_path).problems] == [p.field for p in f.gaps]
+
+
+def test_a_report_narrowed_to_some_files(tmp_path):
+    write(tmp_path, "dk-test-case.yaml", good_case())
+    other = good_case(
+        id="dk-other", summary={"en": "x"}, external_ids={"indigo": "INDIGO-POJ-9002"}
+    )
+    write(tmp_path, "dk-other.yaml", other)
+    report = curated.check(tmp_path)
+    assert messages(report) == ["dk-other.yaml: summary.da: a summary in 'da' is required"]
+    assert report.only({"dk-test-case.yaml"}).problems == []
+    assert len(report.only({"dk-other.yaml"}).problems) == 1
+    with pytest.raises(SourceError, match="not in the cases folder: dk-none.yaml"):
+        report.only({"dk-none.yaml"})

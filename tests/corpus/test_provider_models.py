@@ -13,6 +13,7 @@ from corpus.provider_models import (
     Overrides,
     apply_models,
     infer_investor_model,
+    infer_provider_detail,
     infer_provider_model,
 )
 
@@ -243,3 +244,97 @@ def test_accuracy_on_the_hand_labelled_indigo_sample(indigo_csv_dir, tmp_path):
     # Coverage goal on the whole export, as the store settles it.
     known = sum(c.provider_model != "unknown" for c in cases.values())
     assert known / len(cases) >= 0.9, f"provider model known for {known}/{len(cases)}"
+
+
+# -- provider detail: the kinds the provider model groups ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("party", "expected"),
+    [
+        (provider("Aarhus Kommune"), "municipal_team"),
+        (provider("Norrköpings kommun"), "municipal_team"),
+        (provider("Helsingin kaupunki"), "municipal_team"),
+        (provider("Essex County Council"), "municipal_team"),
+        (provider("Region Midtjylland"), "regional_body"),
+        (provider("Pirkanmaan hyvinvointialue"), "regional_body"),
+        (provider("Ministry of Justice"), "state_body"),
+        (provider("TUBA", org_type="nonprofit"), "ngo"),
+        (provider("Bikubenfonden"), "ngo"),
+        (provider("Foodcycle CIC"), "social_enterprise"),
+        (provider("Works Ltd", role_detail="Social enterprise"), "social_enterprise"),
+        (provider("Memox ApS"), "company"),
+    ],
+)
+def test_provider_detail_keeps_kinds_apart(party, expected):
+    kinds, basis = infer_provider_detail(case(party), NO_OVERRIDES)
+    assert kinds == [expected]
+    assert basis.startswith(f"{expected}: {party.name} (")
+
+
+def test_provider_detail_lists_each_kind_once_in_a_fixed_order_with_its_basis():
+    c = case(
+        provider("Team Nystart, Norrköpings kommun"),
+        provider("Red Cross"),
+        provider("Aarhus Kommune"),
+    )
+    kinds, basis = infer_provider_detail(c, NO_OVERRIDES)
+    assert kinds == ["municipal_team", "ngo"]
+    assert basis == (
+        "municipal_team: Team Nystart, Norrköpings kommun (name); ngo: Red Cross (name); "
+        "municipal_team: Aarhus Kommune (name)"
+    )
+
+
+def test_an_organisation_entry_can_name_a_municipal_company():
+    overrides = Overrides(
+        cases={},
+        organisations={
+            "aarhus vand": {"kind": "company", "detail": "municipal_company", "reason": "owned"}
+        },
+    )
+    settled = apply_models(case(provider("Aarhus Vand")), overrides)
+    assert settled.provider_model == "forprofit"
+    assert settled.provider_detail == ["municipal_company"]
+    assert settled.provider_detail_basis == "municipal_company: Aarhus Vand (override)"
+
+
+def test_a_curated_model_still_gets_its_detail_and_a_case_entry_can_give_one():
+    curated = case(provider("Aarhus Kommune"), provider_model="public")
+    settled = apply_models(curated, NO_OVERRIDES)
+    assert (settled.provider_model, settled.provider_model_basis) == ("public", "curated")
+    assert settled.provider_detail == ["municipal_team"]
+
+    overrides = Overrides(
+        cases={
+            "indigo-pl-0001": {
+                "provider_model": "public",
+                "provider_detail": ["regional_body"],
+                "reason": "the record says the district teams deliver",
+            }
+        },
+        organisations={},
+    )
+    pipeline = Case(
+        id="indigo-pl-0001", title="P", external_ids={"indigo_pipeline": "INDIGO-PL-0001"}
+    )
+    settled = apply_models(pipeline, overrides)
+    assert settled.provider_model == "public"
+    assert settled.provider_detail == ["regional_body"]
+    assert settled.provider_detail_basis == "override: the record says the district teams deliver"
+
+
+def test_a_bad_detail_in_the_overrides_file_is_named(tmp_path):
+    path = tmp_path / "o.yaml"
+    path.write_text(
+        "organisations:\n  X:\n    kind: company\n    detail: town_hall\n    reason: r\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SourceError, match="organisations.X: detail must be one of"):
+        Overrides.load(path)
+    path.write_text(
+        "cases:\n  c1:\n    provider_model: public\n    provider_detail: [x]\n    reason: r\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SourceError, match="cases.c1: provider_detail must be among"):
+        Overrides.load(path)
