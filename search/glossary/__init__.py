@@ -391,13 +391,18 @@ class Glossary:
         i = 0
         while i < len(toks):
             tok, start, end = toks[i]
+            # An acronym written in capitals is meant as one (`ACT-team` is ACT).
+            acr = self._acronyms.get(tok)
+            if acr and query[start:end].isupper():
+                out.append(Match(acr[0], "acronym", query[start:end], start, end))
+                i += 1
+                continue
             ph = self._phrase(words, i) if self._max_head else None
             if ph:
                 n, (c, lang, raw) = ph
                 out.append(Match(c, lang, raw, start, toks[i + n - 1][2]))
                 i += n
                 continue
-            acr = self._acronyms.get(tok)
             if acr:
                 c, caps_only = acr
                 original = query[start:end]
