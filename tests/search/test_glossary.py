@@ -167,3 +167,19 @@ def test_cli_check_passes_on_shipped_and_fails_on_broken(tmp_path):
     bad = runner.invoke(app, ["glossary", "check", "--path", str(d)])
     assert bad.exit_code == 1
     assert "broken.yaml: x: empty entry" in bad.output
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # English words that hold a Nordic form inside (found by running the glossary
+        # over INDIGO's English intervention texts): none may pick up a concept.
+        "health promotion and emotional wellbeing",
+        "care for newborns",
+        "a smartphone app",
+        "what will happen next",
+        "examination results",
+    ],
+)
+def test_english_words_do_not_hide_nordic_false_friends(glossary, text):
+    assert glossary.expand(text).english_terms == [], text
