@@ -268,7 +268,10 @@ def _build(path: Path | None) -> tuple[Glossary | None, list[Problem]]:
                 msg = "empty entry: no da/sv/fi form and no acronym"
                 problems.append(Problem(name, where, msg))
                 continue
-            concept = Concept(e.id, fm.domain, tuple(e.en), tuple(e.acronyms))
+            # The English terms are shown and indexed as written, without the form
+            # marks (`=gangs` only keeps `gangs` out of Danish `overgangsjob`).
+            english = tuple(t.removeprefix("=").removesuffix("*") for t in e.en)
+            concept = Concept(e.id, fm.domain, english, tuple(e.acronyms))
             concepts.append(concept)
             for lang in ("en", *LANGS):
                 for raw in getattr(e, lang):

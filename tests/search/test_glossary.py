@@ -209,3 +209,10 @@ def test_letter_folding_does_not_join_unrelated_nordic_words(glossary):
     assert "support" not in glossary.expand("hun stod op").english_terms
     ids = [m.concept.id for m in glossary.find("samhällsvården")]
     assert ids == ["placement-in-care"]
+
+
+def test_exact_english_form_stays_out_of_nordic_compounds(glossary):
+    # English `gangs` sits inside Danish `førstegangsmødre` (first-time mothers) and
+    # `overgangsjob`; marked exact it no longer hides them, and is shown unmarked.
+    assert "gangs" not in [m.concept.id for m in glossary.find("førstegangsmødre overgangsjob")]
+    assert glossary.expand("bandekriminalitet").english_terms == ["gangs"]
