@@ -216,3 +216,16 @@ def test_exact_english_form_stays_out_of_nordic_compounds(glossary):
     # `overgangsjob`; marked exact it no longer hides them, and is shown unmarked.
     assert "gangs" not in [m.concept.id for m in glossary.find("førstegangsmødre overgangsjob")]
     assert glossary.expand("bandekriminalitet").english_terms == ["gangs"]
+
+
+def test_generic_words_leave_compounds_to_their_specific_part(glossary):
+    # `behandling` (treatment) is exact-only, so `stressbehandling` keeps its `stress`;
+    # `servicehus` is sheltered housing for older people, not the English `service`.
+    assert [m.concept.id for m in glossary.find("stressbehandling")] == ["stress"]
+    assert [m.concept.id for m in glossary.find("servicehus")] == ["care-homes"]
+
+
+def test_terms_with_commas_stay_whole(glossary):
+    assert glossary.concepts["neet"].term == "not in education, employment or training"
+    exp = glossary.expand("unge uden uddannelse og job")
+    assert "not in education, employment or training" in exp.translated_query
