@@ -59,6 +59,8 @@ def test_shipped_glossary_validates_and_is_broad(glossary):
         ("korvaushoidon potilaat", "opioid-substitution"),
         ("rokotuskattavuus", "vaccination"),
         ("sairauslomalla", "sick-leave"),
+        ("lähisuhdeväkivallan uhrit", "domestic-violence"),
+        ("päivätoiminnan asiakkaat", "sheltered-work"),
         # new concepts from the corpus side
         ("sygemeldte borgere", "sick-leave"),
         ("långtidssjukskrivna", "sick-leave"),
