@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench._setup import INDIGO_CSV, replace_section  # noqa: E402
 from corpus.store import Store  # noqa: E402
+from ingest.indigo.csv_export import read_export  # noqa: E402
 from ingest.runner import run_source  # noqa: E402
-from ingest.sources.indigo_csv import read_export  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
