@@ -224,6 +224,16 @@ class _Run:
         report, limits = self.report, self.limits
         if not self.complete:
             return
+        # Only what the source stopped listing counts: a `Gone` is the source's explicit
+        # word about one record (INDIGO asks that a project made private be dropped).
+        missing = sorted(self.store.record_ids(report.source) - self.seen)
+        limit = limits.removal_limit(len(stored))
+        if len(missing) > limit and not allow_removals:
+            raise Refused(
+                f"refused: would remove {len(missing)} of the {len(stored)} records stored "
+                f"(more than {limit}); nothing was changed. If the source really shrank, "
+                "run again with --allow-removals"
+            )
         rejected = report.counts["rejected"]
         total = rejected + self.read
         if (
@@ -234,16 +244,6 @@ class _Run:
             raise Refused(
                 f"refused: {rejected} of {total} inputs rejected "
                 f"(more than {limits.max_reject_share:.0%}); nothing was changed"
-            )
-        # Only what the source stopped listing counts: a `Gone` is the source's explicit
-        # word about one record (INDIGO asks that a project made private be dropped).
-        missing = sorted(self.store.record_ids(report.source) - self.seen)
-        limit = limits.removal_limit(len(stored))
-        if len(missing) > limit and not allow_removals:
-            raise Refused(
-                f"refused: would remove {len(missing)} of the {len(stored)} records stored "
-                f"(more than {limit}); nothing was changed. If the source really shrank, "
-                "run again with --allow-removals"
             )
         for rid in missing:
             self.store.remove_record(report.source, rid)

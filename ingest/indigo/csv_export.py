@@ -478,40 +478,66 @@ def _list_file(
     for column in columns:
         if column not in header:
             yield _warning(name, f"column {column!r} missing; left empty for every project")
+    strays = _Strays(name)
     for row in export.rows(name, ("Project ID",)):
         pid = row.cells.get("Project ID", "").strip()
         project = projects.get(pid)
-        if isinstance(row, BadRow):
-            if project is not None:
-                project.broken.append(
-                    Reject(row.where, f"{row.reason}; project {pid} not updated", pid)
-                )
-            elif pid not in rejected_ids:
-                yield Reject(row.where, f"{row.reason}; row ignored")
-            continue
         if project is None:
-            if pid in rejected_ids:
-                continue  # its project row was rejected already
-            why = "no Project ID" if not pid else f"project {pid} is not in {PROJECTS}"
-            yield Reject(row.where, f"{why}; row ignored")
+            if pid not in rejected_ids:  # else its project row was rejected already
+                strays.add(row, pid)
+            continue
+        if isinstance(row, BadRow):
+            project.broken.append(
+                Reject(row.where, f"{row.reason}; project {pid} not updated", pid)
+            )
             continue
         entries = project.data.setdefault(key, [])
         project.rows[(key, len(entries))] = row
         entries.append(_item(row.cells, columns))
+    yield from strays.rejects()
+
+
+class _Strays:
+    """Rows of a list file naming no project of projects.csv: one reject per file.
+
+    A genuine export never has them; a truncated projects.csv gives thousands, and one
+    entry saying so (then the runner's removal guard) tells more than a reject per row.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.first: Row | BadRow | None = None
+        self.first_pid = ""
+        self.count = 0
+
+    def add(self, row: Row | BadRow, pid: str) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first, self.first_pid = row, pid
+
+    def rejects(self) -> Iterator[Reject]:
+        if self.first is None:
+            return
+        why = (
+            "no Project ID"
+            if not self.first_pid
+            else f"project {self.first_pid} is not in {PROJECTS}"
+        )
+        more = f" (and {self.count - 1} more rows of projects not in it)" if self.count > 1 else ""
+        yield Reject(self.first.where, f"{why}{more}; row ignored")
 
 
 def _fund_lists(
     export: Export, projects: dict[str, _Project], rejected_ids: set[str]
 ) -> Iterator[Item]:
     """projects_outcome_funds.csv: the funds each project belongs to (`outcome_funds[].id`)."""
+    strays = _Strays(OUTCOME_FUNDS)
     for row in export.rows(OUTCOME_FUNDS, ("Project ID", "Id")):
         pid = row.cells.get("Project ID", "").strip()
         project = projects.get(pid)
         if project is None:
             if pid not in rejected_ids:
-                yield Reject(
-                    row.where, f"project {pid or '(none)'} is not in {PROJECTS}; row ignored"
-                )
+                strays.add(row, pid)
             continue
         if isinstance(row, BadRow):
             project.broken.append(
@@ -522,6 +548,7 @@ def _fund_lists(
         fund_id = row.cells.get("Id", "").strip()
         if fund_id:
             project.data.setdefault("outcome_funds", []).append({"id": fund_id})
+    yield from strays.rejects()
 
 
 def _referenced_orgs(data: dict[str, Any]) -> set[str]:
