@@ -65,7 +65,7 @@ def print_run_report(report: dict) -> None:
     """Print one ingest run's report: status, counts and every rejected input with why."""
     out = Console(soft_wrap=True)
     counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
-    colour = {"ok": "green", "partial": "yellow"}.get(report["status"], "red")
+    colour = {"ok": "green", "unchanged": "green", "partial": "yellow"}.get(report["status"], "red")
     out.print(f"{report['source']}: [{colour}]{report['status']}[/{colour}] ({counts})")
     if report.get("message"):
         out.print(f"  {report['message']}")
@@ -73,6 +73,9 @@ def print_run_report(report: dict) -> None:
         out.print(f"  rejected {reject['where']}: {reject['reason']}", markup=False)
     for note in report.get("notes", []):  # cross-source merges and near misses
         out.print(f"  {note['kind']} {note['where']}: {note['reason']}", markup=False)
+    left_off = {k: n for k, n in (report.get("left_off") or {}).items() if n}
+    if left_off:  # a report keeps the first entries and counts the rest
+        out.print("  and " + ", ".join(f"{n} more {k}" for k, n in left_off.items()))
 
 
 _CASES_DIR_OPTION = typer.Option(

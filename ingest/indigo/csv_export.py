@@ -254,6 +254,8 @@ PROJECTS = "projects.csv"
 ORGANISATIONS = "organisations.csv"
 FUNDS = "funds.csv"
 OUTCOME_FUNDS = "projects_outcome_funds.csv"
+#: Most projects read: INDIGO has about 320; a projects.csv of many more is not its export.
+MAX_PROJECTS = 20_000
 #: Every file the mapping reads; a genuine export always has them all.
 REQUIRED_FILES = (PROJECTS, ORGANISATIONS, FUNDS, OUTCOME_FUNDS, *LIST_FILES)
 
@@ -363,7 +365,7 @@ def export_items(
             yield _warning(PROJECTS, f"column {column!r} missing; left empty for every project")
     projects: dict[str, _Project] = {}
     rejected_ids: set[str] = set()
-    for row in export.rows(PROJECTS, ("ID", "Impact Bond Name - (Value)")):
+    for row in export.rows(PROJECTS, ("ID", "Impact Bond Name - (Value)"), max_rows=MAX_PROJECTS):
         pid = row.cells.get("ID", "").strip()
         if isinstance(row, BadRow):
             # A project whose row is unreadable keeps what the store has for it.
@@ -378,7 +380,8 @@ def export_items(
                 "this row ignored, the first imported",
             )
         else:
-            projects[pid] = _Project(pid, row, {**_item(row.cells, PROJECT_COLUMNS)})
+            # Only where the row was is kept with the project, not its cells.
+            projects[pid] = _Project(pid, _at(row), {**_item(row.cells, PROJECT_COLUMNS)})
     if on_total:
         on_total(len(projects))
 
@@ -492,7 +495,7 @@ def _list_file(
             )
             continue
         entries = project.data.setdefault(key, [])
-        project.rows[(key, len(entries))] = row
+        project.rows[(key, len(entries))] = _at(row)
         entries.append(_item(row.cells, columns))
     yield from strays.rejects()
 
@@ -549,6 +552,11 @@ def _fund_lists(
         if fund_id:
             project.data.setdefault("outcome_funds", []).append({"id": fund_id})
     yield from strays.rejects()
+
+
+def _at(row: Row) -> Row:
+    """The row's place without its cells (what messages need), to hold less per project."""
+    return Row(row.file, row.line, {})
 
 
 def _referenced_orgs(data: dict[str, Any]) -> set[str]:

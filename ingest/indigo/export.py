@@ -253,13 +253,20 @@ class Export:
         return []
 
     def rows(
-        self, name: str, required: tuple[str, ...] = (), *, header_only: bool = False
+        self,
+        name: str,
+        required: tuple[str, ...] = (),
+        *,
+        header_only: bool = False,
+        max_rows: int | None = None,
     ) -> Iterator[Row | BadRow]:
         """Stream the data rows of `name`; blank lines are skipped.
 
         Raises SourceError when the file is missing, unsafe, too big, has no header with
-        the `required` columns, cannot be parsed as CSV, or has more than `max_rows` rows.
+        the `required` columns, cannot be parsed as CSV, or has more than `max_rows` rows
+        (default: the export's `max_rows`).
         """
+        max_rows = max_rows or self.max_rows
         if not self.has(name):
             raise SourceError(f"{self.label}: {name} not found in the export")
         with self._open(name) as raw:
@@ -298,10 +305,8 @@ class Export:
                 if not any(c.strip() for c in cells):
                     continue
                 count += 1
-                if count > self.max_rows:
-                    raise SourceError(
-                        f"{name}: more than {self.max_rows} rows; not an INDIGO export"
-                    )
+                if count > max_rows:
+                    raise SourceError(f"{name}: more than {max_rows} rows; not an INDIGO export")
                 by_header = dict(zip(header, cells, strict=False))
                 bad = next((h for h, c in by_header.items() if _BAD_BYTES.search(c)), None)
                 if bad is not None:

@@ -1,17 +1,21 @@
 """INDIGO's pipeline dataset: impact bonds still being designed, as cases with stage "pipeline".
 
-Two paths give the same cases (source "indigo-pipeline", external id scheme
+Three paths give the same cases (source "indigo-pipeline", external id scheme
 "indigo_pipeline", case id = the lower-cased pipeline id, e.g. `indigo-pl-0026`):
 
-- `pipeline.csv` of INDIGO's CSV export (a folder, a .zip of it, or the file itself):
+- the pipeline CSV (`pipelines.csv` of the data store's pipeline zip, `pipeline.csv` of
+  older exports; a folder, a .zip, or the file itself), read by `ingest.indigo.export`:
   each row is re-expressed in the API's shape and mapped like an API record;
-- the JSON API: `GET <base>/app/api1/pipeline` lists `{"pipelines": [{"id", "public"}]}`
+- the pipeline zip downloaded from the data store (`ingest.indigo.bulk`), through the
+  same CSV path, skipped when unchanged;
+- the per-record JSON API: `GET <base>/app/api1/pipeline` lists `{"pipelines": [{"id", "public"}]}`
   and `GET <base>/app/api1/pipeline/<id>` serves `{"pipeline": {"id", "data"}}`, whose
   leaves are wrapped as `{"value": ...}`. A pipeline listed as not public (or gone by the
   time it is asked for: 404) is removed from the store.
 
 The source is complete: a pipeline that no longer appears is removed. Pipeline data is
-thin and often "TBD": texts that are not numbers (a target of "TBD", an amount "ranging
+thin and often "TBD": JSON numbers are read exactly (5000000 stays 5000000), texts
+that are not numbers (a target of "TBD", an amount "ranging
 from $500k to $20m") are kept in the case's notes, never guessed into numbers. A value
 that cannot be used (an unknown country code) is a warning (a `Note` of kind
 "warning" in the run report), the field is left empty and the case is still imported; a row or

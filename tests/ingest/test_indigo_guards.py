@@ -238,3 +238,24 @@ def test_bytes_zip_is_read_like_a_folder(indigo_csv_dir):
     with Export(buffer.getvalue(), label="download") as export:
         rows = list(export.rows("funds.csv", ("ID",)))
     assert len(rows) == 21 and rows[0].where == "funds.csv:2"
+
+
+def test_export_reader_bounds_and_links(tmp_path):
+    """A link to a file inside the export is read; too big a file, too long a line and
+    too many rows are refused with the file (and line) named."""
+    from corpus.errors import SourceError
+    from ingest.indigo.export import Export
+
+    folder = tmp_path / "export"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "real.csv").write_text("ID,Name\n1,a\n2,b\n", encoding="utf-8")
+    (folder / "funds.csv").symlink_to(folder / "data" / "real.csv")
+    (folder / "long.csv").write_text("ID,Name\n1," + "x" * 500 + "\n", encoding="utf-8")
+    with Export(folder, max_line=100, max_rows=1) as export:
+        with pytest.raises(SourceError, match="more than 1 rows"):
+            list(export.rows("funds.csv", ("ID",)))
+        assert [r.line for r in export.rows("funds.csv", ("ID",), max_rows=5)] == [2, 3]
+        with pytest.raises(SourceError, match=r"long.csv:2: a line longer than 100"):
+            list(export.rows("long.csv"))
+    with Export(folder, max_bytes=10) as export, pytest.raises(SourceError, match="over the 10"):
+        list(export.rows("funds.csv"))
