@@ -68,7 +68,7 @@ def print_run_report(report: dict) -> None:
     colour = {"ok": "green", "unchanged": "green", "partial": "yellow"}.get(report["status"], "red")
     out.print(f"{report['source']}: [{colour}]{report['status']}[/{colour}] ({counts})")
     if report.get("message"):
-        out.print(f"  {report['message']}")
+        out.print(f"  {report['message']}", markup=False)
     for reject in report.get("rejects", []):
         out.print(f"  rejected {reject['where']}: {reject['reason']}", markup=False)
     for note in report.get("notes", []):  # cross-source merges and near misses
@@ -134,8 +134,9 @@ def ingest_indigo_csv(
 ) -> None:
     """Import the INDIGO CSV export (projects.csv, projects_*.csv, organisations.csv, funds).
 
-    An export that would remove many stored projects, lacks a file, or has too many bad
-    rows is refused whole (exit 1, nothing changed) unless --allow-removals.
+    An export that lacks a file, has too many bad rows, or would remove many stored
+    projects is refused whole (exit 1, nothing changed); --allow-removals accepts the
+    last when the export really shrank.
     """
     from ingest.indigo import csv_export
 

@@ -132,7 +132,7 @@ class Export:
         elif not path.exists():
             raise SourceError(f"{path}: no such file or folder")
         else:
-            self._check_regular(path, path.parent)
+            self._check_regular(path, None)  # the zip named by the caller may be a link
             self._open_zip(path)
 
     def _open_zip(self, file: Path | IO[bytes]) -> None:
@@ -177,10 +177,11 @@ class Export:
 
     # -- opening one file, safely --------------------------------------------------------
 
-    def _check_regular(self, path: Path, inside: Path) -> Path:
-        """The real path of `path` when it is a regular file within `inside`; else SourceError."""
+    def _check_regular(self, path: Path, inside: Path | None) -> Path:
+        """The real path of `path` when it is a regular file (within `inside`, if given);
+        else SourceError."""
         real = path.resolve()
-        if path.is_symlink() and not real.is_relative_to(inside.resolve()):
+        if inside is not None and path.is_symlink() and not real.is_relative_to(inside.resolve()):
             raise SourceError(
                 f"{path}: a link to {real}, outside the export; only the export's own "
                 "files are read"
