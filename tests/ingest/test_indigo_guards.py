@@ -110,6 +110,10 @@ def bad_organisations(folder: Path) -> None:
         csv.writer(fh).writerows(rows)
 
 
+def truncated_organisations(folder: Path) -> None:
+    first_lines(folder / "organisations.csv", 100)
+
+
 def garbage_rows(folder: Path) -> None:
     path = folder / "projects.csv"
     with path.open("a", encoding="utf-8", newline="") as fh:
@@ -134,6 +138,7 @@ BROKEN = {
     "only projects.csv and organisations.csv": (without_lists, "missing"),
     "no projects_delivery_locations.csv": (without_locations, "projects_delivery_locations"),
     "96 bad organisation rows": (bad_organisations, "refused: more than 100 rejected"),
+    "organisations.csv cut to 100 rows": (truncated_organisations, "lacks"),
     "50,000 garbage rows": (garbage_rows, "refused: more than 100 rejected"),
     "projects.csv linked to /dev/zero": (dev_zero, "outside the export"),
     "projects.csv is a FIFO": (fifo, "a FIFO"),
