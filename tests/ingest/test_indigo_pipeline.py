@@ -175,7 +175,7 @@ def test_csv_without_its_columns_fails_the_run_and_keeps_the_store(tmp_path, sto
     report = run_source(store, pipeline.SOURCE, pipeline.read_csv(broken), complete=True)
     assert report.status == "failed"
     assert store.record_ids(pipeline.SOURCE) == {"indigo-pl-9001", "indigo-pl-9002"}
-    with pytest.raises(SourceError, match="no pipeline.csv"):
+    with pytest.raises(SourceError, match="no pipelines.csv or pipeline.csv"):
         list(pipeline.read_csv(tmp_path))
 
 
