@@ -65,14 +65,17 @@ def print_run_report(report: dict) -> None:
     """Print one ingest run's report: status, counts and every rejected input with why."""
     out = Console(soft_wrap=True)
     counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
-    colour = {"ok": "green", "partial": "yellow"}.get(report["status"], "red")
+    colour = {"ok": "green", "unchanged": "green", "partial": "yellow"}.get(report["status"], "red")
     out.print(f"{report['source']}: [{colour}]{report['status']}[/{colour}] ({counts})")
     if report.get("message"):
-        out.print(f"  {report['message']}")
+        out.print(f"  {report['message']}", markup=False)
     for reject in report.get("rejects", []):
         out.print(f"  rejected {reject['where']}: {reject['reason']}", markup=False)
     for note in report.get("notes", []):  # cross-source merges and near misses
         out.print(f"  {note['kind']} {note['where']}: {note['reason']}", markup=False)
+    left_off = {k: n for k, n in (report.get("left_off") or {}).items() if n}
+    if left_off:  # a report keeps the first entries and counts the rest
+        out.print("  and " + ", ".join(f"{n} more {k}" for k, n in left_off.items()))
 
 
 _CASES_DIR_OPTION = typer.Option(
@@ -90,14 +93,17 @@ def ingest_corpus(cases_dir: Path = _CASES_DIR_OPTION) -> None:
         raise typer.Exit(1)
 
 
-def run_with_progress(source: str, label: str, read) -> None:
-    """Run one complete source with a progress bar, print its report; exit 1 if it failed.
+def run_with_progress(
+    source: str, label: str, read, *, allow_removals: bool = False, store: Store | None = None
+) -> None:
+    """Run one complete source with a progress bar, print its report; exit 1 if it failed
+    (a refused run fails: nothing was written).
 
-    `read(on_total)` returns the source's items and calls `on_total(n)` once it knows n.
+    `read(on_total)` returns the source's items and may call `on_total(n)` once it knows n.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    store = open_store()
+    store = store or open_store()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=None)
@@ -106,6 +112,7 @@ def run_with_progress(source: str, label: str, read) -> None:
             source,
             read(lambda n: bar.update(task, total=n)),
             complete=True,
+            allow_removals=allow_removals,
             on_item=lambda _item: bar.advance(task),
         )
     print_run_report(report.as_dict())
@@ -113,39 +120,90 @@ def run_with_progress(source: str, label: str, read) -> None:
         raise typer.Exit(1)
 
 
+_ALLOW_REMOVALS = typer.Option(
+    False,
+    "--allow-removals",
+    help="Accept a run that removes many stored records (the source really shrank).",
+)
+
+
 @ingest_app.command("indigo-csv")
 def ingest_indigo_csv(
     path: Path = typer.Argument(..., help="The INDIGO CSV export: a folder or a .zip of it."),
+    allow_removals: bool = _ALLOW_REMOVALS,
 ) -> None:
-    """Import the INDIGO CSV export (projects.csv, projects_*.csv, organisations.csv)."""
-    from ingest.sources import indigo_csv
+    """Import the INDIGO CSV export (projects.csv, projects_*.csv, organisations.csv, funds).
+
+    An export that lacks a file, has too many bad rows, or would remove many stored
+    projects is refused whole (exit 1, nothing changed); --allow-removals accepts the
+    last when the export really shrank.
+    """
+    from ingest.indigo import csv_export
 
     run_with_progress(
-        "indigo", f"reading {path}", lambda on_total: indigo_csv.read_export(path, on_total)
+        csv_export.SOURCE,
+        f"reading {path}",
+        lambda on_total: csv_export.read_export(path, on_total),
+        allow_removals=allow_removals,
     )
 
 
 @ingest_app.command("indigo-api")
 def ingest_indigo_api(
     base_url: str = typer.Option(
-        None, "--base-url", help="INDIGO API base URL (default: CASEBANK_INDIGO_BASE_URL)."
+        None, "--base-url", help="INDIGO data store base URL (default: CASEBANK_INDIGO_BASE_URL)."
+    ),
+    per_project: bool = typer.Option(
+        False,
+        "--per-project",
+        help="Fetch every project and organisation from the JSON API (slow; diagnostics).",
     ),
     interval: float = typer.Option(
-        0.5, "--interval", min=0, help="Seconds to wait between requests to the API."
+        0.5, "--interval", min=0, help="Seconds to wait between requests to the server."
     ),
+    allow_removals: bool = _ALLOW_REMOVALS,
 ) -> None:
-    """Import the INDIGO JSON API: the project list, then every public project."""
+    """Import INDIGO online: the bulk CSV zips of projects and of the pipeline (one request
+    each, skipped when unchanged); with --per-project, the per-record JSON API."""
     from ingest.fetch import Fetcher
-    from ingest.sources import indigo_api
+    from ingest.indigo import api, bulk, pipeline
 
     base = base_url or settings().indigo_base_url
-    hosts = indigo_api.allowed_hosts(base)
-    with Fetcher(settings(), source="indigo", allowed_hosts=hosts, min_interval=interval) as f:
-        run_with_progress(
-            "indigo",
-            f"fetching {base}",
-            lambda on_total: indigo_api.items(f, base, on_total=on_total),
-        )
+    hosts = api.allowed_hosts(base)
+    store = open_store()
+    with Fetcher(
+        settings(),
+        source="indigo",
+        allowed_hosts=hosts,
+        min_interval=interval,
+        max_bytes=bulk.MAX_BYTES,
+    ) as f:
+        if per_project:
+            run_with_progress(
+                api.SOURCE,
+                f"fetching {base}",
+                lambda on_total: api.read_api(f, base, on_total=on_total),
+                allow_removals=allow_removals,
+                store=store,
+            )
+            return
+        failed = False
+        for source, read in (
+            (bulk.SOURCE, lambda _t: bulk.project_items(f, store, base)),
+            (pipeline.SOURCE, lambda _t: bulk.pipeline_items(f, store, base)),
+        ):
+            try:
+                run_with_progress(
+                    source,
+                    f"downloading {base}",
+                    read,
+                    allow_removals=allow_removals,
+                    store=store,
+                )
+            except typer.Exit:
+                failed = True  # still try the pipeline; exit 1 at the end
+        if failed:
+            raise typer.Exit(1)
 
 
 @corpus_app.command("check")

@@ -38,9 +38,10 @@ from corpus.provider_models import (  # noqa: E402
     default_overrides,
 )
 from corpus.store import Store  # noqa: E402
+from ingest.indigo import pipeline as indigo_pipeline  # noqa: E402
+from ingest.indigo.csv_export import read_export  # noqa: E402
 from ingest.runner import run_source  # noqa: E402
-from ingest.sources import corpus_files, indigo_pipeline  # noqa: E402
-from ingest.sources.indigo_csv import read_export  # noqa: E402
+from ingest.sources import corpus_files  # noqa: E402
 
 DEFAULT_EXPORT = ROOT.parent / "shared" / "data" / "indigo" / "csv"
 LABELS = ROOT / "tests" / "corpus" / "provider_labels.yaml"

@@ -6,6 +6,8 @@ Layout (see `MIGRATIONS`):
 - `case_countries`, `case_parties`: derived rows for facets and organisation pages.
 - `external_ids`, `aliases`: other names of a case id (`indigo:INDIGO-POJ-0077`, curated ids).
 - `runs`: each ingest run's report.
+- `source_state`: small values a source keeps between runs (the hash of the last
+  imported download), written in the run's transaction like its data.
 
 Every write goes through `upsert_record` / `remove_record` inside `transaction()`, so an
 ingest run commits whole or not at all (sqlite-utils nests its own writes as savepoints).
@@ -95,8 +97,15 @@ def _m2(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("notes", str)
 
 
+def _m3(db: sqlite_utils.Database) -> None:
+    # How many rejects and notes a run's report counted but did not keep (a report is
+    # bounded, so a broken export cannot make a run row of a hundred megabytes).
+    db["runs"].add_column("left_off", str)
+    db["source_state"].create({"source": str, "key": str, "value": str}, pk=("source", "key"))
+
+
 #: Schema migrations in order; the store records how many have run in `PRAGMA user_version`.
-MIGRATIONS = [_m1, _m2]
+MIGRATIONS = [_m1, _m2, _m3]
 
 
 def org_key(name: str, organisation_id: str | None = None) -> str:
@@ -355,7 +364,11 @@ class Store:
     # -- runs -----------------------------------------------------------------------------
 
     def save_run(self, report: dict[str, Any]) -> int:
-        """Keep one ingest run's report; returns its id. Written outside the run's transaction."""
+        """Keep one ingest run's report; returns its id.
+
+        The runner calls it inside the run's transaction, so the report commits with the
+        data it describes (a failed run's report is saved after the rollback).
+        """
         row = {
             "source": report["source"],
             "started_at": report.get("started_at"),
@@ -365,6 +378,7 @@ class Store:
             "rejects": json.dumps(report.get("rejects", []), ensure_ascii=False),
             "notes": json.dumps(report.get("notes", []), ensure_ascii=False),
             "message": report.get("message"),
+            "left_off": json.dumps(report.get("left_off", {})),
         }
         return self.db["runs"].insert(row).last_pk
 
@@ -373,7 +387,7 @@ class Store:
         where, args = ("WHERE source = ?", [source]) if source else ("", [])
         rows = self.db.execute(
             f"SELECT id, source, started_at, finished_at, status, counts, rejects, message, "
-            f"notes "
+            f"notes, left_off "
             f"FROM runs {where} ORDER BY id DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
@@ -390,14 +404,29 @@ class Store:
                     "rejects": json.loads(r[6] or "[]"),
                     "message": r[7],
                     "notes": json.loads(r[8] or "[]"),
+                    "left_off": json.loads(r[9] or "{}"),
                 }
             )
         return out
 
+    def source_state(self, source: str, key: str) -> str | None:
+        """A value `source` kept between runs (see `set_source_state`), or None."""
+        row = self.db.execute(
+            "SELECT value FROM source_state WHERE source = ? AND key = ?", [source, key]
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_source_state(self, source: str, key: str, value: str) -> None:
+        """Keep `value` for `source` under `key` (inside a run: committed with its data)."""
+        self.db["source_state"].upsert(
+            {"source": source, "key": key, "value": value}, pk=("source", "key")
+        )
+
     def last_success(self) -> dict[str, str]:
         """`{source: finished_at}` of each source's latest successful run."""
         rows = self.db.execute(
-            "SELECT source, max(finished_at) FROM runs WHERE status IN ('ok', 'partial') "
+            "SELECT source, max(finished_at) FROM runs "
+            "WHERE status IN ('ok', 'partial', 'unchanged') "
             "GROUP BY source"
         ).fetchall()
         return dict(rows)

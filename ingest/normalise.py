@@ -36,6 +36,8 @@ def clean_text(value: object) -> str | None:
     """
     if value is None:
         return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = number_text(value)
     text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
@@ -43,6 +45,21 @@ def clean_text(value: object) -> str | None:
 
 
 # -- numbers -------------------------------------------------------------------------------
+
+
+def number_text(value: int | float) -> str:
+    """A JSON number as exact plain text: 5000000 and 5000000.0 -> "5000000", 0.25 -> "0.25".
+
+    Never an exponent or a rounded form (`:g` made 5000000 "5e+06" and 1234567 "1.23457e+06"),
+    so `parse_number` reads back the same value.
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        return str(int(value))
+    if isinstance(value, float):
+        text = repr(value)  # the shortest text that reads back as the same float
+        return text if "e" not in text else format(value, "f")
+    return str(value)
+
 
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")

@@ -118,7 +118,9 @@ def test_indigo_api_imports_public_projects(api, tmp_path):
             }
         },
     )
-    result = cli(tmp_path, "ingest", "indigo-api", "--base-url", base, "--interval", "0")
+    result = cli(
+        tmp_path, "ingest", "indigo-api", "--per-project", "--base-url", base, "--interval", "0"
+    )
     assert result.exit_code == 0, result.output
     assert "new 1" in result.output
     stats = json.loads(cli(tmp_path, "stats", "--json").stdout)
@@ -128,6 +130,8 @@ def test_indigo_api_imports_public_projects(api, tmp_path):
 def test_indigo_api_list_failure_exits_1(api, tmp_path):
     base, routes = api
     routes["/app/api1/project"] = (404, {"error": "gone"})
-    result = cli(tmp_path, "ingest", "indigo-api", "--base-url", base, "--interval", "0")
+    result = cli(
+        tmp_path, "ingest", "indigo-api", "--per-project", "--base-url", base, "--interval", "0"
+    )
     assert result.exit_code == 1
     assert "failed" in result.output and "HTTP 404" in result.output

@@ -221,8 +221,8 @@ def test_label_sample_is_large_enough_and_well_formed():
 def test_accuracy_on_the_hand_labelled_indigo_sample(indigo_csv_dir, tmp_path):
     """Import the real INDIGO export into a real store and compare with the labels."""
     from corpus.store import Store
+    from ingest.indigo.csv_export import read_export
     from ingest.runner import run_source
-    from ingest.sources.indigo_csv import read_export
 
     store = Store(tmp_path / "s.db")
     run_source(store, "indigo", read_export(indigo_csv_dir), complete=True)

@@ -140,3 +140,34 @@ def test_a_curated_role_list_replaces_the_other_sources_list_for_that_role(tmp_p
     store.upsert_record(curated, "corpus")
     parties = [(p.name, p.role) for p in store.get_case("dk-x").parties]
     assert parties == [("DSI", "investor"), ("Aarhus Kommune", "service_provider")]
+
+
+def test_source_state_and_bounded_run_rows_survive_a_reopen(tmp_path):
+    store = Store(tmp_path / "s.db")
+    assert store.source_state("indigo", "download_sha256") is None
+    with store.transaction():
+        store.set_source_state("indigo", "download_sha256", "abc")
+        store.save_run(
+            {"source": "indigo", "status": "ok", "counts": {}, "left_off": {"rejects": 7}}
+        )
+    store.close()
+    again = Store(tmp_path / "s.db")
+    assert again.source_state("indigo", "download_sha256") == "abc"
+    assert again.runs(limit=1)[0]["left_off"] == {"rejects": 7}
+    again.close()
+
+
+def test_a_store_of_the_previous_schema_is_migrated(tmp_path):
+    """A store written before `left_off` and `source_state` existed opens and reads."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(tmp_path / "old.db")
+    for migration in MIGRATIONS[:2]:
+        migration(db)
+    db.execute("PRAGMA user_version = 2")
+    db["runs"].insert({"source": "indigo", "status": "ok", "counts": "{}", "rejects": "[]"})
+    db.close()
+    store = Store(tmp_path / "old.db")
+    assert store.schema_version == len(MIGRATIONS)
+    assert store.runs()[0]["left_off"] == {}
+    store.close()

@@ -182,7 +182,7 @@ def test_the_packaged_corpus_path_is_used_by_default(tmp_path):
 def test_ingesting_indigo_and_the_corpus_gives_one_case_per_nordic_project(
     tmp_path, indigo_csv_dir
 ):
-    from ingest.sources.indigo_csv import read_export
+    from ingest.indigo.csv_export import read_export
 
     store = Store(tmp_path / "s.db")
     assert run_source(store, "indigo", read_export(indigo_csv_dir), complete=True).status != (

@@ -20,9 +20,9 @@ import pytest
 from corpus.settings import Settings
 from corpus.store import Store
 from ingest.fetch import Fetcher
+from ingest.indigo import api as indigo_api
+from ingest.indigo.csv_export import read_export
 from ingest.runner import run_source
-from ingest.sources import indigo_api
-from ingest.sources.indigo_csv import read_export
 
 LIST_PATH = "/app/api1/project"
 
@@ -199,7 +199,7 @@ def run(store: Store, api: FakeIndigo, tmp_path: Path, **fetcher_args: Any):
     args = {"min_interval": 0, "backoff": 0, "sleep": lambda _s: None, "retries": 2}
     args.update(fetcher_args)
     with Fetcher(settings, source="indigo", allowed_hosts=["127.0.0.1"], **args) as fetcher:
-        items = indigo_api.items(fetcher, api.base_url)
+        items = indigo_api.read_api(fetcher, api.base_url)
         return run_source(store, indigo_api.SOURCE, items, complete=indigo_api.COMPLETE)
 
 
@@ -540,6 +540,14 @@ def test_csv_export_and_api_give_the_same_cases(indigo_csv_dir, indigo_schema_di
     for project in export_as_api(indigo_csv_dir, schema).values():
         api.add(copy.deepcopy(project))
     assert len(api.projects) == 319
+    # Fund names come from /app/api1/fund/<id> ({"fund": {"id", "data"}}: API1FundIndex
+    # in the data store's indigo/views_api1.py).
+    with (indigo_csv_dir / "funds.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            body = {"fund": {"id": row["ID"], "data": {"name": v(row["Fund - Name"])}}}
+            api.server.route(
+                f"/app/api1/fund/{row['ID']}", json.dumps(body), content_type="application/json"
+            )
 
     via_csv = Store(tmp_path / "csv" / "casebank.db")
     via_api = Store(tmp_path / "data" / "casebank.db")

@@ -11,8 +11,8 @@ import pytest
 
 from corpus.model import Case
 from corpus.store import Store
+from ingest.indigo.csv_export import LIST_FILES, PROJECT_COLUMNS, read_export
 from ingest.runner import Note, Reject, run_source
-from ingest.sources.indigo_csv import LIST_FILES, PROJECT_COLUMNS, read_export
 
 NAME = "Impact Bond Name - (Value)"
 STAGE = "Stage of Development - (Value)"
@@ -24,6 +24,8 @@ INV = "Overall project finance - Total investment commitment - "
 #: Every column the importer reads (a missing one is a warning, tested below).
 PROJECT_HEADER = ["ID", *PROJECT_COLUMNS]
 ORG_HEADER = ["ID", "Name", "Jurisdiction", "Type - (Value)", "Website", "Country"]
+FUND_HEADER = ["ID", "Fund - Name"]
+FUND_LIST_HEADER = ["Project ID", "Id", "Sources", "Notes"]
 
 
 def project(pid: str, name: str, **cells: str) -> dict[str, str]:
@@ -224,6 +226,8 @@ def write_export(folder: Path, export: dict | None = None) -> Path:
     write_csv(folder / "organisations.csv", ORG_HEADER, export["organisations"])
     for name, (_key, columns) in LIST_FILES.items():
         write_csv(folder / name, ["Project ID", *columns], export["lists"].get(name, []))
+    write_csv(folder / "funds.csv", FUND_HEADER, export.get("funds", []))
+    write_csv(folder / "projects_outcome_funds.csv", FUND_LIST_HEADER, export.get("in_funds", []))
     return folder
 
 
@@ -339,7 +343,7 @@ def test_missing_projects_csv_fails_with_a_clear_message(tmp_path, store):
     folder = write_export(tmp_path / "export")
     (folder / "projects.csv").unlink()
     report = import_into(store, folder)
-    assert report.status == "failed" and "projects.csv not found" in report.message
+    assert report.status == "failed" and "projects.csv missing" in report.message
     assert store.count_cases() == 0
 
 

@@ -14,9 +14,10 @@ from corpus.errors import SourceError
 from corpus.model import Case
 from corpus.settings import Settings
 from corpus.store import Store
+from ingest.context import SourceContext
 from ingest.fetch import Fetcher
+from ingest.indigo import pipeline
 from ingest.runner import Gone, Note, Reject, run_source
-from ingest.sources import indigo_pipeline as pipeline
 
 HEADER = [
     "ID",
@@ -156,7 +157,7 @@ def test_bad_rows_are_rejected_with_their_line_and_the_rest_imported(tmp_path, s
     warnings = {n.where.split(" ")[0]: n for n in items if isinstance(n, Note)}
     assert warnings["pipeline.csv:5"].kind == "warning"
     assert "XQ" in warnings["pipeline.csv:5"].reason
-    assert "not UTF-8" in rejects["pipeline.csv:7"].reason
+    assert "not valid UTF-8" in rejects["pipeline.csv:7"].reason
     assert rejects["pipeline.csv:7"].record_id == "indigo-pl-9002"
     cases = {i.id: i for i in items if isinstance(i, Case)}
     assert set(cases) == {"indigo-pl-9001", "indigo-pl-9004"}
@@ -169,12 +170,12 @@ def test_csv_without_its_columns_fails_the_run_and_keeps_the_store(tmp_path, sto
     run_source(store, pipeline.SOURCE, pipeline.read_csv(good), complete=True)
     broken = tmp_path / "broken.csv"
     broken.write_text("Identifier,Title\nX,Y\n", encoding="utf-8")
-    with pytest.raises(SourceError, match="missing column"):
+    with pytest.raises(SourceError, match="required column"):
         list(pipeline.read_csv(broken))
     report = run_source(store, pipeline.SOURCE, pipeline.read_csv(broken), complete=True)
     assert report.status == "failed"
     assert store.record_ids(pipeline.SOURCE) == {"indigo-pl-9001", "indigo-pl-9002"}
-    with pytest.raises(SourceError, match="no pipeline.csv"):
+    with pytest.raises(SourceError, match="no pipelines.csv or pipeline.csv"):
         list(pipeline.read_csv(tmp_path))
 
 
@@ -345,9 +346,16 @@ def test_api_list_that_changed_shape_fails_the_run_and_keeps_the_store(api, fetc
 def test_items_picks_csv_when_a_path_is_set(tmp_path, api, fetcher):
     (tmp_path / "pipeline.csv").write_text(_csv(ROWS), encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "d", indigo_base_url=api.base_url)
-    from_csv = list(pipeline.items(fetcher, settings=settings, path=str(tmp_path)))
+    store = Store(tmp_path / "d" / "casebank.db")
+
+    def ctx(**options) -> SourceContext:
+        return SourceContext(
+            "indigo-pipeline", settings, store, options, open_fetcher=lambda: fetcher
+        )
+
+    from_csv = list(pipeline.items(ctx(path=str(tmp_path))))
     assert {c.id for c in from_csv if isinstance(c, Case)} == {"indigo-pl-9001", "indigo-pl-9002"}
     assert api.requests == []
-    from_api = list(pipeline.items(fetcher, settings=settings, path=""))
+    from_api = list(pipeline.items(ctx(path="", per_project=True)))
     assert {c.id for c in from_api if isinstance(c, Case)} == {"indigo-pl-9101", "indigo-pl-9102"}
     assert pipeline.allowed_hosts(settings) == ["127.0.0.1"]

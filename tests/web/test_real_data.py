@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from corpus.model import INVESTOR_MODELS, PROVIDER_MODELS
 from corpus.settings import Settings
 from corpus.store import Store
+from ingest.indigo.csv_export import read_export
 from ingest.runner import run_source
-from ingest.sources.indigo_csv import read_export
 from web.app import create_app
 
 

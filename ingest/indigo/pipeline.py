@@ -1,17 +1,21 @@
 """INDIGO's pipeline dataset: impact bonds still being designed, as cases with stage "pipeline".
 
-Two paths give the same cases (source "indigo-pipeline", external id scheme
+Three paths give the same cases (source "indigo-pipeline", external id scheme
 "indigo_pipeline", case id = the lower-cased pipeline id, e.g. `indigo-pl-0026`):
 
-- `pipeline.csv` of INDIGO's CSV export (a folder, a .zip of it, or the file itself):
+- the pipeline CSV (`pipelines.csv` of the data store's pipeline zip, `pipeline.csv` of
+  older exports; a folder, a .zip, or the file itself), read by `ingest.indigo.export`:
   each row is re-expressed in the API's shape and mapped like an API record;
-- the JSON API: `GET <base>/app/api1/pipeline` lists `{"pipelines": [{"id", "public"}]}`
+- the pipeline zip downloaded from the data store (`ingest.indigo.bulk`), through the
+  same CSV path, skipped when unchanged;
+- the per-record JSON API: `GET <base>/app/api1/pipeline` lists `{"pipelines": [{"id", "public"}]}`
   and `GET <base>/app/api1/pipeline/<id>` serves `{"pipeline": {"id", "data"}}`, whose
   leaves are wrapped as `{"value": ...}`. A pipeline listed as not public (or gone by the
   time it is asked for: 404) is removed from the store.
 
 The source is complete: a pipeline that no longer appears is removed. Pipeline data is
-thin and often "TBD": texts that are not numbers (a target of "TBD", an amount "ranging
+thin and often "TBD": JSON numbers are read exactly (5000000 stays 5000000), texts
+that are not numbers (a target of "TBD", an amount "ranging
 from $500k to $20m") are kept in the case's notes, never guessed into numbers. A value
 that cannot be used (an unknown country code) is a warning (a `Note` of kind
 "warning" in the run report), the field is left empty and the case is still imported; a row or
@@ -22,10 +26,7 @@ unless asked for.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +37,10 @@ from urllib.parse import quote
 from corpus.errors import SourceError
 from corpus.model import Case, Link, Money, OutcomeMetric, Party, Place, Provenance, Role
 from corpus.settings import Settings
+from ingest.context import SourceContext
 from ingest.fetch import JSON, Fetcher, FetchError, HTTPStatusError
+from ingest.indigo import api as indigo_api
+from ingest.indigo.export import BadRow, Export
 from ingest.normalise import (
     clean_text,
     parse_country,
@@ -45,12 +49,13 @@ from ingest.normalise import (
     role_category_type,
 )
 from ingest.runner import Gone, Item, Note, Reject
-from ingest.sources import indigo_api
 
 SOURCE = "indigo-pipeline"
 COMPLETE = True
 SCHEME = "indigo_pipeline"
-CSV_NAME = "pipeline.csv"
+#: The pipeline file: `pipelines.csv` in the data store's pipeline zip (indigo/files.py
+#: writes `<records>.csv` with records "pipelines"), `pipeline.csv` in older exports.
+CSV_NAMES = ("pipelines.csv", "pipeline.csv")
 LIST_PATH = "/app/api1/pipeline"
 
 #: Policy sector flags of the pipeline standard -> the sector's name.
@@ -269,8 +274,9 @@ def _text(data: Any, *path: str) -> str | None:
     leaf = _get(data, *path)
     if isinstance(leaf, dict):
         leaf = leaf.get("value")
-    if isinstance(leaf, int | float) and not isinstance(leaf, bool):
-        leaf = f"{leaf:g}"
+    # clean_text writes a JSON number exactly (`normalise.number_text`), never as 5e+06.
+    if isinstance(leaf, bool):
+        return None
     return clean_text(leaf) if isinstance(leaf, str | int | float) else None
 
 
@@ -513,27 +519,6 @@ def _items_of(mapped: Mapped, where: str) -> Iterator[Item]:
 # -- the CSV export ------------------------------------------------------------------------
 
 
-def _read_csv_bytes(path: Path) -> tuple[str, bytes]:
-    """`(name for messages, bytes)` of pipeline.csv in a folder, a .zip or the file itself."""
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or folder")
-    if path.is_dir():
-        found = path / CSV_NAME
-        if not found.is_file():
-            raise SourceError(f"{path}: no {CSV_NAME} in this folder (is it an INDIGO export?)")
-        return str(found), found.read_bytes()
-    if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = [n for n in archive.namelist() if Path(n).name == CSV_NAME]
-                if not names:
-                    raise SourceError(f"{path}: no {CSV_NAME} in this zip")
-                return f"{path}:{names[0]}", archive.read(names[0])
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise SourceError(f"{path}: broken zip ({exc})") from None
-    return str(path), path.read_bytes()
-
-
 def _set(target: dict[str, Any], path: tuple[str, ...], value: str) -> None:
     for key in path[:-1]:
         target = target.setdefault(key, {})
@@ -558,43 +543,44 @@ def row_to_data(row: dict[str, str]) -> dict[str, Any]:
 
 
 def read_csv(path: Path | str) -> Iterator[Item]:
-    """Items of `pipeline.csv` (in an export folder or zip, or the file itself).
+    """Items of the pipeline CSV (in an export folder or zip, or the file itself).
 
-    The whole file is read and checked before the first item, so an unreadable file
-    raises SourceError and nothing is written.
+    An unreadable file raises SourceError before the first item, so nothing is written.
     """
-    name, raw = _read_csv_bytes(Path(path))
-    # Undecodable bytes become lone surrogates, so one bad row is rejected, not the file.
-    text = raw.decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in _REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise SourceError(f"{name}: missing column(s) {', '.join(map(repr, missing))}")
-    fetched = datetime.fromtimestamp(Path(path).stat().st_mtime, UTC).replace(microsecond=0)
-    out: list[Item] = []
-    line = 2  # physical line where the next record starts (line 1 is the header)
-    for row in reader:
-        where = f"{Path(name).name}:{line}"
-        line = reader.line_num + 1
-        pid = (row.get("ID") or "").strip()
+    path = Path(path)
+    fetched = datetime.fromtimestamp(path.stat().st_mtime, UTC) if path.exists() else None
+    with Export(path) as export:
+        name = path.name if path.is_file() and path.suffix.lower() == ".csv" else None
+        yield from export_items(
+            export,
+            name=name,
+            fetched_at=fetched.replace(microsecond=0).isoformat() if fetched else None,
+        )
+
+
+def export_items(
+    export: Export, *, name: str | None = None, fetched_at: str | None = None
+) -> Iterator[Item]:
+    """Items of the pipeline file of an open export (`pipelines.csv` in the data store's
+    pipeline zip, `pipeline.csv` in older exports), streamed row by row."""
+    name = name or next((n for n in CSV_NAMES if export.has(n)), None)
+    if name is None:
+        raise SourceError(
+            f"{export.label}: no {' or '.join(CSV_NAMES)}; is this INDIGO's pipeline export?"
+        )
+    fetched_at = fetched_at or datetime.now(UTC).replace(microsecond=0).isoformat()
+    for row in export.rows(name, _REQUIRED_COLUMNS):
+        pid = (row.cells.get("ID") or "").strip()
         rid = case_id(pid) if pid else None
-        bad = [c for c, v in row.items() if isinstance(v, str) and _has_surrogate(v)]
-        if bad:
-            out.append(
-                Reject(where, f"bytes that are not UTF-8 in column {bad[0]!r}", record_id=rid)
-            )
+        if isinstance(row, BadRow):
+            yield Reject(row.where, row.reason, record_id=rid)
             continue
         try:
-            mapped = pipeline_to_case(pid, row_to_data(row), fetched_at=fetched.isoformat())
+            mapped = pipeline_to_case(pid, row_to_data(row.cells), fetched_at=fetched_at)
         except PipelineError as exc:
-            out.append(Reject(where, str(exc), record_id=rid))
+            yield Reject(row.where, str(exc), record_id=rid)
             continue
-        out.extend(_items_of(mapped, f"{where} ({pid})"))
-    yield from out
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+        yield from _items_of(mapped, f"{row.where} ({pid})")
 
 
 # -- the JSON API --------------------------------------------------------------------------
@@ -651,18 +637,19 @@ def read_api(fetcher: Fetcher, base_url: str) -> Iterator[Item]:
 # -- the job's entry point -----------------------------------------------------------------
 
 
-def items(
-    fetcher: Fetcher,
-    *,
-    settings: Settings,
-    path: str | None = None,
-    base_url: str | None = None,
-) -> Iterator[Item]:
-    """The pipeline from `pipeline.csv` when `path` is set, else from the API at `base_url`
-    (default `Settings.indigo_base_url`)."""
+def items(ctx: SourceContext) -> Iterator[Item]:
+    """The pipeline: from the CSV at the `path` option when set; else the data store's
+    pipeline zip at `base_url` (default `Settings.indigo_base_url`, skipped when unchanged);
+    with the `per_project` option, from the per-record JSON API."""
+    path = ctx.option("path")
     if path:
         return read_csv(path)
-    return read_api(fetcher, base_url or settings.indigo_base_url)
+    base = ctx.option("base_url", ctx.settings.indigo_base_url)
+    if ctx.option("per_project", False):
+        return read_api(ctx.fetcher, base)
+    from ingest.indigo import bulk  # bulk imports this module
+
+    return bulk.pipeline_items(ctx.fetcher, ctx.store, base)
 
 
 def allowed_hosts(settings: Settings, base_url: str | None = None) -> list[str]:

@@ -4,8 +4,12 @@
 `GET <base>/app/api1/project/<id>` serves `{"project": {"id": ..., "data": {...}}}` for a
 public project, with the organisations it names embedded (names and addresses only);
 `GET <base>/app/api1/organisation/<id>` gives each organisation's type and jurisdiction,
-fetched once per organisation and run. Each project then goes through the mapper the
-CSV importer uses too (`ingest.indigo_mapping`), so both paths give the same case.
+and `GET <base>/app/api1/fund/<id>` the name of each fund in `outcome_funds[]`, each
+fetched once per run. Each project then goes through the mapper the
+CSV importer uses too (`ingest.indigo.mapping`), so both paths give the same case.
+It makes about two thousand requests, so it is the diagnostic path
+(`casebank ingest indigo-api --per-project`); the default is the bulk download
+(`ingest.indigo.bulk`).
 
 - A project listed with `"public": false` is `Gone`: INDIGO asks every consumer to drop
   its copy of a project that turned private.
@@ -30,10 +34,10 @@ from urllib.parse import quote, urlsplit
 from corpus.errors import SourceError
 from corpus.settings import Settings
 from ingest.fetch import JSON, Fetcher, FetchError, HTTPStatusError
-from ingest.indigo_mapping import SOURCE, ProjectError, project_to_case
+from ingest.indigo.mapping import SOURCE, ProjectError, project_to_case
 from ingest.runner import Gone, Item, Note, Reject
 
-__all__ = ["SOURCE", "COMPLETE", "allowed_hosts", "items", "list_url", "project_url"]
+__all__ = ["SOURCE", "COMPLETE", "allowed_hosts", "list_url", "project_url", "read_api"]
 
 #: The list names every project INDIGO has: a project missing from it is removed.
 COMPLETE = True
@@ -102,6 +106,8 @@ class _Organisations:
     type and jurisdiction (which the CSV export has) come from the organisation endpoint.
     """
 
+    kind = "organisation"
+
     def __init__(self, fetcher: Fetcher, base_url: str) -> None:
         self.fetcher = fetcher
         self.base_url = base_url
@@ -109,7 +115,7 @@ class _Organisations:
         self._failed: dict[str, FetchError] = {}
 
     def url(self, org_id: str) -> str:
-        return f"{_base(self.base_url)}/app/api1/organisation/{quote(org_id, safe='')}"
+        return f"{_base(self.base_url)}/app/api1/{self.kind}/{quote(org_id, safe='')}"
 
     def get(self, org_id: str) -> dict[str, Any] | None:
         """The organisation's `data`; None when it is not public (404). Raises FetchError."""
@@ -131,9 +137,9 @@ class _Organisations:
             if exc.status == 404:
                 return None
             raise
-        record = body.get("organisation") if isinstance(body, dict) else None
+        record = body.get(self.kind) if isinstance(body, dict) else None
         if not (isinstance(record, dict) and isinstance(record.get("data"), dict)):
-            raise FetchError(url, 'expected {"organisation": {"data": {...}}}')
+            raise FetchError(url, f'expected {{"{self.kind}": {{"data": {{...}}}}}}')
         return record["data"]
 
     def complete(self, project: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +158,30 @@ class _Organisations:
         return {**project, "data": {**data, "organisations": full}}
 
 
-def _project(fetcher: Fetcher, orgs: _Organisations, base_url: str, pid: str) -> list[Item]:
+class _Funds(_Organisations):
+    """Fund records from `<base>/app/api1/fund/<id>` (for their names), each fetched once."""
+
+    kind = "fund"
+
+    def names(self, project: dict[str, Any]) -> dict[str, str]:
+        """`{fund id: name}` of the funds the project's `outcome_funds[]` names."""
+        data = project.get("data")
+        listed = data.get("outcome_funds") if isinstance(data, dict) else None
+        names: dict[str, str] = {}
+        for entry in listed if isinstance(listed, list) else []:
+            fund_id = entry.get("id") if isinstance(entry, dict) else None
+            if isinstance(fund_id, str) and fund_id.strip():
+                record = self.get(fund_id.strip())  # None: the fund is not public
+                name = (record or {}).get("name")
+                name = name.get("value") if isinstance(name, dict) else name
+                if isinstance(name, str) and name.strip():
+                    names[fund_id.strip()] = name.strip()
+        return names
+
+
+def _project(
+    fetcher: Fetcher, orgs: _Organisations, funds: _Funds, base_url: str, pid: str
+) -> list[Item]:
     url = project_url(base_url, pid)
     try:
         page = fetcher.get(url, accept=JSON)
@@ -169,11 +198,14 @@ def _project(fetcher: Fetcher, orgs: _Organisations, base_url: str, pid: str) ->
         return [Reject(url, f"served project id {project.get('id')!r}, asked for {pid!r}", pid)]
     try:
         project = orgs.complete(project)
+        fund_names = funds.names(project)
     except FetchError as exc:
         # Without its organisations' types the case would differ from the last good run.
         return [Reject(exc.url, f"{exc.reason}; project {pid} not updated", pid)]
     try:
-        case, problems = project_to_case(project, url=url, fetched_at=page.fetched_at)
+        case, problems = project_to_case(
+            project, url=url, fetched_at=page.fetched_at, funds=fund_names
+        )
     except ProjectError as exc:
         return [Reject(f"{url} {_path_text(exc.path)}", f"{exc.reason}; project not updated", pid)]
     out: list[Item] = [
@@ -183,7 +215,7 @@ def _project(fetcher: Fetcher, orgs: _Organisations, base_url: str, pid: str) ->
     return out
 
 
-def items(
+def read_api(
     fetcher: Fetcher,
     base_url: str | None = None,
     settings: Settings | None = None,
@@ -199,8 +231,9 @@ def items(
         on_total(len(listed) + len(rejects))
     yield from rejects
     orgs = _Organisations(fetcher, base)
+    funds = _Funds(fetcher, base)
     for pid, public in listed:
         if not public:
             yield Gone(pid, f"{list_url(base)} lists {pid} as not public")
             continue
-        yield from _project(fetcher, orgs, base, pid)
+        yield from _project(fetcher, orgs, funds, base, pid)

@@ -10,6 +10,14 @@ Problems with one field (a bad date, an unknown currency word or codelist value,
 that is not one) leave that field empty and are returned as `Problem`s with the path of
 the field inside `data`; the caller turns the path into `file:line column` or a URL.
 A project that cannot be a case at all (no id, no name) raises `ProjectError`.
+
+Two facts the API does not embed come in as arguments or are kept as the source gives them:
+- funds: `outcome_funds[].id` (a plain string; one id in the real data carries a trailing
+  tab) with the fund names the caller read (`funds.csv`, or `/app/api1/fund/<id>`);
+- undisclosed organisations: a role row naming an organisation that is not public (not
+  in the export's organisations, not served by the API) is still a fact of the case, so
+  it stays a party with its role, amount and role category, `undisclosed=True` and the
+  name `UNDISCLOSED` (the web shows it localised).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from pydantic import ValidationError
 
 from corpus.model import (
     Case,
+    FundRef,
     Link,
     Money,
     OrgType,
@@ -44,6 +53,8 @@ from ingest.normalise import (
 )
 
 SOURCE = "indigo"
+#: The name of a party whose organisation INDIGO keeps private.
+UNDISCLOSED = "Undisclosed organisation"
 
 Path = tuple[str | int, ...]
 T = TypeVar("T")
@@ -215,9 +226,11 @@ def _organisations(f: _Fields, project: dict[str, Any]) -> dict[str, _Org]:
     return orgs
 
 
-def _add_party(parties: dict[tuple[str, str], Party], party: Party) -> None:
+def _add_party(
+    parties: dict[tuple[str, str], Party], party: Party, key: tuple[str, str] | None = None
+) -> None:
     """One party per organisation and role; amounts of repeated rows in one currency add up."""
-    key = (party.organisation_id or party.name, party.role)
+    key = key or (party.organisation_id or party.name, party.role)
     old = parties.get(key)
     if old is None:
         parties[key] = party
@@ -257,7 +270,20 @@ def _parties(f: _Fields, orgs: dict[str, _Org]) -> list[Party]:
             detail = category
             category_type = f.parsed(category_path, role_category_type)
         if org is None:
-            # Not public (or not in the export): INDIGO hides private organisations.
+            # Not public: INDIGO hides the organisation, not the commitment. Keyed by its
+            # row so two undisclosed investors stay two parties.
+            _add_party(
+                parties,
+                Party(
+                    name=UNDISCLOSED,
+                    undisclosed=True,
+                    role=role,
+                    org_type=category_type or "unknown",
+                    role_detail=detail,
+                    amount=amount,
+                ),
+                key=(f"undisclosed:{org_id or list_key + str(i)}", role),
+            )
             return
         org_type = category_type if category_type not in (None, "other") else None
         org_type = org_type or org.org_type or category_type or "unknown"
@@ -477,6 +503,15 @@ def _links(f: _Fields, orgs: dict[str, _Org]) -> tuple[list[Link], list[Link]]:
     return documents, sources
 
 
+def _funds(f: _Fields, names: dict[str, str]) -> list[FundRef]:
+    out: list[FundRef] = []
+    for i in f.items("outcome_funds"):
+        fund_id = f.text(("outcome_funds", i, "id"))
+        if fund_id and all(r.id != fund_id for r in out):
+            out.append(FundRef(id=fund_id, name=names.get(fund_id)))
+    return out
+
+
 def _case(
     f: _Fields,
     project: dict[str, Any],
@@ -484,6 +519,7 @@ def _case(
     title: str,
     url: str | None,
     fetched_at: str | None,
+    funds: dict[str, str],
 ) -> Case:
     """Every field of the case; field problems are collected in `f.problems`."""
     orgs = _organisations(f, project)
@@ -535,6 +571,7 @@ def _case(
             (*paid, "currency"), amount=(*paid, "amount"), amount_usd=(*paid, "amount_usd")
         ),
         parties=_parties(f, orgs),
+        outcome_funds=_funds(f, funds),
         outcome_metrics=_metrics(f),
         results=_results(f, orgs),
         payments=_payments(f, orgs),
@@ -546,9 +583,15 @@ def _case(
 
 
 def project_to_case(
-    project: dict[str, Any], *, url: str | None = None, fetched_at: str | None = None
+    project: dict[str, Any],
+    *,
+    url: str | None = None,
+    fetched_at: str | None = None,
+    funds: dict[str, str] | None = None,
 ) -> tuple[Case, list[Problem]]:
     """Map one project (`{"id": ..., "data": {...}}`, the API's shape) to a Case and its problems.
+
+    `funds` names the funds (`{fund id: name}`) that `outcome_funds[].id` refers to.
 
     Raises ProjectError when the project has no usable id or name, or a value the
     normalisers let through still does not fit the `Case` model.
@@ -563,7 +606,7 @@ def project_to_case(
     if not title:
         raise ProjectError(("name",), f"project {indigo_id} has no name")
     try:
-        case = _case(f, project, indigo_id, title, url, fetched_at)
+        case = _case(f, project, indigo_id, title, url, fetched_at, funds or {})
     except ValidationError as exc:
         # A value no normaliser caught (the model is stricter): reject, never crash the run.
         first = exc.errors()[0]
