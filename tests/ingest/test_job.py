@@ -17,15 +17,8 @@ from typer.testing import CliRunner
 from corpus.errors import InvalidInput, LockHeld
 from corpus.settings import Settings
 from corpus.store import Store
-from ingest.job import (
-    job_lock,
-    last_report,
-    load_sources,
-    parse_every,
-    run_every,
-    run_job,
-    sources_file,
-)
+from ingest.job import job_lock, last_report, load_sources, run_job, sources_file
+from ingest.schedule import parse_every, run_every
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = Path(__file__).parent / "pages" / "golab"
@@ -328,7 +321,7 @@ def test_packaged_sources_file_lists_every_source_module(monkeypatch):
         entries
     )
     assert entries["indigo-csv"].options["path"] == "/data/indigo.zip"
-    assert entries["indigo-api"].unless == ("/data/indigo.zip",)  # the CSV replaces the API
+    assert entries["indigo-api"].unless == ["/data/indigo.zip"]  # the CSV replaces the API
     for entry in entries.values():
         __import__(entry.module)
 
@@ -337,10 +330,22 @@ def test_packaged_sources_file_lists_every_source_module(monkeypatch):
     ("text", "message"),
     [
         ("sources: [a, b]\n", "expected a mapping under 'sources:'"),
-        ("sources:\n  x: {}\n", "source 'x': needs at least 'module"),
-        ("sources:\n  x: {module: m, colour: red}\n", "unknown key(s) colour"),
-        ("sources:\n  x: {module: m, enabled: maybe}\n", "'enabled' must be true or false"),
-        ("sources:\n  x: {module: m, fetch: {speed: 9}}\n", "'fetch' takes only"),
+        ("sources:\n  x: {}\n", "source 'x': module: Field required"),
+        ("sources:\n  x: {module: m, colour: red}\n", "source 'x': unknown key 'colour'"),
+        (
+            "sources:\n  x: {module: m, enabled: maybe}\n",
+            "enabled: Input should be a valid boolean (got 'maybe')",
+        ),
+        ("sources:\n  x: {module: m, fetch: {speed: 9}}\n", "unknown key 'fetch.speed'"),
+        (
+            "sources:\n  x: {module: m, fetch: {retries: -1}}\n",
+            "fetch.retries: Input should be greater than or equal to 0 (got -1)",
+        ),
+        (
+            "sources:\n  x: {module: m, options: [1]}\n",
+            "options: Input should be a valid dictionary",
+        ),
+        ("colour: red\nsources: {}\n", "unknown key 'colour'"),
         ("sources:\n  x: {module: m}\n  x: {module: n}\n", "'x' is given twice"),
         ("sources:\n  x: {module: m\n", "not valid YAML"),
     ],
@@ -532,6 +537,12 @@ def test_cli_failed_source_is_reported_and_fatal_only_with_strict(world):
     assert "failed sources: indigo-pipeline" in result.output
     strict = _cli(world, "ingest", "--no-index", "--strict")
     assert strict.exit_code == 1
+    report = _cli(world, "ingest", "--report")
+    assert "indigo-pipeline: failed; last success: never" in report.output
+    status = json.loads(_cli(world, "ingest", "--report", "--json").stdout)["status"]
+    assert status["indigo-pipeline"]["status"] == "failed"
+    assert status["indigo-pipeline"]["last_success"] is None
+    assert status["indigo"]["status"] == "ok" and status["indigo"]["last_success"]
 
 
 def test_cli_ingest_updates_the_index(world):
