@@ -68,6 +68,8 @@ class PageSeen:
     curated_as_of: str | None = None
     #: How the page was found: "wordpress", "sitemap", "content-api", "index".
     via: str = "index"
+    #: An index page (the list of investments ...): watched for changes, never "new".
+    index: bool = False
 
     @property
     def text_hash(self) -> str:
@@ -242,7 +244,9 @@ def watch_site(ctx: SourceContext, plan: Plan) -> Iterator[PageSeen | Reject]:
     or route that failed. Structured routes first; index pages add the pages they link."""
     cited = curated_citations(plan.sites, plan.cases_dir)
 
-    def seen(url: str, title: str, text: str, modified: str | None, via: str) -> PageSeen:
+    def seen(
+        url: str, title: str, text: str, modified: str | None, via: str, index: bool = False
+    ) -> PageSeen:
         return PageSeen(
             url=url,
             title=title,
@@ -251,6 +255,7 @@ def watch_site(ctx: SourceContext, plan: Plan) -> Iterator[PageSeen | Reject]:
             cases=tuple(cited.get(page_key(url), ())),
             curated_as_of=plan.curated_as_of,
             via=via,
+            index=index,
         )
 
     done: set[str] = set()
@@ -286,7 +291,7 @@ def watch_site(ctx: SourceContext, plan: Plan) -> Iterator[PageSeen | Reject]:
             continue
         title, text = html_text(page.text)
         done.add(page_key(url))
-        yield seen(url, title, text, None, "index")
+        yield seen(url, title, text, None, "index", index=True)
         for link in index_links(page.text, page.final_url, plan):
             to_fetch.setdefault(link, None)
     for path in plan.pages:
@@ -374,7 +379,8 @@ def apply(store: Store, source: str, items: Iterable[PageSeen | Reject]) -> RunR
                 row = known.get(item.url)
                 if row is None:
                     report.counts["new"] += 1
-                    late = bool(item.cases) and _after(item.modified, item.curated_as_of)
+                    known_page = bool(item.cases) or item.index
+                    late = known_page and _after(item.modified, item.curated_as_of)
                     row = {
                         "source": source,
                         "url": item.url,
@@ -383,7 +389,7 @@ def apply(store: Store, source: str, items: Iterable[PageSeen | Reject]) -> RunR
                         "reviewed_at": None,
                         # A cited page as first seen is what its curated record says, unless
                         # its own date shows it changed after the records were checked.
-                        "baseline_hash": item.text_hash if item.cases and not late else None,
+                        "baseline_hash": item.text_hash if known_page and not late else None,
                     }
                 elif row["text_hash"] != item.text_hash:
                     report.counts["changed"] += 1
