@@ -446,6 +446,11 @@ class Store:
         data["cases"] = json.dumps(list(row.get("cases") or []), ensure_ascii=False)
         self._watch_table().upsert(data, pk=("source", "url"))
 
+    def source_records(self, source: str) -> list[Case]:
+        """The records one source stored (as it gave them, before merging)."""
+        rows = self.db["records"].rows_where("source = ?", [source], order_by="record_id")
+        return [Case.model_validate_json(r["payload"]) for r in rows]
+
     def review_items(self) -> list[dict[str, Any]]:
         """Watched pages marked for review (changed, new, unreachable, gone), by source."""
         rows = self._watch_table().rows_where("review IS NOT NULL", order_by="source, review, url")

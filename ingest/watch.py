@@ -31,13 +31,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from corpus.curated import read_files
 from corpus.errors import CasebankError, SourceError
 from corpus.store import Store
 from ingest.context import SourceContext
@@ -107,20 +105,41 @@ def _bare(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def curated_citations(sites: Iterable[str], folder: Path | None = None) -> dict[str, list[str]]:
-    """`{page key: [curated case ids]}` of the sources and documents the curated files
-    cite on the given hosts (`www.` or not)."""
+#: The store source of the curated case files (`ingest.sources.corpus_files`).
+CURATED_SOURCE = "corpus"
+
+
+def curated_citations(sites: Iterable[str], store: Store) -> dict[str, list[str]]:
+    """`{page key: [curated case ids]}` of the sources and documents the curated records
+    in the store cite on the given hosts (`www.` or not)."""
+    return _citations(sites, curated_links(store))[0]
+
+
+def curated_links(store: Store) -> list[tuple[str, str]]:
+    """(case id, URL) of every source and document the curated records cite. They are
+    read from the store (the job runs the curated files first), not from the files, so
+    what is watched is what the store holds."""
+    out = []
+    for case in store.source_records(CURATED_SOURCE):
+        out.extend((case.id, link.url) for link in [*case.sources, *case.documents])
+    return [(case_id, url) for case_id, url in out if url]
+
+
+def _citations(
+    sites: Iterable[str], links: list[tuple[str, str]]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The curated citations on `sites` by page key, and the path each key was cited with."""
     hosts = {_bare(s) for s in sites}
-    out: dict[str, list[str]] = {}
-    for f in read_files(folder):
-        if f.case is None:
-            continue
-        for link in [*f.case.sources, *f.case.documents]:
-            if link.url and _bare(urlsplit(link.url).hostname or "") in hosts:
-                ids = out.setdefault(page_key(link.url), [])
-                if f.case.id not in ids:
-                    ids.append(f.case.id)
-    return out
+    ids_by_key: dict[str, list[str]] = {}
+    paths: dict[str, str] = {}
+    for case_id, url in links:
+        if _bare(urlsplit(url).hostname or "") in hosts:
+            key = page_key(url)
+            ids = ids_by_key.setdefault(key, [])
+            paths.setdefault(key, urlsplit(url).path or "/")
+            if case_id not in ids:
+                ids.append(case_id)
+    return ids_by_key, paths
 
 
 @dataclass(frozen=True)
@@ -139,7 +158,6 @@ class Plan:
     wordpress_types: tuple[str, ...] = ()
     #: Read this sitemap (and its children) first.
     sitemap_path: str | None = None
-    cases_dir: Path | None = None
     curated_as_of: str | None = None
     #: Pages always watched, wherever they are linked from.
     pages: tuple[str, ...] = field(default=())
@@ -154,8 +172,6 @@ def plan_from(ctx: SourceContext, **defaults: Any) -> Plan:
     for name in ("sites", "prefixes", "index_paths", "wordpress_types", "pages"):
         raw = values.get(name) or ()
         values[name] = (raw,) if isinstance(raw, str) else tuple(raw)
-    if values.get("cases_dir"):
-        values["cases_dir"] = Path(values["cases_dir"])
     if values.get("curated_as_of") is not None:
         values["curated_as_of"] = str(values["curated_as_of"])
     return Plan(**values)
@@ -241,8 +257,12 @@ def index_links(html: str, page_url: str, plan: Plan) -> list[str]:
 
 def watch_site(ctx: SourceContext, plan: Plan) -> Iterator[PageSeen | Reject]:
     """Every page of the site worth watching, as `PageSeen`, and a `Reject` for each page
-    or route that failed. Structured routes first; index pages add the pages they link."""
-    cited = curated_citations(plan.sites, plan.cases_dir)
+    or route that failed. Structured routes first; index pages add the pages they link;
+    the pages the curated files cite on the site itself are always watched (not files
+    such as PDFs: they are documents, not pages)."""
+    links = curated_links(ctx.store)
+    cited = _citations(plan.sites, links)[0]
+    own = _citations(plan.sites[:1], links)[1]
 
     def seen(
         url: str, title: str, text: str, modified: str | None, via: str, index: bool = False
@@ -294,8 +314,9 @@ def watch_site(ctx: SourceContext, plan: Plan) -> Iterator[PageSeen | Reject]:
         yield seen(url, title, text, None, "index", index=True)
         for link in index_links(page.text, page.final_url, plan):
             to_fetch.setdefault(link, None)
-    for path in plan.pages:
-        to_fetch.setdefault(urljoin(plan.base_url, path), None)
+    for path in [*plan.pages, *own.values()]:
+        if "." not in path.rstrip("/").rsplit("/", 1)[-1]:
+            to_fetch.setdefault(urljoin(plan.base_url, path), None)
     for url, modified in to_fetch.items():
         if page_key(url) in done:
             continue

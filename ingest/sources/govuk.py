@@ -62,7 +62,7 @@ def items(ctx: SourceContext) -> Iterator[PageSeen | Reject]:
     funds = ctx.option("funds", DEFAULT_FUNDS)
     as_of = ctx.option("curated_as_of")
     as_of = str(as_of) if as_of is not None else None
-    cited = curated_citations(SITES, ctx.option("cases_dir"))
+    cited = curated_citations(SITES, ctx.store)
     for path in funds:
         path = "/" + str(path).strip("/")
         api = urljoin(base, "/api/content" + path)

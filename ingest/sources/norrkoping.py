@@ -19,7 +19,7 @@ SOURCE = "norrkoping"
 WATCH = True
 DEFAULTS = {
     "base_url": "https://www.norrkoping.se",
-    "sites": ("www.norrkoping.se", "framtid.norrkoping.se"),
+    "sites": ("www.norrkoping.se",),
     "prefixes": ("/organisation/ekonomi/social-investeringsfond/",),
     "index_paths": ("/organisation/ekonomi/social-investeringsfond",),
 }

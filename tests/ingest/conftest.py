@@ -18,6 +18,7 @@ that the server honours with 304 Not Modified.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -220,6 +221,12 @@ class NationalSite:
             sleep=lambda _s: None,
         )
 
+    def with_curated(self) -> NationalSite:
+        """Store the packaged curated case files, as the job's first source does (their
+        citations decide which watched pages are curated)."""
+        run_source(self.store, "corpus", _curated_items(), complete=True)
+        return self
+
     def context(self, module: object, **options: object) -> SourceContext:
         """The `SourceContext` the job would give the module, bound to the local server."""
         source = module.SOURCE  # type: ignore[attr-defined]
@@ -249,6 +256,14 @@ class NationalSite:
         finally:
             if ctx._fetcher is not None:
                 ctx._fetcher.close()
+
+
+@functools.cache
+def _curated_items() -> tuple:
+    """The packaged curated files, read once per test session (YAML reading is slow)."""
+    from ingest.sources import corpus_files
+
+    return tuple(corpus_files.read())
 
 
 @pytest.fixture

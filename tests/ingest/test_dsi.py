@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.runner import run_source
-from ingest.sources import corpus_files, dsi
-from ingest.watch import mark_reviewed
+from ingest.sources import dsi
+from ingest.watch import _citations, curated_links, mark_reviewed
 
 PAGES = Path(__file__).parent / "pages" / "dsi"
 INV = "/dsi/vores-investeringer/"
@@ -32,12 +31,21 @@ HOMELESS = INV + "investering-i-bekaempelse-af-hjemloeshed/"
 AS_OF = "2026-11-29"
 
 
+def cited(national) -> dict[str, str]:
+    """Every dsi.dk page the curated records cite (investment pages and news articles)."""
+    if not national.store.record_ids("corpus"):
+        national.with_curated()
+    return _citations(["dsi.dk"], curated_links(national.store))[1]
+
+
 def serve(national, listing: str = "wp-pages.json") -> None:
     national.server.route(
         "/wp-json/wp/v2/pages",
         (PAGES / listing).read_bytes(),
         content_type="application/json; charset=UTF-8",
     )
+    # The news articles and older pages the curated files cite answer with an article.
+    national.serve("dsi", {p: "nyhed.html" for p in cited(national).values()})
     national.serve(
         "dsi", {INV: "vores-investeringer.html", HOMELESS: "bekaempelse-af-hjemloeshed.html"}
     )
@@ -56,12 +64,14 @@ def marks(national) -> dict[str, tuple[str, list[str]]]:
 
 
 def test_changed_and_new_pages_are_marked_and_no_curated_field_is_touched(national):
-    run_source(national.store, "corpus", corpus_files.read(), complete=True)
+    national.with_curated()
     before = national.store.case_hashes()
     serve(national)
     report = run(national)
     assert report.status == "ok", report.as_dict()
-    assert report.counts["new"] == 5  # three listed by WordPress, the overview, one it links
+    # three listed by WordPress, the overview, the one it links that WordPress did not
+    # list, and the other cited pages
+    assert report.counts["new"] == 5 + len(cited(national)) - 3
     assert marks(national) == {
         # modified on 1 December, after the curated records were checked on 29 November
         YOUTH: (
@@ -86,7 +96,12 @@ def test_a_second_run_marks_an_edited_page_and_done_clears_it(national):
     serve(national)
     run(national)
     again = run(national)
-    assert (again.counts["new"], again.counts["changed"], again.counts["unchanged"]) == (0, 0, 5)
+    unchanged = 5 + len(cited(national)) - 3
+    assert (again.counts["new"], again.counts["changed"], again.counts["unchanged"]) == (
+        0,
+        0,
+        unchanged,
+    )
     serve(national, "wp-pages-edited.json")  # one sentence added to a cited page
     edited = run(national)
     assert edited.counts["changed"] == 1
@@ -102,6 +117,7 @@ def test_a_second_run_marks_an_edited_page_and_done_clears_it(national):
 
 
 def test_without_the_rest_api_the_overview_links_are_watched(national):
+    national.serve("dsi", {p: "nyhed.html" for p in cited(national).values()})
     national.serve(
         "dsi",
         {
@@ -109,25 +125,38 @@ def test_without_the_rest_api_the_overview_links_are_watched(national):
             VIOLENCE: "voldsramte-familier.html",
             HOMELESS: "bekaempelse-af-hjemloeshed.html",
         },
-    )  # /wp-json answers 404; two linked pages are missing
+    )  # /wp-json answers 404; the new page (SCHOOL) is missing too
+    national.server.route(SCHOOL, "gone", status=404)
     report = run(national)
     assert report.status == "partial"
     reasons = [r["reason"] for r in report.rejects]
     assert any(r.startswith("WordPress listing: HTTP 404") for r in reasons)
-    assert sum("HTTP 404" in r for r in reasons) == 3  # the listing and two pages
+    assert sum("HTTP 404" in r for r in reasons) == 2  # the listing and the new page
     pages = national.store.watched_pages("dsi")
     base = national.server.base_url
-    assert {u.removeprefix(base) for u in pages} == {INV, VIOLENCE, HOMELESS}
+    assert {INV, VIOLENCE, YOUTH, HOMELESS} <= {u.removeprefix(base) for u in pages}
+    assert base + SCHOOL not in pages
     assert pages[base + VIOLENCE]["via"] == "index"
     # the menu and footer links below the same path were not followed
     assert national.server.hits(INV + "cookiepolitik/") == 0
+
+
+def test_a_cited_page_that_disappears_is_marked_unreachable(national):
+    serve(national)
+    run(national)
+    national.server.route(HOMELESS, "gone", status=404)
+    report = run(national)
+    assert report.status == "partial"
+    assert marks(national)[HOMELESS] == ("unreachable", ["dk-ikast-brande-housing-first"])
+    reason = {i["url"]: i["review_reason"] for i in national.store.review_items()}
+    assert reason[national.server.base_url + HOMELESS] == "could not be fetched: HTTP 404 Not Found"
 
 
 def test_a_site_that_is_down_fails_and_keeps_its_last_success(national):
     serve(national)
     assert run(national).status == "ok"
     success = national.store.source_status()["dsi"]["last_success"]
-    for path in ("/wp-json/wp/v2/pages", INV, HOMELESS):
+    for path in ("/wp-json/wp/v2/pages", INV, *cited(national).values()):
         national.server.route(path, "busy", status=503)
     down = run(national)
     assert down.status == "failed"
