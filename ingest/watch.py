@@ -233,7 +233,8 @@ def sitemap_entries(ctx: SourceContext, plan: Plan) -> list[tuple[str, str | Non
             if not loc:
                 continue
             # A sitemap names the public host; fetch from the configured base instead.
-            local = urljoin(plan.base_url, urlsplit(loc.strip()).path)
+            parts = urlsplit(loc.strip())
+            local = urljoin(plan.base_url, parts.path + (f"?{parts.query}" if parts.query else ""))
             if tag == "sitemap":
                 queue.append(local)
             elif tag == "url":
