@@ -87,6 +87,7 @@ def items(ctx: SourceContext) -> Iterator[PageSeen | Reject]:
             cases=tuple(cited.get(page_key(public), ())),
             curated_as_of=as_of,
             via="content-api",
+            index=True,  # a configured fund page: watched for changes, never "new"
         )
         for att in details.get("attachments") or []:
             seen = _attachment(att, cited, as_of)
