@@ -552,3 +552,68 @@ def test_cli_ingest_updates_the_index(world):
     assert "index: 3 cases (3 embedded" in result.output
     again = _cli(world, "ingest")
     assert "index: 3 cases (0 embedded, 3 reused" in again.output
+
+
+# -- watched sources through the job and `casebank sources review` --------------------------
+
+
+def test_sources_review_lists_changed_and_new_pages_and_no_curated_field_changes(
+    http_server, tmp_path
+):
+    """The job runs the curated files, then watches DSI and GOV.UK on 127.0.0.1; `casebank
+    sources review` lists what changed or is new; `--done` clears one; cases unchanged."""
+    pages = Path(__file__).parent / "pages"
+    http_server.route(
+        "/wp-json/wp/v2/pages",
+        (pages / "dsi" / "wp-pages.json").read_bytes(),
+        content_type="application/json",
+    )
+    http_server.route(
+        "/api/content/government/publications/life-chances-fund",
+        (pages / "govuk" / "life-chances-fund.json").read_bytes(),
+        content_type="application/json",
+    )
+    base = http_server.base_url
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        "  corpus:\n    module: ingest.sources.corpus_files\n"
+        "  dsi:\n    module: ingest.sources.dsi\n"
+        f"    options: {{base_url: '{base}', curated_as_of: '2026-11-29', index_paths: []}}\n"
+        f"{FAST}"
+        "  govuk:\n    module: ingest.sources.govuk\n"
+        f"    options: {{base_url: '{base}', funds: [/government/publications/life-chances-fund]}}\n"
+        f"{FAST}",
+        encoding="utf-8",
+    )
+
+    class Site:  # what `_cli` needs: the data folder and the sources file
+        settings = Settings(data_dir=tmp_path / "data", sources_file=sources)
+
+    site = Site()
+    site.sources = sources
+    result = _cli(site, "ingest", "--no-index")
+    assert result.exit_code == 0, result.output
+    with _closing(Store(site.settings.db_path)) as store:
+        curated = {c.id: c for c in store.iter_cases()}
+        hashes = store.case_hashes()
+    review = _cli(site, "sources", "review")
+    assert review.exit_code == 0, review.output
+    youth = f"{base}/dsi/vores-investeringer/investering-i-forebyggelse-af-ungdomshjemloshed/"
+    school = f"{base}/dsi/vores-investeringer/tidlig-indsats-mod-skolefravaer/"
+    assert f"dsi: changed {youth}" in review.output
+    assert "dk-aarhus-housing-first-less-vulnerable-youth" in review.output
+    assert f"dsi: new {school}" in review.output
+    assert "govuk: new https://assets.publishing.service.gov.uk/media/bbb222/lcf-faq.pdf" in (
+        review.output
+    )
+    listed = json.loads(_cli(site, "sources", "review", "--json").stdout)["items"]
+    done = _cli(site, "sources", "review", "--done", school)
+    assert done.exit_code == 0 and "1 page(s) marked as reviewed" in done.output
+    after = json.loads(_cli(site, "sources", "review", "--json").stdout)["items"]
+    assert [i["url"] for i in after] == [i["url"] for i in listed if i["url"] != school]
+    again = _cli(site, "ingest", "--no-index")  # a second run changes no case either
+    assert again.exit_code == 0
+    with _closing(Store(site.settings.db_path)) as store:
+        assert store.case_hashes() == hashes
+        assert {c.id: c for c in store.iter_cases()} == curated
