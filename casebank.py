@@ -444,6 +444,11 @@ def sources_review(
 
     store = open_store()
     if done or done_all:
+        listed = {i["url"] for i in store.review_items()}
+        unknown = [u for u in done or () if u not in listed]
+        if unknown:
+            console.print(f"[red]error:[/red] not a page to review: {', '.join(unknown)}")
+            raise typer.Exit(1)
         with job_lock(settings()):  # never while a job is recording pages
             n = mark_reviewed(store, urls=done or (), source=source)
         console.print(f"{n} page(s) marked as reviewed")

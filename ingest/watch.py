@@ -36,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from corpus.errors import CasebankError, SourceError
+from corpus.errors import CasebankError, InvalidInput, SourceError
 from corpus.store import Store
 from ingest.context import SourceContext
 from ingest.fetch import HTML, JSON, FetchError
@@ -163,8 +163,20 @@ class Plan:
     pages: tuple[str, ...] = field(default=())
 
 
+def check_options(ctx: SourceContext, known: Iterable[str]) -> None:
+    """InvalidInput naming the source and the option when the sources file gives one this
+    source does not read (a typo, or an option of the scrapers these watchers replaced)."""
+    unknown = sorted(set(ctx.options) - set(known))
+    if unknown:
+        raise InvalidInput(
+            f"source {ctx.name!r}: unknown option(s) {', '.join(map(repr, unknown))}; "
+            f"it reads {', '.join(sorted(known))}"
+        )
+
+
 def plan_from(ctx: SourceContext, **defaults: Any) -> Plan:
     """A `Plan` from the module's defaults overridden by the sources file's options."""
+    check_options(ctx, Plan.__dataclass_fields__)
     values = {**defaults}
     for name in Plan.__dataclass_fields__:
         if ctx.option(name) is not None:

@@ -23,7 +23,14 @@ from ingest.context import SourceContext
 from ingest.fetch import JSON, FetchError
 from ingest.runner import Reject
 from ingest.sources.webpage import rejects_for
-from ingest.watch import PageSeen, curated_citations, html_text, normalise_text, page_key
+from ingest.watch import (
+    PageSeen,
+    check_options,
+    curated_citations,
+    html_text,
+    normalise_text,
+    page_key,
+)
 
 SOURCE = "govuk"
 WATCH = True
@@ -58,6 +65,7 @@ def _attachment(att: Any, cited: dict[str, list[str]], as_of: str | None) -> Pag
 
 def items(ctx: SourceContext) -> Iterator[PageSeen | Reject]:
     """Each configured fund page (option `funds`: GOV.UK paths) and its attachments."""
+    check_options(ctx, ("base_url", "funds", "curated_as_of"))
     base = str(ctx.option("base_url", DEFAULT_BASE_URL))
     funds = ctx.option("funds", DEFAULT_FUNDS)
     as_of = ctx.option("curated_as_of")

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from corpus.errors import InvalidInput
 from ingest.sources import dsi
 from ingest.watch import _citations, curated_links, mark_reviewed
 
@@ -165,3 +168,11 @@ def test_a_site_that_is_down_fails_and_keeps_its_last_success(national):
     assert status["status"] == "failed" and status["last_success"] == success
     # the pages kept their last good state (the failed run was rolled back)
     assert all(p["status"] == "ok" for p in national.store.watched_pages("dsi").values())
+
+
+def test_an_option_the_watcher_does_not_read_is_refused(national):
+    """An option of the old scraper (`reports`) or a typo is refused with its name (the job
+    reports the source as failed with this message)."""
+    ctx = national.context(dsi, base_url=national.server.base_url, reports=["/r.html"])
+    with pytest.raises(InvalidInput, match=r"source 'dsi': unknown option\(s\) 'reports'"):
+        dsi.items(ctx)
