@@ -456,6 +456,21 @@ def apply(store: Store, source: str, items: Iterable[PageSeen | Reject]) -> RunR
                     if row["cases"]:
                         report.counts["removed"] += 1
                     store.save_watched_page(row)
+            # Cases an earlier scraper of this source stored are dropped: the curated files
+            # are the record now, and a scraped copy would go stale beside them.
+            stale = sorted(store.record_ids(source))
+            for rid in stale:
+                store.remove_record(source, rid)
+            if stale:
+                report.counts["removed"] += len(stale)
+                report.notes.append(
+                    {
+                        "where": source,
+                        "kind": "info",
+                        "reason": f"removed {len(stale)} case record(s) an earlier scraper "
+                        "stored; the curated case files are the record of this source",
+                    }
+                )
             if report.counts["rejected"]:
                 report.status = "partial"
             report.finished_at = _now()

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from corpus.errors import InvalidInput
+from corpus.model import Case
+from ingest.runner import run_source
 from ingest.sources import dsi
 from ingest.watch import _citations, curated_links, mark_reviewed
 
@@ -176,3 +178,15 @@ def test_an_option_the_watcher_does_not_read_is_refused(national):
     ctx = national.context(dsi, base_url=national.server.base_url, reports=["/r.html"])
     with pytest.raises(InvalidInput, match=r"source 'dsi': unknown option\(s\) 'reports'"):
         dsi.items(ctx)
+
+
+def test_case_records_of_the_old_scraper_are_dropped_once_curated_cases_stay(national):
+    national.with_curated()
+    run_source(national.store, "dsi", [Case(id="dsi-old", title="Scraped", countries=["DK"])])
+    curated = national.store.get_case("dk-ikast-brande-housing-first")
+    serve(national)
+    report = run(national)
+    assert national.store.record_ids("dsi") == set()
+    assert any("removed 1 case record(s)" in n["reason"] for n in report.notes)
+    assert national.store.get_case("dk-ikast-brande-housing-first") == curated
+    assert run(national).notes == []  # once
