@@ -357,6 +357,9 @@ def print_latest_runs(as_json: bool) -> None:
                 f"  {run['source']}: {note['kind']} {note['where']}: {note['reason']}",
                 markup=False,
             )
+    review = open_store().review_items()
+    if review:  # the watched national pages are the other half of a source's status
+        out.print(f"{len(review)} watched page(s) to review: run `casebank sources review`")
 
 
 _ONLY_OPTION = typer.Option(None, "--only", help="Run only this configured source (repeatable).")

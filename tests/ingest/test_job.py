@@ -608,6 +608,8 @@ def test_sources_review_lists_changed_and_new_pages_and_no_curated_field_changes
         review.output
     )
     listed = json.loads(_cli(site, "sources", "review", "--json").stdout)["items"]
+    report = _cli(site, "ingest", "--report")
+    assert f"{len(listed)} watched page(s) to review" in report.output
     typo = _cli(site, "sources", "review", "--done", school + "x")
     assert typo.exit_code == 1 and "not a page to review" in typo.output
     done = _cli(site, "sources", "review", "--done", school)
