@@ -41,6 +41,7 @@ from corpus.store import Store
 from ingest.context import SourceContext
 from ingest.fetch import HTML, JSON, FetchError
 from ingest.runner import Reject, RunReport
+from ingest.sources.webpage import rejects_for
 
 #: Elements whose text is not the page's content (menus, scripts, cookie banners ...).
 _CHROME = ("script", "style", "noscript", "template", "svg", "nav", "header", "footer", "form")
@@ -64,7 +65,8 @@ class PageSeen:
     cases: tuple[str, ...] = ()
     #: The day the curated records were last checked against the site (YYYY-MM-DD).
     curated_as_of: str | None = None
-    #: How the page was found: "wordpress", "sitemap", "content-api", "index".
+    #: How the page was found: "wordpress", "sitemap", "content-api", "index", "cited"
+    #: (a page the curated files cite) or "configured".
     via: str = "index"
     #: An index page (the list of investments ...): watched for changes, never "new".
     index: bool = False
@@ -292,12 +294,12 @@ def watch_site(ctx: SourceContext, plan: Plan) -> Iterator[PageSeen | Reject]:
         )
 
     done: set[str] = set()
-    to_fetch: dict[str, str | None] = {}  # url -> modified, from a sitemap or an index
+    to_fetch: dict[str, tuple[str | None, str]] = {}  # url -> (modified, how it was found)
     for kind in plan.wordpress_types:
         try:
             entries = wordpress_listing(ctx, plan, kind)
         except FetchError as exc:
-            yield Reject(exc.url, f"WordPress listing: {exc.reason}")
+            yield from rejects_for(exc, about="WordPress listing")
             continue
         for entry in entries:
             link = urljoin(plan.base_url, urlsplit(str(entry.get("link", ""))).path)
@@ -312,35 +314,37 @@ def watch_site(ctx: SourceContext, plan: Plan) -> Iterator[PageSeen | Reject]:
         try:
             for url, lastmod in sitemap_entries(ctx, plan):
                 if _under(url, plan) and page_key(url) not in done:
-                    to_fetch.setdefault(url, lastmod)
+                    to_fetch.setdefault(url, (lastmod, "sitemap"))
         except FetchError as exc:
-            yield Reject(exc.url, f"sitemap: {exc.reason}")
+            yield from rejects_for(exc, about="sitemap")
     for path in plan.index_paths:
         url = urljoin(plan.base_url, path)
         try:
             page = ctx.fetcher.get(url, accept=HTML)
         except FetchError as exc:
-            yield Reject(exc.url, exc.reason)
+            yield from rejects_for(exc)
             continue
         title, text = html_text(page.text)
         done.add(page_key(url))
         yield seen(url, title, text, None, "index", index=True)
         for link in index_links(page.text, page.final_url, plan):
-            to_fetch.setdefault(link, None)
-    for path in [*plan.pages, *own.values()]:
+            to_fetch.setdefault(link, (None, "index"))
+    for path in plan.pages:
+        to_fetch.setdefault(urljoin(plan.base_url, path), (None, "configured"))
+    for path in own.values():
         if "." not in path.rstrip("/").rsplit("/", 1)[-1]:
-            to_fetch.setdefault(urljoin(plan.base_url, path), None)
-    for url, modified in to_fetch.items():
+            to_fetch.setdefault(urljoin(plan.base_url, path), (None, "cited"))
+    for url, (modified, via) in to_fetch.items():
         if page_key(url) in done:
             continue
         done.add(page_key(url))
         try:
             page = ctx.fetcher.get(url, accept=HTML)
         except FetchError as exc:
-            yield Reject(exc.url, exc.reason)
+            yield from rejects_for(exc)
             continue
         title, text = html_text(page.text)
-        yield seen(url, title, text, modified, "sitemap" if plan.sitemap_path else "index")
+        yield seen(url, title, text, modified, via)
 
 
 # -- recording what was seen -----------------------------------------------------------------

@@ -41,14 +41,18 @@ def rejects_for(
     *,
     where: str | None = None,
     record_ids: Iterable[str] = (),
+    about: str | None = None,
 ) -> list[Reject]:
     """Rejects for a page that could not be used: one per record it stands for (so each
     record is kept as it was), or one for the page when it stands for none.
 
     `where` defaults to the failed URL; the reason is the fetch failure or the structure
-    problem, said once in the fetch layer's words.
+    problem, said once in the fetch layer's words, after `about` (what was being read)
+    when given.
     """
     reason = exc.reason if isinstance(exc, FetchError) else str(exc)
+    if about:
+        reason = f"{about}: {reason}"
     place = where or (exc.url if isinstance(exc, FetchError) else "page")
     ids = list(record_ids)
     if not ids:
