@@ -86,7 +86,7 @@ _CASES_DIR_OPTION = typer.Option(
 @ingest_app.command("corpus")
 def ingest_corpus(cases_dir: Path = _CASES_DIR_OPTION) -> None:
     """Load the curated case files into the store (files with problems are rejected)."""
-    items = corpus_files.items(cases_dir)
+    items = corpus_files.read(cases_dir)
     report = run_source(open_store(), corpus_files.SOURCE, items, complete=corpus_files.COMPLETE)
     print_run_report(report.as_dict())
     if report.status == "failed":
@@ -367,7 +367,9 @@ def _print_job_source(result: dict) -> None:
         print_run_report(result)
 
 
-def run_ingest_job(only: list[str] | None, index: bool, strict: bool = False) -> bool:
+def run_ingest_job(
+    only: list[str] | None, index: bool, strict: bool = False, allow_removals: bool = False
+) -> bool:
     """Run the ingest job (and the index update), printing as it goes.
 
     False when the index update failed or, with `strict`, when a source failed; a failed
@@ -380,6 +382,7 @@ def run_ingest_job(only: list[str] | None, index: bool, strict: bool = False) ->
         only=only or None,
         after=_index_after if index else None,
         on_source=_print_job_source,
+        allow_removals=allow_removals,
     )
     after = report.after
     if after is not None:
@@ -404,8 +407,9 @@ def print_latest_runs(as_json: bool) -> None:
     for run in open_store().runs(limit=500):
         latest.setdefault(run["source"], run)
     job = last_report(settings())
+    status = open_store().source_status()
     if as_json:
-        print_json({"job": job, "runs": list(latest.values())})
+        print_json({"job": job, "runs": list(latest.values()), "status": status})
         return
     out = Console(soft_wrap=True)
     if not latest:
@@ -423,11 +427,15 @@ def print_latest_runs(as_json: bool) -> None:
         c = run["counts"]
         table.add_row(
             run["source"],
-            run["status"],
+            f"[red]{run['status']}[/red]" if run["status"] == "failed" else run["status"],
             *(str(c.get(k, 0)) for k in ("new", "changed", "unchanged", "removed", "rejected")),
         )
     out.print(table)
     for run in latest.values():
+        if run["status"] == "failed":  # never shown as updated when nothing was fetched
+            success = status.get(run["source"], {}).get("last_success")
+            when = success.replace("T", " ")[:16] if success else "never"
+            out.print(f"[red]{run['source']}: failed[/red]; last success: {when}")
         if job and run["finished_at"] and run["finished_at"] < job["started_at"]:
             out.print(f"{run['source']}: last ran {run['finished_at']} (not in the last job)")
         if run.get("message"):
@@ -441,6 +449,9 @@ def print_latest_runs(as_json: bool) -> None:
                 f"  {run['source']}: {note['kind']} {note['where']}: {note['reason']}",
                 markup=False,
             )
+    review = open_store().review_items()
+    if review:  # the watched national pages are the other half of a source's status
+        out.print(f"{len(review)} watched page(s) to review: run `casebank sources review`")
 
 
 _ONLY_OPTION = typer.Option(None, "--only", help="Run only this configured source (repeatable).")
@@ -462,6 +473,9 @@ def ingest(
     only: list[str] = _ONLY_OPTION,
     no_index: bool = _NO_INDEX_OPTION,
     strict: bool = _STRICT_OPTION,
+    allow_removals: bool = typer.Option(
+        False, "--allow-removals", help="Accept complete sources that shrink a lot."
+    ),
 ) -> None:
     """Run every configured source (see the sources file), then update the search index.
 
@@ -478,7 +492,7 @@ def ingest(
     if report:
         print_latest_runs(as_json)
         return
-    if not run_ingest_job(only, index=not no_index, strict=strict):
+    if not run_ingest_job(only, index=not no_index, strict=strict, allow_removals=allow_removals):
         raise typer.Exit(1)
 
 
@@ -491,7 +505,7 @@ def schedule(
     """Run `casebank ingest` every interval in the foreground (for a container); Ctrl-C stops."""
     import logging
 
-    from ingest.job import parse_every, run_every
+    from ingest.schedule import parse_every, run_every
 
     seconds = parse_every(every)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -500,6 +514,56 @@ def schedule(
         run_every(seconds, lambda: run_ingest_job(only, index=not no_index))
     except KeyboardInterrupt:
         console.print("stopped")
+
+
+# -- watched sources ----------------------------------------------------------------------
+
+sources_app = typer.Typer(help="The watched national sources (their curated cases are the record).")
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("review")
+def sources_review(
+    done: list[str] = typer.Option(
+        None, "--done", help="Accept this page's current text as reviewed (repeatable)."
+    ),
+    done_all: bool = typer.Option(False, "--all-done", help="Accept every listed page."),
+    source: str = typer.Option(None, "--source", help="Only this source."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List watched pages that changed since their curated records were checked, or that
+    no curated case cites yet; `--done URL` marks one as reviewed (update the case file
+    first). Nothing here changes a case."""
+    from ingest.job import job_lock
+    from ingest.watch import mark_reviewed
+
+    store = open_store()
+    if done or done_all:
+        listed = {i["url"] for i in store.review_items()}
+        unknown = [u for u in done or () if u not in listed]
+        if unknown:
+            console.print(f"[red]error:[/red] not a page to review: {', '.join(unknown)}")
+            raise typer.Exit(1)
+        with job_lock(settings()):  # never while a job is recording pages
+            n = mark_reviewed(store, urls=done or (), source=source)
+        console.print(f"{n} page(s) marked as reviewed")
+        return
+    items = [i for i in store.review_items() if not source or i["source"] == source]
+    if as_json:
+        print_json({"items": items})
+        return
+    out = Console(soft_wrap=True)
+    if not items:
+        out.print("nothing to review: no watched page changed or appeared")
+        return
+    for item in items:
+        cases = f" (curated: {', '.join(item['cases'])})" if item["cases"] else ""
+        out.print(
+            f"{item['source']}: [bold]{item['review']}[/bold] {item['url']}{cases}",
+            highlight=False,
+        )
+        out.print(f"  {item['title'] or '(no title)'}: {item['review_reason']}", markup=False)
+    out.print(f"{len(items)} page(s) to review; `--done URL` once a case file is up to date")
 
 
 # -- web --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.merge import NEAR_BAND, THRESHOLD, _date_factor, name_similarity  # noqa: E402
+from ingest.match import NEAR_BAND, THRESHOLD, _date_factor, name_similarity  # noqa: E402
 
 DEFAULT = ROOT / ".." / "shared" / "data" / "indigo" / "csv"
 

@@ -430,3 +430,75 @@ class Store:
             "GROUP BY source"
         ).fetchall()
         return dict(rows)
+
+    # -- watched pages and source status (ingest.watch; additive, no migration step) --------
+
+    _WATCH_COLUMNS = {
+        "source": str,
+        "url": str,
+        "title": str,
+        "text_hash": str,
+        "baseline_hash": str,
+        "modified": str,
+        "cases": str,
+        "curated_as_of": str,
+        "via": str,
+        "status": str,
+        "error": str,
+        "first_seen": str,
+        "checked_at": str,
+        "changed_at": str,
+        "reviewed_at": str,
+        "review": str,
+        "review_reason": str,
+    }
+
+    def _watch_table(self) -> sqlite_utils.db.Table:
+        # Created on first use so this block needs no migration step of its own.
+        table = self.db["watched_pages"]
+        if not table.exists():
+            table.create(self._WATCH_COLUMNS, pk=("source", "url"), not_null={"source", "url"})
+        return table  # type: ignore[return-value]
+
+    def _watch_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "cases": json.loads(row.get("cases") or "[]")}
+
+    def watched_pages(self, source: str | None = None) -> dict[str, dict[str, Any]]:
+        """`{url: page row}` of the pages a watched source keeps (all sources if None)."""
+        table = self._watch_table()
+        rows = table.rows_where("source = ?", [source]) if source else table.rows
+        return {r["url"]: self._watch_row(r) for r in rows}
+
+    def save_watched_page(self, row: dict[str, Any]) -> None:
+        """Insert or replace one watched page (keyed by source and URL)."""
+        data = {k: row.get(k) for k in self._WATCH_COLUMNS}
+        data["cases"] = json.dumps(list(row.get("cases") or []), ensure_ascii=False)
+        self._watch_table().upsert(data, pk=("source", "url"))
+
+    def source_records(self, source: str) -> list[Case]:
+        """The records one source stored (as it gave them, before merging)."""
+        rows = self.db["records"].rows_where("source = ?", [source], order_by="record_id")
+        return [Case.model_validate_json(r["payload"]) for r in rows]
+
+    def review_items(self) -> list[dict[str, Any]]:
+        """Watched pages marked for review (changed, new, unreachable, gone), by source."""
+        rows = self._watch_table().rows_where("review IS NOT NULL", order_by="source, review, url")
+        return [self._watch_row(r) for r in rows]
+
+    def source_status(self) -> dict[str, dict[str, Any]]:
+        """`{source: {"status", "finished_at", "message", "last_success"}}` of each source's
+        latest run, so a failed source shows as failed with its last success (or None)."""
+        rows = self.db.execute(
+            "SELECT source, status, finished_at, message FROM runs WHERE id IN "
+            "(SELECT max(id) FROM runs GROUP BY source) ORDER BY source"
+        ).fetchall()
+        success = self.last_success()
+        return {
+            r[0]: {
+                "status": r[1],
+                "finished_at": r[2],
+                "message": r[3],
+                "last_success": success.get(r[0]),
+            }
+            for r in rows
+        }

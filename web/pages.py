@@ -46,6 +46,7 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
         {
             "stats": store.stats(),
             "last_success": store.last_success(),
+            "source_status": store.source_status(),
             "examples": EXAMPLE_QUERIES[lang],
             "nordic_url": query_url("/search", [("country", c) for c in NORDIC]),
         },
@@ -298,7 +299,13 @@ def about_page(request: Request, res: Resources = Depends(resources)) -> Respons
     return render(
         request,
         "about.html",
-        {"sources": sources, "last_success": last_success, "by_source": by_source},
+        {
+            "sources": sources,
+            "last_success": last_success,
+            "by_source": by_source,
+            "source_status": store.source_status(),
+            "review_items": store.review_items(),
+        },
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from corpus.curated import read_files
 from corpus.model import Provenance
+from ingest.context import SourceContext
 from ingest.runner import Item, Reject, record_id_of
 
 SOURCE = "corpus"
@@ -20,7 +21,13 @@ SOURCE = "corpus"
 COMPLETE = True
 
 
-def items(folder: Path | None = None) -> Iterator[Item]:
+def items(ctx: SourceContext) -> Iterator[Item]:
+    """The source as the job runs it: the files of option `folder` (default: packaged)."""
+    folder = ctx.option("folder")
+    return read(Path(folder) if folder else None)
+
+
+def read(folder: Path | None = None) -> Iterator[Item]:
     """Cases and rejects from the curated files of `folder` (default: the packaged corpus)."""
     for f in read_files(folder):
         if not f.ok or f.case is None:

@@ -36,12 +36,20 @@ from urllib.parse import urlsplit
 
 from bs4 import Tag
 
+from corpus.errors import SourceError
 from corpus.model import Case, Provenance, case_id_for_indigo
 from corpus.store import Store
-from ingest.fetch import HTML, Fetcher, FetchError, HTTPStatusError, Page
+from ingest.context import SourceContext
+from ingest.fetch import HTML, HTTPStatusError, Page
 from ingest.normalise import clean_text
-from ingest.runner import Gone, Item, Reject
-from ingest.sources.webpage import StructureChanged, require, soup_of
+from ingest.runner import Gone, Item
+from ingest.sources.webpage import (
+    PAGE_ERRORS,
+    StructureChanged,
+    rejects_for,
+    require,
+    soup_of,
+)
 
 SOURCE = "golab-case-studies"
 COMPLETE = True
@@ -203,41 +211,36 @@ def _attach(study: Case, indigo_id: str, page: Page) -> Case:
     )
 
 
-def items(fetcher: Fetcher, store: Store, *, base_url: str = DEFAULT_BASE_URL) -> Iterator[Item]:
-    """For each case-study page linked from an INDIGO project in `store`, one record per
+def items(ctx: SourceContext) -> Iterator[Item]:
+    """For each case-study page linked from an INDIGO project in the store, one record per
     linking project with the page's full text (see the module docstring for failures).
 
-    `base_url` is where the pages are fetched from (the links' own host by default).
+    Option `base_url` is where the pages are fetched from (GO Lab's own site by default).
     """
-    base = base_url.rstrip("/")
-    for path, indigo_ids in sorted(linked_case_studies(store).items()):
+    base = str(ctx.option("base_url", DEFAULT_BASE_URL)).rstrip("/")
+    linked = sorted(linked_case_studies(ctx.store).items())
+    answered = 0
+    last_reason = ""
+    for path, indigo_ids in linked:
         url = base + path
         try:
-            page = fetcher.get(url, accept=HTML)
-            studies = fetcher.parsed(page, parse_case_study, version=PARSER_VERSION)
-        except HTTPStatusError as exc:
-            if exc.status in (404, 410):
+            page = ctx.fetcher.get(url, accept=HTML)
+            studies = ctx.fetcher.parsed(page, parse_case_study, version=PARSER_VERSION)
+        except PAGE_ERRORS as exc:
+            if isinstance(exc, HTTPStatusError) and exc.status in (404, 410):
                 for iid in indigo_ids:
                     yield Gone(iid, f"case study {url} answered {exc.status}")
+                answered += 1
             else:
-                yield from _rejects(url, exc.reason, indigo_ids)
+                rejected = rejects_for(exc, where=url, record_ids=indigo_ids)
+                last_reason = rejected[0].reason
+                yield from rejected
             continue
-        except FetchError as exc:
-            yield from _rejects(url, exc.reason, indigo_ids)
-            continue
-        except StructureChanged as exc:
-            yield from _rejects(url, str(exc), indigo_ids)
-            continue
+        answered += 1
         for study in studies:
             for iid in indigo_ids:
                 yield _attach(study, iid, page)
-
-
-def _rejects(url: str, reason: str, indigo_ids: list[str]) -> Iterator[Reject]:
-    for iid in indigo_ids:
-        yield Reject(where=f"{url} (for {iid})", reason=reason, record_id=iid)
-
-
-def allowed_hosts(base_url: str = DEFAULT_BASE_URL) -> list[str]:
-    """The one host the pages are fetched from."""
-    return [urlsplit(base_url).hostname or ""]
+    if linked and not answered:
+        # Not one page answered: the site is down or blocks us. Failing the run keeps the
+        # stored texts and shows the source as failed, not as updated.
+        raise SourceError(f"no case-study page could be fetched ({last_reason})")

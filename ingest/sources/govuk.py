@@ -1,261 +1,103 @@
-"""UK: GOV.UK pages of the government's outcomes funds and the projects they fund.
+"""UK: GOV.UK pages of the outcomes funds, watched through GOV.UK's Content API.
 
-How the real pages are built (GOV.UK publishing components): a publication page
-`/government/publications/<fund>` has the title in `h1.gem-c-title__text`, a lead
-paragraph (`p.gem-c-lead-paragraph`), its documents as attachments
-(`section.gem-c-attachment` with the title link in `.gem-c-attachment__title a`; HTML
-attachments live under the publication's path) and a `Details` body. Bodies are rendered
-from govspeak into `<div class="govspeak">`: `h2`/`h3` headings, lists and tables with a
-header row of `<th scope="col">` cells.
+Which UK projects belong to which fund comes from INDIGO (its outcome funds); GOV.UK adds
+the funds' own descriptions and their documents (guidance, evaluations). The publication
+pages are read only through the Content API, `GET /api/content/<path>`, which answers
+with the page as JSON: `title`, `description`, `public_updated_at` and `details.body`
+(the HTML rendered from govspeak) and `details.attachments[]` (each with `title`, `url`,
+`content_type` ...). That survives redesigns of the HTML pages, which is why no CSS class
+is read here.
 
-A fund is configured with its page (and the department that pays its share of the
-outcomes). Projects are read from the tables of the fund page's body and of the HTML
-attachments whose title says they list projects: one case per table row, its columns
-recognised by their headings (project, commissioner, provider, investor, theme or policy
-area, location, the fund's contribution, start).
+Each fund page and each of its attachments is watched (see `ingest.watch`): a fund page
+whose text changed, and an attachment no curated case cites (a new evaluation report, say),
+are marked for review; nothing is written into the cases.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from urllib.parse import urljoin, urlsplit
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urljoin
 
-from bs4 import Tag
-
-from corpus.errors import InvalidInput
-from corpus.model import Case, Link, Party, Place
-from corpus.store import Store
-from ingest.fetch import HTML, Fetcher, FetchError, Page
-from ingest.merge import matched
-from ingest.runner import Item
-from ingest.sources.webpage import (
-    StructureChanged,
-    indigo_id,
-    parse_loose_date,
-    parse_money,
-    provenance,
-    reject,
-    slug_of,
-    slugify,
-    soup_of,
-    split_names,
-    text_of,
+from ingest.context import SourceContext
+from ingest.fetch import JSON, FetchError
+from ingest.runner import Reject
+from ingest.sources.webpage import rejects_for
+from ingest.watch import (
+    PageSeen,
+    check_options,
+    curated_citations,
+    html_text,
+    normalise_text,
+    page_key,
 )
 
 SOURCE = "govuk"
-COMPLETE = True
+WATCH = True
 DEFAULT_BASE_URL = "https://www.gov.uk"
-PARSER_VERSION = "1"
-PUBLISHER = "GOV.UK"
-#: The outcomes funds read by default: their GOV.UK pages and who pays the fund's share.
-DEFAULT_FUNDS: tuple[dict[str, str], ...] = (
-    {
-        "name": "Life Chances Fund",
-        "path": "/government/publications/life-chances-fund",
-        "payer": "Department for Culture, Media and Sport",
-    },
-    {
-        "name": "Fair Chance Fund",
-        "path": "/government/publications/fair-chance-fund",
-        "payer": "Ministry of Housing, Communities and Local Government",
-    },
-    {
-        "name": "Youth Engagement Fund",
-        "path": "/government/publications/youth-engagement-fund",
-        "payer": "Ministry of Justice",
-    },
-    {
-        "name": "Refugee Transitions Outcomes Fund",
-        "path": "/government/publications/refugee-transitions-outcomes-fund",
-        "payer": "Home Office",
-    },
-)
-
-# Column headings -> field, first match wins (so "policy area" is a theme, not a place).
-_COLUMNS = (
-    (re.compile(r"policy area|theme|issue|focus", re.I), "theme"),
-    (re.compile(r"commissioner|local authority|outcome payer|commissioning", re.I), "payer"),
-    (re.compile(r"provider|delivery", re.I), "providers"),
-    (re.compile(r"investor", re.I), "investors"),
-    (re.compile(r"project|programme|name", re.I), "title"),
-    (re.compile(r"location|region|area|place", re.I), "place"),
-    (re.compile(r"contribution|award|funding|top-up|amount|£", re.I), "contribution"),
-    (re.compile(r"start|launch", re.I), "start"),
-    (re.compile(r"description|summary|aim|purpose", re.I), "description"),
-)
-_SECTORS = (
-    (re.compile(r"homeless|rough sleep", re.I), "Homelessness"),
-    (re.compile(r"refugee|employ|work|neet|job|training", re.I), "Employment and training"),
-    (
-        re.compile(r"child|famil|care|early years|edge of care|fostering", re.I),
-        "Child and family welfare",
-    ),
-    (re.compile(r"school|education|attainment", re.I), "Education"),
-    (re.compile(r"health|drug|alcohol|older|wellbeing|mental", re.I), "Health"),
-    (re.compile(r"offend|justice|prison", re.I), "Criminal justice"),
+PUBLIC_SITE = "https://www.gov.uk"
+#: The hosts curated files cite for GOV.UK pages and their attachments.
+SITES = ("www.gov.uk", "assets.publishing.service.gov.uk")
+DEFAULT_FUNDS = (
+    "/government/publications/life-chances-fund",
+    "/government/publications/fair-chance-fund",
+    "/government/publications/youth-engagement-fund",
+    "/government/publications/refugee-transitions-outcomes-fund",
 )
 
 
-def _columns(table: Tag) -> list[str]:
-    first = table.find("tr")
-    heads = [text_of(c) for c in first.find_all(["th", "td"])] if first else []
-    return [next((f for rx, f in _COLUMNS if rx.search(h)), "") for h in heads]
+def _attachment(att: Any, cited: dict[str, list[str]], as_of: str | None) -> PageSeen | None:
+    if not isinstance(att, dict) or not att.get("url"):
+        return None
+    url = urljoin(PUBLIC_SITE, str(att["url"]))
+    title = normalise_text(str(att.get("title") or ""))
+    # What identifies one version of a document: its title, address and type.
+    text = normalise_text(f"{title} {url} {att.get('content_type') or ''}")
+    return PageSeen(
+        url=url,
+        title=title,
+        text=text,
+        cases=tuple(cited.get(page_key(url), ())),
+        curated_as_of=as_of,
+        via="content-api",
+    )
 
 
-def project_tables(root: Tag) -> list[tuple[Tag, list[str]]]:
-    """The tables of a govspeak body that list projects (they have a project column)."""
-    out = []
-    for table in root.find_all("table"):
-        cols = _columns(table)
-        if "title" in cols and len([c for c in cols if c]) >= 2:
-            out.append((table, cols))
-    return out
-
-
-def _body(page: Page) -> Tag:
-    soup = soup_of(page)
-    return soup.find("main") or soup.body or soup
-
-
-def _org_type(name: str) -> str:
-    if re.search(
-        r"council|borough|county|city|authority|nhs|department|ministry|office", name, re.I
-    ):
-        return "government"
-    return "unknown"
-
-
-def parse_projects(page: Page, fund: Mapping[str, str]) -> list[Case]:
-    """The project rows of the page's tables -> cases; StructureChanged if there are none."""
-    root = _body(page)
-    tables = project_tables(root)
-    if not tables:
-        raise StructureChanged("page structure changed: no table with a project column")
-    heading = root.find("h1")
-    page_title = text_of(heading) if heading else fund["name"]
-    fund_slug = slugify(fund["name"])
-    cases: list[Case] = []
-    for table, cols in tables:
-        for tr in table.find_all("tr")[1:]:
-            cells = [text_of(c, ", ") for c in tr.find_all(["td", "th"])]
-            row = {col: cell for col, cell in zip(cols, cells, strict=False) if col and cell}
-            title = row.get("title")
-            if not title:
-                continue
-            rid = f"{SOURCE}-{fund_slug}-{slugify(title)}"
-            parties = [
-                Party(name=n, role="outcome_payer", org_type=_org_type(n), country="GB")  # type: ignore[arg-type]
-                for n in split_names(row.get("payer"))
-            ]
-            parties.append(
-                Party(
-                    name=fund["payer"],
-                    role="outcome_payer",
-                    org_type="government",
-                    role_detail=f"{fund['name']} top-up of outcome payments",
-                    amount=parse_money(row.get("contribution"), "GBP"),
-                    country="GB",
-                )
-            )
-            parties += [
-                Party(name=n, role="service_provider", country="GB")
-                for n in split_names(row.get("providers"))
-            ]
-            parties += [
-                Party(name=n, role="investor", country="GB")
-                for n in split_names(row.get("investors"))
-            ]
-            start = parse_loose_date(row.get("start"))
-            theme = row.get("theme")
-            cases.append(
-                Case(
-                    id=rid,
-                    external_ids=indigo_id(" ".join(cells)),
-                    title=title,
-                    summary={"en": row["description"]} if row.get("description") else {},
-                    countries=["GB"],
-                    places=[Place(name=row["place"], country="GB")] if row.get("place") else [],
-                    sector=next(
-                        (s for rx, s in _SECTORS if rx.search(f"{theme or ''} {title}")), None
-                    ),
-                    sectors=[theme] if theme else [],
-                    dates={"service_start": start} if start else {},
-                    parties=parties,
-                    notes=f"Funded by the {fund['name']}.",
-                    sources=[
-                        Link(url=page.url, title=page_title, kind="web page", publisher=PUBLISHER)
-                    ],
-                    provenance=[provenance(SOURCE, rid, page)],
-                )
-            )
-    if not cases:
-        raise StructureChanged("page structure changed: the project tables have no rows")
-    return cases
-
-
-def project_list_links(page: Page) -> list[str]:
-    """HTML attachments of a publication whose title says they list projects."""
-    root = _body(page)
-    base = urlsplit(page.final_url)
-    links = root.select(".gem-c-attachment__title a[href], section.attachment .title a[href]")
-    if not links:
-        links = root.select(".govspeak a[href]")
-    out: dict[str, None] = {}
-    for a in links:
-        url = urljoin(page.final_url, a["href"]).split("#")[0]
-        if urlsplit(url).netloc == base.netloc and re.search(r"project", text_of(a), re.I):
-            out.setdefault(url, None)
-    return list(out)
-
-
-def _fund_items(fetcher: Fetcher, base_url: str, fund: Mapping[str, str]) -> Iterator[Item]:
-    url = urljoin(base_url, fund["path"])
-    page = fetcher.get(url, accept=HTML)  # a fund page that fails fails the run
-    lists = project_list_links(page)
-    has_tables = bool(project_tables(_body(page)))
-    if not lists and not has_tables:
-        raise FetchError(
-            url, "page structure changed: no project table and no attachment listing projects"
-        )
-    if has_tables:
-        yield from fetcher.parsed(page, lambda p: parse_projects(p, fund), version=PARSER_VERSION)
-    for link in lists:
-        fallback = f"{SOURCE}-{slugify(fund['name'])}-{slug_of(link)}"
+def items(ctx: SourceContext) -> Iterator[PageSeen | Reject]:
+    """Each configured fund page (option `funds`: GOV.UK paths) and its attachments."""
+    check_options(ctx, ("base_url", "funds", "curated_as_of"))
+    base = str(ctx.option("base_url", DEFAULT_BASE_URL))
+    funds = ctx.option("funds", DEFAULT_FUNDS)
+    as_of = ctx.option("curated_as_of")
+    as_of = str(as_of) if as_of is not None else None
+    cited = curated_citations(SITES, ctx.store)
+    for path in funds:
+        path = "/" + str(path).strip("/")
+        api = urljoin(base, "/api/content" + path)
+        page_url = urljoin(PUBLIC_SITE, path)  # failures are kept against the page
         try:
-            listing = fetcher.get(link, accept=HTML)
-            yield from fetcher.parsed(
-                listing, lambda p: parse_projects(p, fund), version=PARSER_VERSION
-            )
-        except (FetchError, StructureChanged) as exc:
-            reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-            yield from reject(fetcher, link, reason, fallback)
-
-
-def _check(funds: Sequence[Mapping[str, str]]) -> None:
-    for i, fund in enumerate(funds):
-        missing = [k for k in ("name", "path", "payer") if not fund.get(k)]
-        if missing:
-            raise InvalidInput(f"govuk funds[{i}]: missing {', '.join(missing)}")
-
-
-def items(
-    fetcher: Fetcher,
-    store: Store | None = None,
-    *,
-    base_url: str = DEFAULT_BASE_URL,
-    funds: Sequence[Mapping[str, str]] = DEFAULT_FUNDS,
-) -> Iterable[Item]:
-    """Every project of every configured fund, matched against the cases in `store`."""
-    _check(funds)
-
-    def run() -> Iterator[Item]:
-        for fund in funds:
-            yield from _fund_items(fetcher, base_url, fund)
-
-    return matched(run(), store, SOURCE)
-
-
-def allowed_hosts(base_url: str = DEFAULT_BASE_URL) -> list[str]:
-    """The hosts this source reaches."""
-    return [urlsplit(base_url).hostname or ""]
+            item = ctx.fetcher.get(api, accept=JSON).json()
+        except FetchError as exc:
+            yield from rejects_for(exc, where=page_url)
+            continue
+        details = item.get("details") if isinstance(item, dict) else None
+        if not isinstance(details, dict):
+            yield Reject(page_url, f"{api}: not a GOV.UK content item (no 'details' object)")
+            continue
+        title = normalise_text(str(item.get("title") or ""))
+        body = html_text(str(details.get("body") or ""))[1]
+        public = urljoin(PUBLIC_SITE, str(item.get("base_path") or path))
+        yield PageSeen(
+            url=public,
+            title=title,
+            text=normalise_text(f"{title} {item.get('description') or ''} {body}"),
+            modified=item.get("public_updated_at"),
+            cases=tuple(cited.get(page_key(public), ())),
+            curated_as_of=as_of,
+            via="content-api",
+            index=True,  # a configured fund page: watched for changes, never "new"
+        )
+        for att in details.get("attachments") or []:
+            seen = _attachment(att, cited, as_of)
+            if seen is not None:
+                yield seen

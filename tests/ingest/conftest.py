@@ -18,6 +18,7 @@ that the server honours with 304 Not Modified.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +31,8 @@ import pytest
 
 from corpus.settings import Settings
 from corpus.store import Store
+from ingest import watch
+from ingest.context import SourceContext
 from ingest.fetch import Fetcher
 from ingest.runner import RunReport, run_source
 
@@ -218,16 +221,49 @@ class NationalSite:
             sleep=lambda _s: None,
         )
 
-    def run(self, module: object, **config: object) -> RunReport:
-        """One ingest run of a source module, matched against the store, as the job runs it."""
+    def with_curated(self) -> NationalSite:
+        """Store the packaged curated case files, as the job's first source does (their
+        citations decide which watched pages are curated)."""
+        run_source(self.store, "corpus", _curated_items(), complete=True)
+        return self
+
+    def context(self, module: object, **options: object) -> SourceContext:
+        """The `SourceContext` the job would give the module, bound to the local server."""
         source = module.SOURCE  # type: ignore[attr-defined]
-        with self.fetcher(source) as fetcher:
+        return SourceContext(
+            name=source,
+            settings=self.settings,
+            store=self.store,
+            options=dict(options),
+            open_fetcher=lambda: self.fetcher(source),
+        )
+
+    def run(self, module: object, **options: object) -> RunReport:
+        """One run of a source module as the job runs it: `items(ctx)`, then the watch
+        recorder for a watched source, else the runner."""
+        source = module.SOURCE  # type: ignore[attr-defined]
+        ctx = self.context(module, **options)
+        try:
+            produced = module.items(ctx)  # type: ignore[attr-defined]
+            if getattr(module, "WATCH", False):
+                return watch.apply(self.store, source, produced)
             return run_source(
                 self.store,
                 source,
-                module.items(fetcher, self.store, **config),  # type: ignore[attr-defined]
+                produced,
                 complete=module.COMPLETE,  # type: ignore[attr-defined]
             )
+        finally:
+            if ctx._fetcher is not None:
+                ctx._fetcher.close()
+
+
+@functools.cache
+def _curated_items() -> tuple:
+    """The packaged curated files, read once per test session (YAML reading is slow)."""
+    from ingest.sources import corpus_files
+
+    return tuple(corpus_files.read())
 
 
 @pytest.fixture

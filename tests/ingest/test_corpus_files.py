@@ -42,7 +42,7 @@ def write(folder: Path, data: dict, name: str | None = None) -> Path:
 
 
 def ingest(store: Store, folder: Path | None = None):
-    return run_source(store, "corpus", corpus_files.items(folder), complete=True)
+    return run_source(store, "corpus", corpus_files.read(folder), complete=True)
 
 
 def test_the_shipped_corpus_ingests_once_then_is_unchanged(tmp_path):
@@ -67,7 +67,7 @@ def test_the_shipped_corpus_ingests_once_then_is_unchanged(tmp_path):
 
 def test_items_carry_corpus_provenance(tmp_path):
     write(tmp_path, case_data("dk-one", indigo="INDIGO-POJ-9001"))
-    (case,) = list(corpus_files.items(tmp_path))
+    (case,) = list(corpus_files.read(tmp_path))
     assert isinstance(case, Case)
     assert [(p.source, p.record_id) for p in case.provenance] == [("corpus", "INDIGO-POJ-9001")]
 
@@ -98,7 +98,7 @@ def test_a_rejected_file_keeps_its_indigo_keyed_record(tmp_path):
     store = Store(tmp_path / "s.db")
     ingest(store, tmp_path)
     write(tmp_path, case_data("dk-linked", indigo="INDIGO-POJ-9002", sources=[]))
-    items = list(corpus_files.items(tmp_path))
+    items = list(corpus_files.read(tmp_path))
     assert items == [
         Reject(
             where="dk-linked.yaml",
@@ -175,8 +175,8 @@ def test_a_curated_case_merges_with_its_indigo_record(tmp_path):
 def test_the_packaged_corpus_path_is_used_by_default(tmp_path):
     copy = tmp_path / "cases"
     shutil.copytree(curated.CASES_DIR, copy)
-    from_copy = [c.id for c in corpus_files.items(copy)]
-    assert from_copy == [c.id for c in corpus_files.items()]
+    from_copy = [c.id for c in corpus_files.read(copy)]
+    assert from_copy == [c.id for c in corpus_files.read()]
 
 
 def test_ingesting_indigo_and_the_corpus_gives_one_case_per_nordic_project(

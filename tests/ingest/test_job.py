@@ -17,15 +17,8 @@ from typer.testing import CliRunner
 from corpus.errors import InvalidInput, LockHeld
 from corpus.settings import Settings
 from corpus.store import Store
-from ingest.job import (
-    job_lock,
-    last_report,
-    load_sources,
-    parse_every,
-    run_every,
-    run_job,
-    sources_file,
-)
+from ingest.job import job_lock, last_report, load_sources, run_job, sources_file
+from ingest.schedule import parse_every, run_every
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = Path(__file__).parent / "pages" / "golab"
@@ -328,7 +321,7 @@ def test_packaged_sources_file_lists_every_source_module(monkeypatch):
         entries
     )
     assert entries["indigo-csv"].options["path"] == "/data/indigo.zip"
-    assert entries["indigo-api"].unless == ("/data/indigo.zip",)  # the CSV replaces the API
+    assert entries["indigo-api"].unless == ["/data/indigo.zip"]  # the CSV replaces the API
     for entry in entries.values():
         __import__(entry.module)
 
@@ -337,10 +330,22 @@ def test_packaged_sources_file_lists_every_source_module(monkeypatch):
     ("text", "message"),
     [
         ("sources: [a, b]\n", "expected a mapping under 'sources:'"),
-        ("sources:\n  x: {}\n", "source 'x': needs at least 'module"),
-        ("sources:\n  x: {module: m, colour: red}\n", "unknown key(s) colour"),
-        ("sources:\n  x: {module: m, enabled: maybe}\n", "'enabled' must be true or false"),
-        ("sources:\n  x: {module: m, fetch: {speed: 9}}\n", "'fetch' takes only"),
+        ("sources:\n  x: {}\n", "source 'x': module: Field required"),
+        ("sources:\n  x: {module: m, colour: red}\n", "source 'x': unknown key 'colour'"),
+        (
+            "sources:\n  x: {module: m, enabled: maybe}\n",
+            "enabled: Input should be a valid boolean (got 'maybe')",
+        ),
+        ("sources:\n  x: {module: m, fetch: {speed: 9}}\n", "unknown key 'fetch.speed'"),
+        (
+            "sources:\n  x: {module: m, fetch: {retries: -1}}\n",
+            "fetch.retries: Input should be greater than or equal to 0 (got -1)",
+        ),
+        (
+            "sources:\n  x: {module: m, options: [1]}\n",
+            "options: Input should be a valid dictionary",
+        ),
+        ("colour: red\nsources: {}\n", "unknown key 'colour'"),
         ("sources:\n  x: {module: m}\n  x: {module: n}\n", "'x' is given twice"),
         ("sources:\n  x: {module: m\n", "not valid YAML"),
     ],
@@ -532,6 +537,12 @@ def test_cli_failed_source_is_reported_and_fatal_only_with_strict(world):
     assert "failed sources: indigo-pipeline" in result.output
     strict = _cli(world, "ingest", "--no-index", "--strict")
     assert strict.exit_code == 1
+    report = _cli(world, "ingest", "--report")
+    assert "indigo-pipeline: failed; last success: never" in report.output
+    status = json.loads(_cli(world, "ingest", "--report", "--json").stdout)["status"]
+    assert status["indigo-pipeline"]["status"] == "failed"
+    assert status["indigo-pipeline"]["last_success"] is None
+    assert status["indigo"]["status"] == "ok" and status["indigo"]["last_success"]
 
 
 def test_cli_ingest_updates_the_index(world):
@@ -541,3 +552,72 @@ def test_cli_ingest_updates_the_index(world):
     assert "index: 3 cases (3 embedded" in result.output
     again = _cli(world, "ingest")
     assert "index: 3 cases (0 embedded, 3 reused" in again.output
+
+
+# -- watched sources through the job and `casebank sources review` --------------------------
+
+
+def test_sources_review_lists_changed_and_new_pages_and_no_curated_field_changes(
+    http_server, tmp_path
+):
+    """The job runs the curated files, then watches DSI and GOV.UK on 127.0.0.1; `casebank
+    sources review` lists what changed or is new; `--done` clears one; cases unchanged."""
+    pages = Path(__file__).parent / "pages"
+    http_server.route(
+        "/wp-json/wp/v2/pages",
+        (pages / "dsi" / "wp-pages.json").read_bytes(),
+        content_type="application/json",
+    )
+    http_server.route(
+        "/api/content/government/publications/life-chances-fund",
+        (pages / "govuk" / "life-chances-fund.json").read_bytes(),
+        content_type="application/json",
+    )
+    base = http_server.base_url
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        "  corpus:\n    module: ingest.sources.corpus_files\n"
+        "  dsi:\n    module: ingest.sources.dsi\n"
+        f"    options: {{base_url: '{base}', curated_as_of: '2026-11-29', index_paths: []}}\n"
+        f"{FAST}"
+        "  govuk:\n    module: ingest.sources.govuk\n"
+        f"    options: {{base_url: '{base}', funds: [/government/publications/life-chances-fund]}}\n"
+        f"{FAST}",
+        encoding="utf-8",
+    )
+
+    class Site:  # what `_cli` needs: the data folder and the sources file
+        settings = Settings(data_dir=tmp_path / "data", sources_file=sources)
+
+    site = Site()
+    site.sources = sources
+    result = _cli(site, "ingest", "--no-index")
+    assert result.exit_code == 0, result.output
+    with _closing(Store(site.settings.db_path)) as store:
+        curated = {c.id: c for c in store.iter_cases()}
+        hashes = store.case_hashes()
+    review = _cli(site, "sources", "review")
+    assert review.exit_code == 0, review.output
+    youth = f"{base}/dsi/vores-investeringer/investering-i-forebyggelse-af-ungdomshjemloshed/"
+    school = f"{base}/dsi/vores-investeringer/tidlig-indsats-mod-skolefravaer/"
+    assert f"dsi: changed {youth}" in review.output
+    assert "dk-aarhus-housing-first-less-vulnerable-youth" in review.output
+    assert f"dsi: new {school}" in review.output
+    assert "govuk: new https://assets.publishing.service.gov.uk/media/bbb222/lcf-faq.pdf" in (
+        review.output
+    )
+    listed = json.loads(_cli(site, "sources", "review", "--json").stdout)["items"]
+    report = _cli(site, "ingest", "--report")
+    assert f"{len(listed)} watched page(s) to review" in report.output
+    typo = _cli(site, "sources", "review", "--done", school + "x")
+    assert typo.exit_code == 1 and "not a page to review" in typo.output
+    done = _cli(site, "sources", "review", "--done", school)
+    assert done.exit_code == 0 and "1 page(s) marked as reviewed" in done.output
+    after = json.loads(_cli(site, "sources", "review", "--json").stdout)["items"]
+    assert [i["url"] for i in after] == [i["url"] for i in listed if i["url"] != school]
+    again = _cli(site, "ingest", "--no-index")  # a second run changes no case either
+    assert again.exit_code == 0
+    with _closing(Store(site.settings.db_path)) as store:
+        assert store.case_hashes() == hashes
+        assert {c.id: c for c in store.iter_cases()} == curated

@@ -1,89 +1,53 @@
-"""Norrköping: the social outcomes contract step and the fund's granted investments."""
+"""Norrköping watched from pages served on 127.0.0.1: the fund page and the pages of the
+investments it links; an edit to the fund page is marked, the menu is not followed.
 
-from dataclasses import replace
+Evidence for the test page (our own words): stored copies of
+https://norrkoping.se/organisation/ekonomi/social-investeringsfond (search corpus
+"pages") show the current page: the title "Norrköpings sociala investeringsfond", a lead
+about the fund, earlier granted social investments and Sweden's first social outcomes
+contract, a section "Om sociala investeringsfonden" (seven social investment projects and
+one social outcomes contract) and an application link; an older copy is the step guide
+("Översikt - Steg 1 av 6") this watcher no longer relies on.
+"""
+
+from __future__ import annotations
 
 from ingest.sources import norrkoping
 
-FUND = "/organisation/ekonomi/norrkopings-sociala-investeringsfond"
-ROUTES = {FUND + "?step=6": "steg-6.html", FUND: "oversikt.html"}
+FUND = "/organisation/ekonomi/social-investeringsfond"
+EARLY = FUND + "/tidiga-insatser-i-forskolan"
+YOUTH = FUND + "/unga-till-arbete"
+
+
+def serve(national, page: str = "social-investeringsfond.html") -> None:
+    national.serve("norrkoping", {FUND: page, EARLY: "investering.html", YOUTH: "investering.html"})
 
 
 def run(national):
     return national.run(norrkoping, base_url=national.server.base_url)
 
 
-def test_outcomes_contract_partners_roles_and_dates(national):
-    national.serve("norrkoping", ROUTES)
+def marks(national) -> dict[str, str]:
+    base = national.server.base_url
+    return {i["url"].removeprefix(base): i["review"] for i in national.store.review_items()}
+
+
+def test_the_fund_page_and_its_investments_are_watched(national):
+    national.with_curated()
+    serve(national)
+    before = national.store.case_hashes()
     report = run(national)
-    assert report.status == "ok"
-    case = national.store.get_case("norrkoping-socialt-utfallskontrakt")
-    assert case.title == "Socialt utfallskontrakt i Norrköpings kommun"
-    assert case.alt_names == ["Team Nystart"]
-    assert case.countries == ["SE"]
-    assert case.sector == "Child and family welfare"
-    assert case.target_population == "Placerade barn och unga"
-    assert case.summary["sv"].startswith("Norrköpings kommun, Leksell Social Ventures")
-    assert case.intervention.startswith("Det primära målet")
-    assert (case.dates["contract_signed"].value, case.dates["service_start"].value) == (
-        "2016",
-        "2016",
-    )
-    roles = {(p.name, p.role) for p in case.parties}
-    assert roles == {
-        ("Norrköpings kommun", "outcome_payer"),
-        ("Leksell Social Ventures", "investor"),
-        ("SKL Uppdrag Psykisk Hälsa", "intermediary"),
-        ("Health Navigator", "intermediary"),
-    }
-    assert "Kontakt" not in case.full_text["sv"]
+    assert report.status == "ok" and report.counts["new"] == 3
+    # The fund page is the index: watched, not "new"; its investments are new to review.
+    assert marks(national) == {EARLY: "new", YOUTH: "new"}
+    assert national.server.hits(FUND + "/ansok") == 0  # a menu link, not content
+    assert national.store.case_hashes() == before
 
 
-def test_granted_investments_are_cases_of_the_municipal_fund(national):
-    national.serve("norrkoping", ROUTES)
+def test_an_edit_to_the_fund_page_is_marked_changed(national):
+    serve(national)
     run(national)
-    case = national.store.get_case("norrkoping-tidig-insats-for-familjer")
-    assert case.summary["sv"] == "stöd till föräldrar med små barn"
-    assert {(p.name, p.role) for p in case.parties} == {
-        ("Norrköpings sociala investeringsfond", "investor"),
-        ("Norrköpings kommun", "service_provider"),
-    }
-    school = national.store.get_case("norrkoping-skolnarvaro-i-fokus")
-    assert school.summary["sv"] == "arbete mot hemmasittande elever"
-    assert school.sector == "Education"
-    assert national.store.get_case("norrkoping-unga-till-arbete").sector == (
-        "Employment and training"
-    )
-
-
-def test_contract_step_with_another_layout_is_a_reject_the_rest_is_stored(national):
-    national.serve("norrkoping", ROUTES)
-    national.server.route(
-        FUND + "?step=6",
-        "<main><h1>Fonden</h1><div class='accordion'>Stegen har flyttat</div></main>",
-    )
+    serve(national, "social-investeringsfond-andrad.html")
     report = run(national)
-    assert report.status == "partial"
-    assert "utfallskontrakt" in report.rejects[0]["reason"]
-    assert national.store.find_case_id("norrkoping-socialt-utfallskontrakt") is None
-    assert national.store.find_case_id("norrkoping-unga-till-arbete")
-
-
-def test_timeout_on_a_page_keeps_what_it_gave_last_time(national):
-    national.serve("norrkoping", ROUTES)
-    run(national)
-    national.serve("norrkoping", {FUND + "?step=6": "steg-6.html"}, delay=1.5)
-    national.settings = replace(national.settings, http_timeout=0.3)
-    report = run(national)
-    assert report.rejects[0]["reason"] == "timed out"
-    assert report.counts["removed"] == 0
-    assert national.store.find_case_id("norrkoping-socialt-utfallskontrakt")
-
-
-def test_second_run_changes_nothing(national):
-    national.serve("norrkoping", ROUTES)
-    first = run(national)
-    hashes = national.store.case_hashes()
-    second = run(national)
-    assert first.counts["new"] == 4
-    assert (second.counts["new"], second.counts["changed"], second.counts["unchanged"]) == (0, 0, 4)
-    assert national.store.case_hashes() == hashes
+    assert (report.counts["changed"], report.counts["unchanged"]) == (1, 2)
+    assert marks(national)[FUND] == "changed"

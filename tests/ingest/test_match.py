@@ -1,14 +1,12 @@
 """Cross-source matching: overrides, external ids, names with country and dates, near misses."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from corpus.errors import InvalidInput
 from corpus.model import Case, PartialDate, Place
 from corpus.store import Store
-from ingest.merge import (
+from ingest.match import (
     DEFAULT_OVERRIDES,
     Matcher,
     load_overrides,
@@ -233,61 +231,44 @@ def test_a_past_merge_is_redecided_when_an_override_says_never(store):
     )
 
 
-def test_the_job_runs_every_national_source_twice_and_the_second_run_changes_nothing(
-    national, tmp_path
-):
-    """All five scrapers through `ingest.job` (the sources file, the lock, the report)."""
-    from dataclasses import replace
-
-    pages = Path(__file__).parent / "pages"  # the test pages the `national` fixture serves
+def test_the_job_matches_a_source_once_when_its_entry_says_match(store, tmp_path):
+    """Matching is the job's: a source entry with `match: true` has its records routed
+    through the matcher (merged by name into the INDIGO case), the same source without it
+    keeps its own case; two runs in a row change nothing the second time."""
+    from corpus.settings import Settings
     from ingest.job import run_job
 
-    for source, names in {
-        "dsi": {
-            "/vores-investeringer/": "index.html",
-            "/vores-investeringer/ung-hjemloeshed-aarhus/": "ung-hjemloeshed-aarhus.html",
-            "/vores-investeringer/stressbehandling/": "stressbehandling.html",
-            "/vores-investeringer/ny-skabelon/": "ny-skabelon.html",
-        },
-        "sitra": {"/hankkeet/sib-rahastot/": "sib-rahastot.html"},
-        "norrkoping": {"/nk/fond?step=6": "steg-6.html", "/nk/fond": "oversikt.html"},
-        "nff": {
-            "/projects": "projects-page-2.html",
-            "/project/river-city-supportive-housing": "river-city-supportive-housing.html",
-            "/project/old-layout": "old-layout.html",
-        },
-        "govuk": {"/gov/fcf": "fair-chance-fund.html"},
-    }.items():
-        assert all((pages / source / n).exists() for n in names.values())
-        national.serve(source, names)
-    base = national.server.base_url
-    fast = {"min_interval": 0}
-    config = {
-        name: {"module": f"ingest.sources.{name}", "options": {"base_url": base}, "fetch": fast}
-        for name in ("dsi", "sitra", "norrkoping", "nff", "govuk")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    data = {
+        "id": "us-majj-curated",
+        "title": "Massachusetts Juvenile Justice PFS Initiative",
+        "summary": {"en": "English summary.", "da": "Dansk resumé."},
+        "countries": ["US"],
+        "sector": "Criminal justice",
+        "stage": "implementation",
+        "dates": {"service_start": "2014"},
+        "parties": [{"name": "Roca", "role": "service_provider", "org_type": "nonprofit"}],
+        "provider_model": "nonprofit",
+        "investor_model": "mixed",
+        "sources": [{"url": "https://example.org/majj"}],
     }
-    config["norrkoping"]["options"]["fund_path"] = "/nk/fond"
-    config["govuk"]["options"]["funds"] = [
-        {"name": "Fair Chance Fund", "path": "/gov/fcf", "payer": "A Ministry"}
-    ]
+    (cases / "us-majj-curated.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     sources = tmp_path / "sources.yaml"
-    sources.write_text(yaml.safe_dump({"sources": config}), encoding="utf-8")
-    settings = replace(national.settings, sources_file=sources)
-    first = run_job(settings, national.store)
-    counts = {s["name"]: s["counts"] for s in first.sources}
-    assert {n: c["new"] for n, c in counts.items()} == {
-        "dsi": 2,
-        "sitra": 1,  # the two fund articles are not served: 404, rejected
-        "norrkoping": 4,
-        "nff": 1,
-        "govuk": 1,
-    }
-    hashes = national.store.case_hashes()
-    second = run_job(settings, national.store)
-    for report in second.sources:
-        c = report["counts"]
-        assert (c["new"], c["changed"], c["removed"]) == (0, 0, 0), report["name"]
-    assert national.store.case_hashes() == hashes
+    for match, expected in ((False, "us-majj-curated"), (True, "indigo-poj-0001")):
+        entry = {"module": "ingest.sources.corpus_files", "options": {"folder": str(cases)}}
+        sources.write_text(
+            yaml.safe_dump({"sources": {"curated": {**entry, "match": match}}}), encoding="utf-8"
+        )
+        settings = Settings(data_dir=tmp_path / "data", sources_file=sources)
+        first = run_job(settings, store)
+        assert first.ok, first.sources
+        assert dict(store.records_of_case(expected)).get("corpus") == "us-majj-curated"
+        second = run_job(settings, store)
+        counts = second.sources[0]["counts"]
+        assert (counts["new"], counts["changed"], counts["removed"]) == (0, 0, 0)
+    notes = first.sources[0]["notes"]
+    assert any("merged into indigo-poj-0001 by name" in n["reason"] for n in notes)
 
 
 def test_ingest_report_lists_merges_and_near_misses(tmp_path):

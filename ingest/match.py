@@ -352,9 +352,3 @@ def route(items: Iterable[Item], matcher: Matcher, source: str) -> Iterator[Item
         yield Targeted(item, decision.case_id)
         for note in decision.notes(f"{source}:{record_id}"):
             yield Note(note["where"], note["reason"], note["kind"])
-
-
-def matched(items: Iterable[Item], store: Store | None, source: str) -> Iterable[Item]:
-    """`route` the items through a matcher over `store` (the packaged overrides apply);
-    without a store the items pass as they are, each record keeping its own case id."""
-    return items if store is None else route(items, Matcher(store), source)
