@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import fcntl
 import importlib
-import inspect
 import json
 import logging
 import os
@@ -251,7 +250,10 @@ class JobReport:
     @property
     def ok(self) -> bool:
         """True when no source failed (rejected items alone do not fail a run)."""
-        return all(s["status"] in ("ok", "partial", "skipped", "disabled") for s in self.sources)
+        return all(
+            s["status"] in ("ok", "partial", "unchanged", "skipped", "disabled")
+            for s in self.sources
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The report as stored in `data_dir/ingest-report.json` and printed."""
@@ -296,7 +298,8 @@ def _hosts(entry: SourceEntry, module: Any, settings: Settings) -> list[str]:
         return list(entry.allowed_hosts)
     hook = getattr(module, "allowed_hosts", None)
     if callable(hook):
-        return list(_legacy_call(hook, {**entry.options, "settings": settings}))
+        # The hook's one signature: the source's base URL option (if any) and the settings.
+        return list(hook(base_url=entry.options.get("base_url") or None, settings=settings))
     urls = [
         v
         for value in entry.options.values()
@@ -307,48 +310,6 @@ def _hosts(entry: SourceEntry, module: Any, settings: Settings) -> list[str]:
         defaults = getattr(module, "DEFAULTS", {})
         urls = [defaults.get("base_url") or getattr(module, "DEFAULT_BASE_URL", "")]
     return sorted({urlsplit(u).hostname or "" for u in urls if u} - {""})
-
-
-# -- TEMPORARY adapter for the INDIGO modules ---------------------------------------------
-# The INDIGO sources (indigo_csv.read_export, indigo_api.items, indigo_pipeline.items and
-# their allowed_hosts hooks) still take keyword arguments; another branch rewrites them to
-# items(ctx). Until it is merged, a function whose first parameter is not `ctx` is called
-# with the keywords it declares. DELETE this block (and its two callers) at that merge.
-
-
-def _takes_ctx(fn: Callable[..., Any]) -> bool:
-    params = list(inspect.signature(fn).parameters)
-    return bool(params) and params[0] == "ctx"
-
-
-def _legacy_call(fn: Callable[..., Any], available: dict[str, Any]) -> Any:
-    params = inspect.signature(fn).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return fn(**available)
-    return fn(**{k: v for k, v in available.items() if k in params})
-
-
-def _legacy_items(fn: Callable[..., Any], entry: SourceEntry, ctx: SourceContext) -> Any:
-    params = inspect.signature(fn).parameters
-    unknown = [o for o in entry.options if o not in params]
-    if unknown:
-        raise InvalidInput(
-            f"source {entry.name!r}: {entry.module}.{entry.function}() has no "
-            f"option {', '.join(map(repr, unknown))}"
-        )
-    available: dict[str, Any] = {**entry.options, "settings": ctx.settings, "store": ctx.store}
-    if "fetcher" in params:
-        available["fetcher"] = ctx.fetcher
-    return _legacy_call(fn, available)
-
-
-# -- END of the temporary adapter ----------------------------------------------------------
-
-
-def _runner_takes(name: str) -> bool:
-    """Does `run_source` take the keyword `name`? (`allow_removals` arrives with the
-    runner's removal guard, on another branch; until then it is not passed.)"""
-    return name in inspect.signature(run_source).parameters
 
 
 def _skip(entry: SourceEntry) -> dict[str, Any] | None:
@@ -402,7 +363,14 @@ def run_entry(
                 options=dict(entry.options),
                 open_fetcher=open_fetcher,
             )
-            produced = fn(ctx) if _takes_ctx(fn) else _legacy_items(fn, entry, ctx)
+            known = getattr(module, "OPTIONS", None)
+            unknown = sorted(set(entry.options) - set(known)) if known is not None else []
+            if unknown:  # a typo in the sources file must not silently fall back to a default
+                raise InvalidInput(
+                    f"source {entry.name!r}: {entry.module} has no option "
+                    f"{', '.join(map(repr, unknown))} (it reads {', '.join(sorted(known))})"
+                )
+            produced = fn(ctx)
             recorded = True
             if getattr(module, "WATCH", False):
                 report = watch.apply(store, source, produced)
@@ -434,10 +402,13 @@ def _run_records(
     match = entry.match if entry.match is not None else bool(getattr(module, "MATCH", False))
     if match:
         produced = route(produced, Matcher(store), source)
-    extra: dict[str, Any] = {}
-    if _runner_takes("allow_removals"):
-        extra["allow_removals"] = allow_removals or entry.allow_removals
-    return run_source(store, source, produced, complete=complete, **extra)
+    return run_source(
+        store,
+        source,
+        produced,
+        complete=complete,
+        allow_removals=allow_removals or entry.allow_removals,
+    )
 
 
 def run_job(

@@ -4,7 +4,7 @@ A source is an iterable of items:
 - a `Case` (stored as that source's record, keyed by `record_id_of(case)`),
 - a `Reject` (a row, page or file that could not be used: where and why),
 - a `Gone` (a record the source says no longer exists, e.g. an INDIGO project made private),
-- a `Targeted` (a `Case` whose case id a matcher already decided, see `ingest.merge`),
+- a `Targeted` (a `Case` whose case id a matcher already decided, see `ingest.match`),
 - a `Note` (a report entry that changes nothing: a merge, a near miss, or, with kind
   "warning", a field that could not be read and was left empty while the record was kept),
 - a `Checkpoint` (a value the source keeps between runs, e.g. the hash of the last
@@ -59,7 +59,7 @@ class Gone:
 
 @dataclass(frozen=True)
 class Targeted:
-    """A record with the case id it belongs to, as a matcher decided (see `ingest.merge`)."""
+    """A record with the case id it belongs to, as a matcher decided (see `ingest.match`)."""
 
     case: Case
     case_id: str

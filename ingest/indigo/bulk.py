@@ -81,6 +81,10 @@ def pipeline_items(fetcher: Fetcher, store: Store, base_url: str) -> Iterator[It
     yield Checkpoint(HASH_KEY, digest)
 
 
+#: The options `items(ctx)` reads from the sources file (the job refuses others).
+OPTIONS = frozenset({"base_url", "per_project"})
+
+
 def items(ctx: SourceContext) -> Iterator[Item]:
     """The job's INDIGO source: the all-data zip at `base_url` (default
     `Settings.indigo_base_url`); with the `per_project` option, the per-record JSON API."""

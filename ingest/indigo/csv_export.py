@@ -331,6 +331,10 @@ def read_export(path: Path | str, on_total: Callable[[int], None] | None = None)
         yield from export_items(export, on_total=on_total)
 
 
+#: The options `items(ctx)` reads from the sources file (the job refuses others).
+OPTIONS = frozenset({"path"})
+
+
 def items(ctx: SourceContext) -> Iterator[Item]:
     """The job's entry point: the export at the `path` option."""
     path = ctx.option("path")

@@ -637,6 +637,10 @@ def read_api(fetcher: Fetcher, base_url: str) -> Iterator[Item]:
 # -- the job's entry point -----------------------------------------------------------------
 
 
+#: The options `items(ctx)` reads from the sources file (the job refuses others).
+OPTIONS = frozenset({"path", "base_url", "per_project"})
+
+
 def items(ctx: SourceContext) -> Iterator[Item]:
     """The pipeline: from the CSV at the `path` option when set; else the data store's
     pipeline zip at `base_url` (default `Settings.indigo_base_url`, skipped when unchanged);

@@ -92,13 +92,13 @@ class World:
         base = self.server.base_url
         self.sources.write_text(
             "sources:\n"
-            "  indigo-api:\n    module: ingest.sources.indigo_api\n"
-            f"    options: {{base_url: '{base}'}}\n{FAST}"
-            "  indigo-csv:\n    module: ingest.sources.indigo_csv\n    function: read_export\n"
+            "  indigo-api:\n    module: ingest.indigo.bulk\n"
+            f"    options: {{base_url: '{base}', per_project: true}}\n{FAST}"
+            "  indigo-csv:\n    module: ingest.indigo.csv_export\n"
             "    source: indigo\n    requires: path\n"
             "    options: {path: '${CASEBANK_TEST_NO_SUCH_VARIABLE}'}\n"
-            "  indigo-pipeline:\n    module: ingest.sources.indigo_pipeline\n"
-            f"    options: {{base_url: '{base}'}}\n{FAST}"
+            "  indigo-pipeline:\n    module: ingest.indigo.pipeline\n"
+            f"    options: {{base_url: '{base}', per_project: true}}\n{FAST}"
             "  golab-case-studies:\n    module: ingest.sources.golab_case_studies\n"
             f"    options: {{base_url: '{base}'}}\n{FAST}"
             "  curated:\n    module: ingest.sources.corpus_files\n    enabled: false\n" + extra,
@@ -205,7 +205,7 @@ def test_store_rebuilt_from_scratch_while_the_http_cache_is_kept(world):
 def test_a_failing_source_is_reported_and_the_others_still_run(world):
     world.write_sources(
         "  broken:\n    module: ingest.sources.no_such_source\n"
-        "  typo:\n    module: ingest.sources.indigo_pipeline\n    options: {bas_url: x}\n"
+        "  typo:\n    module: ingest.indigo.pipeline\n    options: {bas_url: x}\n"
     )
     world.server.route("/app/api1/pipeline", "down for maintenance", status=503)
     report = run_job(world.settings)
