@@ -164,10 +164,23 @@ def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
         yield buf.getvalue().encode("utf-8")
 
 
-def _search_rows(res: Resources, query: SearchQuery) -> tuple[dict[str, Any], Iterator[dict]]:
+def export_window(
+    limit: int | None = Query(
+        None, ge=1, description="At most this many rows (default: every row of the search)."
+    ),
+    offset: int = Query(0, ge=0, description="Rows to skip."),
+) -> tuple[int | None, int]:
+    """FastAPI dependency: an optional window on an export (none by default: all rows)."""
+    return limit, offset
+
+
+def _search_rows(
+    res: Resources, query: SearchQuery, window: tuple[int | None, int] = (None, 0)
+) -> tuple[dict[str, Any], Iterator[dict]]:
     """The whole search (run now, so errors surface before streaming) and its rows, lazily."""
     found = res.all_results(query)
-    ids = [r["id"] for r in found["results"]]
+    limit, offset = window
+    ids = [r["id"] for r in found["results"]][offset : None if limit is None else offset + limit]
     base = base_url(res)
 
     def rows() -> Iterator[dict[str, Any]]:
@@ -196,13 +209,15 @@ def _headers(filename: str, total: int) -> dict[str, str]:
     responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM"}},
 )
 def search_csv(
-    query: SearchQuery = Depends(search_query), res: Resources = Depends(resources)
+    query: SearchQuery = Depends(search_query),
+    window: tuple[int | None, int] = Depends(export_window),
+    res: Resources = Depends(resources),
 ) -> StreamingResponse:
     """One row per case of the search, with parties, amounts, funds, dates and sources.
 
     Same parameters as `/api/search`, without paging: every row of the search.
     """
-    found, rows = _search_rows(res, query)
+    found, rows = _search_rows(res, query, window)
     return StreamingResponse(
         csv_lines(rows),
         media_type="text/csv; charset=utf-8",
@@ -221,10 +236,12 @@ def _json_stream(head: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterat
 
 @router.get("/api/search.json", tags=["exports"], summary="Export a search as JSON (all rows)")
 def search_json(
-    query: SearchQuery = Depends(search_query), res: Resources = Depends(resources)
+    query: SearchQuery = Depends(search_query),
+    window: tuple[int | None, int] = Depends(export_window),
+    res: Resources = Depends(resources),
 ) -> StreamingResponse:
     """`{"query", "total", "columns", "results": [...]}` with every row of the search."""
-    found, rows = _search_rows(res, query)
+    found, rows = _search_rows(res, query, window)
     head = {"query": found["query"], "total": found["total"], "columns": list(COLUMNS)}
     return StreamingResponse(
         _json_stream(head, rows),
@@ -235,10 +252,12 @@ def search_json(
 
 @router.get("/api/search.jsonl", tags=["exports"], summary="Export a search as JSON Lines")
 def search_jsonl(
-    query: SearchQuery = Depends(search_query), res: Resources = Depends(resources)
+    query: SearchQuery = Depends(search_query),
+    window: tuple[int | None, int] = Depends(export_window),
+    res: Resources = Depends(resources),
 ) -> StreamingResponse:
     """One JSON object per line and case, every row of the search."""
-    found, rows = _search_rows(res, query)
+    found, rows = _search_rows(res, query, window)
     lines = (json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n" for r in rows)
     return StreamingResponse(
         lines,

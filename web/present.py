@@ -111,7 +111,8 @@ def links(items: list[Link]) -> list[Link]:
 def cite(case: Case, url: str, t: Translator, today: date | None = None) -> str:
     """A citation of the case page, crediting GO Lab INDIGO when its data is shown."""
     today = today or date.today()
-    text = t("case.cite_text", title=case.title, id=case.id, url=url, date=today.isoformat())
+    title = case_title(case, t.lang).text
+    text = t("case.cite_text", title=title, id=case.id, url=url, date=today.isoformat())
     if is_indigo(case):
         indigo_id = case.external_ids.get("indigo", case.id.upper())
         text += " " + t("case.cite_indigo", id=indigo_id)
