@@ -103,8 +103,8 @@ def _party(p) -> str:
 
 def export_row(case: Case, base: str = "") -> dict[str, Any]:
     """One case as an export row: lists stay lists (JSON); CSV joins them with `; `."""
-    dates = present.ordered_dates(case)
-    start = next((d for k, d in dates if k in ("service_start", "contract_signed")), None)
+    # The same start as `Case.start_year`: the service start, else the contract.
+    start = case.dates.get("service_start") or case.dates.get("contract_signed")
     end = next(
         (case.dates[k] for k in ("completed", "service_end", "anticipated_end") if k in case.dates),
         None,
@@ -316,7 +316,9 @@ def compare_json(
     return _json(
         {
             "cases": [export_row(c, base_url(res)) for c in cases],
-            "rows": [{"label": r.label, "cells": r.cells} for r in rows],
+            "rows": [
+                {"label": r.label, "cells": [[str(x) for x in c] for c in r.cells]} for r in rows
+            ],
         }
     )
 
