@@ -278,9 +278,14 @@ def _map_svg(
     return _svg(key, title, width, height, body)
 
 
-def map_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart:
-    """The world and a Nordic inset, with a point per case place that has coordinates."""
+def map_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart | None:
+    """The world and a Nordic inset, with a point per case place that has coordinates.
+
+    None when no place of these cases has coordinates (there is nothing to draw).
+    """
     points = _points(cases)
+    if not points:
+        return None
     world = _map_svg("map", t("chart.map"), points, (-180, -60, 180, 80), 640, t, query, 0)
     svg = world
     nordic = [
@@ -321,9 +326,10 @@ def overview(
     shown = [cases[r["id"]] for r in results if r["id"] in cases]
     if not shown:
         return []
-    return [
+    drawn = [
         year_chart(shown, t, query),
         sector_chart(shown, t, query),
         provider_chart(shown, t, query),
         map_chart(shown, t, query),
     ]
+    return [c for c in drawn if c is not None]
