@@ -150,6 +150,9 @@ def _merge_metrics(lists: Iterable[list[OutcomeMetric]]) -> list[OutcomeMetric]:
                 )
                 if getattr(kept, name) in (None, "") and getattr(m, name) not in (None, "")
             }
+            # INDIGO often repeats the definition as the target: that is no target.
+            if "target" in update and _fold(update["target"]) == _fold(m.definition):
+                del update["target"]
             update["definition_i18n"] = {**m.definition_i18n, **kept.definition_i18n}
             update["target_population_i18n"] = {
                 **m.target_population_i18n,

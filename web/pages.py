@@ -302,6 +302,7 @@ def case_page(
                 for f in ("social_challenge", "target_population", "intervention")
             },
             "metric_text": present.metric_text,
+            "source_titles": present.source_titles,
             "party_name": present.party_name,
             "localized": present.localized,
             "unverified": present.is_unverified,

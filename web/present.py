@@ -37,10 +37,16 @@ def period(start: PartialDate | None, end: PartialDate | None, t: Translator) ->
     return f"– {t.date(end)}" if end else ""
 
 
-def basis(text: str | None, t: Translator) -> str:
-    """Why a provider or investor model was chosen, with "curated" in the reader's words."""
+def basis(text: str | None, t: Translator, case: Case | None = None) -> str:
+    """Why a provider or investor model was chosen, with "curated" in the reader's words.
+
+    Names of undisclosed parties are not repeated there either.
+    """
     if not text:
         return ""
+    for p in case.parties if case else []:
+        if p.undisclosed and p.name:
+            text = text.replace(p.name, t("party.undisclosed"))
     if text == "curated":
         return t("case.basis_curated")
     if text.startswith("curated:"):
@@ -332,6 +338,12 @@ def dedupe_links(items: list[Link]) -> list[Link]:
             continue
         out[key] = link
     return list(out.values())
+
+
+def source_titles(case: Case, refs: list[str]) -> list[Link]:
+    """The case's sources that a fact cites (by `Link.id`), in the fact's order."""
+    by_id = {s.id: s for s in case.sources if s.id}
+    return [by_id.get(r) or Link(id=r, title=r) for r in refs]
 
 
 def is_unverified(case: Case, field: str) -> bool:
