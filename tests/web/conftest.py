@@ -53,6 +53,7 @@ def web_cases() -> list[tuple[str, Case]]:
                 id="INDIGO-POJ-0901",
                 external_ids={"indigo": "INDIGO-POJ-0901"},
                 title="Odense youth housing outcomes partnership",
+                title_i18n={"da": "Bolig først for unge i Odense"},
                 alt_names=["Bolig først Odense"],
                 summary={
                     "da": "Unge hjemløse i Odense får egen bolig og en fast bostøtte.",
@@ -86,6 +87,7 @@ def web_cases() -> list[tuple[str, Case]]:
                     OutcomeMetric(
                         id="m1",
                         definition="Stays in own housing for 12 months",
+                        definition_i18n={"da": "Bliver boende i egen bolig i 12 måneder"},
                         target_population="Participants housed through the programme",
                         target="70 % of participants",
                         validation_method="Checked against the municipal housing register",
