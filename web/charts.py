@@ -93,7 +93,8 @@ def year_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> C
             pairs = [("start_year", str(year))] + ([("country", code)] if code != "other" else [])
             label = t("chart.bar_label", label=f"{year}, {names[code]}", n=n)
             parts.append(_link(_with(query, pairs), label, rect))
-        if i % max(1, len(years) // 8) == 0 or i == len(years) - 1:
+        # A year label needs about 28 px: label every second column when they are narrower.
+        if i % (2 if len(years) > 6 else 1) == 0:
             parts.append(
                 Markup('<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>').format(
                     x + BAR_W / 2, CHART_H + 14, year
@@ -151,7 +152,7 @@ def bar_chart(
     """Horizontal bars `(label, count, url)`, largest first."""
     items = sorted(items, key=lambda x: (-x[1], x[0]))
     peak = max((n for _, n, _ in items), default=1)
-    row_h, label_w, bar_max = 20, 210, 220
+    row_h, label_w, bar_max = 20, 180, 140
     parts = []
     for i, (label, n, url) in enumerate(items):
         y = i * row_h
@@ -163,7 +164,7 @@ def bar_chart(
         ).format(
             label_w - 6,
             y + 11,
-            label if len(label) <= 34 else label[:33] + "…",
+            label if len(label) <= 30 else label[:29] + "…",
             label_w,
             y + 2,
             w,

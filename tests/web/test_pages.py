@@ -447,7 +447,7 @@ def test_compare_with_one_or_five_ticks_keeps_the_selection(client: TestClient) 
 def test_counts_explain_hidden_pipeline_and_read_well(client: TestClient) -> None:
     home = soup_of(client, "/", headers={"accept-language": "da"})
     note = home.select_one(".pipeline-note")
-    assert note.get_text(" ", strip=True).startswith("1 projekter under forberedelse er skjult")
+    assert note.get_text(" ", strip=True).startswith("1 projekt under forberedelse er skjult")
     assert note.a["href"] == "/search?stage=pipeline"
     results = soup_of(client, "/search?limit=2", headers={"accept-language": "da"})
     assert (
