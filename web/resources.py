@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ from web.params import SearchQuery
 
 #: Rows fetched per call when a search is read whole (the service's page limit).
 EXPORT_PAGE = 100
+#: Whole searches kept for charts and exports (a few MB at most).
+WHOLE_CACHE = 16
 
 if TYPE_CHECKING:
     from search.service import SearchService
@@ -30,6 +33,7 @@ class Resources:
         self._search: SearchService | None = None
         self._generation: Path | None = None
         self._cases: tuple[tuple, dict[str, Case]] | None = None
+        self._whole: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 
     def store(self) -> Store:
         """This thread's store: a sqlite3 connection must not be used by two threads at once."""
@@ -74,8 +78,27 @@ class Resources:
         """Every result of a checked search (paged through the service, no cap).
 
         Returns the first page's `{query, total, facets, ...}` with `results` holding all
-        rows: exports and charts need the whole set, not one page of it.
+        rows: exports and charts need the whole set, not one page of it. The last few
+        searches are kept (per store version and index generation): the search service
+        builds a snippet for every row, about a second for all 320 visible cases, and the
+        home page and the pages of one search ask for the same set again and again.
         """
+        from search.index_files import current_generation
+
+        generation = current_generation(self.settings.index_dir)
+        key = (tuple(query.params()), self._store_version(), generation)
+        with self._lock:
+            if key in self._whole:
+                self._whole.move_to_end(key)
+                return self._whole[key]
+        found = self._read_whole(query)
+        with self._lock:
+            self._whole[key] = found
+            while len(self._whole) > WHOLE_CACHE:
+                self._whole.popitem(last=False)
+        return found
+
+    def _read_whole(self, query: SearchQuery) -> dict[str, Any]:
         first = self.run_search(query, limit=EXPORT_PAGE)
         rows = list(first["results"])
         while len(rows) < first["total"]:
@@ -84,6 +107,12 @@ class Resources:
                 break
             rows += more
         return {**first, "results": rows}
+
+    def _store_version(self) -> tuple:
+        """What changes when the cases do: their count and latest update."""
+        return tuple(
+            self.store().db.execute("SELECT count(*), max(updated_at) FROM cases").fetchone()
+        )
 
     def cases(self) -> dict[str, Case]:
         """Every merged case by id, read once per store version (the store changes rarely).
