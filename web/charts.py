@@ -9,6 +9,7 @@ every chart comes with the same figures as a table for screen readers and text b
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -239,7 +240,10 @@ def _map_svg(
 ) -> Markup:
     """Points on an equirectangular projection of `box` (lng0, lat0, lng1, lat1)."""
     lng0, lat0, lng1, lat1 = box
-    height = round(width * (lat1 - lat0) / (lng1 - lng0))
+    # Equirectangular with the box's middle latitude as standard parallel, so the Nordic
+    # countries are not stretched sideways.
+    parallel = math.cos(math.radians((lat0 + lat1) / 2))
+    height = round(width * (lat1 - lat0) / ((lng1 - lng0) * parallel))
 
     def xy(lng: float, lat: float) -> tuple[float, float]:
         return (
@@ -259,15 +263,23 @@ def _map_svg(
             grid.append(Markup('<line x1="0" y1="{}" x2="{}" y2="{}"></line>').format(y, width, y))
     dots = []
     inside = [p for p in points if lng0 <= p["lng"] <= lng1 and lat0 <= p["lat"] <= lat1]
-    for i, p in enumerate(inside):
+    taken: list[tuple[float, float, float, float]] = []
+    for p in inside:
         x, y = xy(p["lng"], p["lat"])
         r = min(9, 3 + p["n"])
         name = p["name"] or t.country(p["country"])
         label = t("chart.bar_label", label=f"{name} ({t.country(p['country'])})", n=p["n"])
         inner = Markup('<circle cx="{}" cy="{}" r="{}"></circle>').format(x, y, r)
-        if i < labels:
+        # Label the places with most cases first, and only where no label is yet.
+        short = name.split(",")[0]
+        box = (x + r + 1, y - 8, x + r + 3 + 5.5 * len(short), y + 4)
+        free = not any(
+            box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken
+        )
+        if len(taken) < labels and free and box[2] <= width:
+            taken.append(box)
             inner += Markup('<text x="{}" y="{}" font-size="10">{}</text>').format(
-                x + r + 2, y + 3, name
+                box[0], y + 3, short
             )
         url = _with(query, [("country", p["country"])]) if p["country"] else "/search"
         dots.append(_link(url, label, inner))
@@ -277,6 +289,26 @@ def _map_svg(
         + Markup('<g class="dots">{}</g>').format(Markup("").join(dots))
     )
     return _svg(key, title, width, height, body)
+
+
+def _fit(points: list[dict[str, Any]]) -> tuple[float, float, float, float]:
+    """A box around the points with a margin, at least 6 degrees of longitude wide."""
+    lngs, lats = [p["lng"] for p in points], [p["lat"] for p in points]
+    lng0, lng1 = min(lngs) - 1.5, max(lngs) + 3.5  # room on the right for labels
+    lat0, lat1 = min(lats) - 1.0, max(lats) + 1.0
+    if lng1 - lng0 < 6:
+        mid = (lng0 + lng1) / 2
+        lng0, lng1 = mid - 3, mid + 3
+    if lat1 - lat0 < 3:
+        mid = (lat0 + lat1) / 2
+        lat0, lat1 = mid - 1.5, mid + 1.5
+    # No taller than wide (as drawn): widen the box instead of drawing a narrow strip.
+    parallel = math.cos(math.radians((lat0 + lat1) / 2))
+    wide = (lat1 - lat0) / parallel
+    if lng1 - lng0 < wide:
+        mid = (lng0 + lng1) / 2
+        lng0, lng1 = mid - wide / 2, mid + wide / 2
+    return (lng0, lat0, lng1, lat1)
 
 
 def map_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart | None:

@@ -49,11 +49,13 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
         overview = charts.overview(res.all_results(SearchQuery())["results"], cases, t)
     except CasebankError:
         overview = None  # the search service cannot run: the counts below still show
+    stats = store.stats()
     return render(
         request,
         "home.html",
         {
-            "stats": store.stats(),
+            "stats": stats,
+            "sectors": _sectors_by_label(stats["by_sector"], t),
             "last_success": store.last_success(),
             "examples": EXAMPLE_QUERIES[lang],
             "nordic_url": query_url("/search", [("country", c) for c in NORDIC]),
@@ -63,6 +65,26 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
             "overview": overview,
         },
     )
+
+
+def _sectors_by_label(counts: dict[str, int], t: Translator) -> list[dict[str, Any]]:
+    """Policy areas with their counts, INDIGO's two spellings of one area counted once."""
+    out: dict[str, dict[str, Any]] = {}
+    for sector, n in counts.items():
+        if sector == "unknown":
+            label, values = t("value.unknown"), []
+        else:
+            label, values = t.value("sector", present.sector_group(sector)), [sector]
+        entry = out.setdefault(label, {"label": label, "n": 0, "values": []})
+        entry["n"] += n
+        entry["values"] += values
+    for entry in out.values():
+        entry["url"] = (
+            query_url("/search", [("sector", v) for v in entry["values"]])
+            if entry["values"]
+            else None
+        )
+    return sorted(out.values(), key=lambda e: (-e["n"], e["label"]))
 
 
 def _toggle(query: SearchQuery, key: str, value: str) -> str:
@@ -220,12 +242,7 @@ def search_page(
     pipeline = sum(1 for c in cases.values() if c.stage == "pipeline")
     everything = res.all_results(query)["results"]
     picked = [x for x in request.query_params.getlist("id") if x.strip()]
-    problem = request.query_params.get("compare_error")
-    compare_error = None
-    if problem == "same":
-        compare_error = t("compare.error_same")
-    elif problem == "need":
-        compare_error = t("compare.error_need", max=MAX_COMPARE, n=len(picked))
+    compare_error = _compare_error(request, t)
     return render(
         request,
         "results.html",
@@ -280,6 +297,7 @@ def case_page(
         similar: list[dict] | None = res.similar(case.id, limit=5, country=country)
     except CasebankError:
         similar = None  # no index yet: the page still shows the case
+    cases = res.cases()
     url = str(request.base_url).rstrip("/") + case_url(case.id)
     # Narrow similar cases to Denmark or to a country of the case (links, no script).
     choices = [None, *dict.fromkeys(["DK", *case.countries])]
@@ -316,10 +334,26 @@ def case_page(
             "basis": present.basis,
             "is_indigo": present.is_indigo(case),
             "similar": similar,
+            "similar_titles": {
+                r["id"]: present.hit_view(r, cases.get(r["id"]), t)["title"] for r in similar or []
+            },
+            "picked": set(request.query_params.getlist("id")),
+            "compare_error": _compare_error(request, t),
             "similar_links": similar_links,
             "cite": present.cite(case, url, t),
         },
     )
+
+
+def _compare_error(request: Request, t: Translator) -> str | None:
+    """The message for a compare sent back with too few or too many cases ticked."""
+    problem = request.query_params.get("compare_error")
+    picked = [x for x in request.query_params.getlist("id") if x.strip()]
+    if problem == "same":
+        return t("compare.error_same")
+    if problem == "need":
+        return t("compare.error_need", max=MAX_COMPARE, n=len(picked))
+    return None
 
 
 def compare_cases(res: Resources, ids: list[str]) -> list[Case]:
@@ -354,10 +388,10 @@ def compare_page(
     """
     if back is not None:
         ids = list(dict.fromkeys(x.strip() for x in id if x.strip()))
-        same = 2 <= len(ids) <= MAX_COMPARE and len({_case_id_or_none(res, x) for x in ids}) < 2
+        same = 2 <= len(ids) <= MAX_COMPARE and len({_resolved(res, x) for x in ids}) < 2
         if not 2 <= len(ids) <= MAX_COMPARE or same:
             target = _local_path(back)
-            if not target.startswith("/search"):
+            if not target.startswith(("/search", "/cases/")):
                 target = "/search"
             extra = urlencode(
                 [("compare_error", "same" if same else "need")] + [("id", x) for x in ids]
@@ -378,7 +412,8 @@ def compare_page(
     )
 
 
-def _case_id_or_none(res: Resources, key: str) -> str | None:
+def _resolved(res: Resources, key: str) -> str:
+    """A case's id by any of its names (unknown names stay as given)."""
     return res.store().find_case_id(key) or key
 
 

@@ -226,10 +226,22 @@ def hit_view(hit: dict, case: Case | None, t: Translator, q: str = "") -> dict:
             text = "" if kind == "title" else raw or ""
         else:
             label, text = snippet_parts(raw, t)
+        if not text and case is not None:
+            # Every result shows something of the case beyond its name.
+            fallback = summary_text(case, t.lang) or case_text(case, "intervention", t.lang)
+            if fallback:
+                label = t("snippet.summary" if case.summary else "snippet.intervention")
+                text = fallback.text
         if not spans and q:
             spans = term_spans(text, q.split())
         lang = guess_language(text, case.countries if case else None)
-    return {"title": title, "label": label, "snippet": marked(text, spans), "snippet_lang": lang}
+    return {
+        "title": title,
+        "label": label,
+        "snippet": marked(text, spans),
+        "snippet_lang": lang,
+        "instrument": case.instrument if case else hit.get("instrument"),
+    }
 
 
 # -- Danish first: texts in the reader's language, marked with the language they are in ----

@@ -468,3 +468,15 @@ def test_snippets_mark_the_query_words_and_escape_the_rest(
     assert not soup.select(".snippet script")
     raw = client.get("/search?q=Recidivism").text
     assert script_text not in raw
+
+
+def test_compare_from_a_case_page_with_nothing_ticked_explains_there(client: TestClient) -> None:
+    soup = soup_of(client, "/cases/indigo-poj-0901", headers={"accept-language": "da"})
+    form = soup.select_one("#similar ~ form.compare-form, form#compare")
+    params = [(i["name"], i["value"]) for i in form.select("input[type=hidden]")]
+    page = client.get("/compare", params=params, headers={"accept-language": "da"})
+    assert page.status_code == 200 and page.url.path == "/cases/indigo-poj-0901"
+    back = BeautifulSoup(page.text, "html.parser")
+    assert "Vælg 2 til 4 sager" in back.select_one(".compare-error").get_text()
+    titles = [a.get_text(strip=True) for a in back.select("#compare .result a")]
+    assert titles and "Bolig først for unge i Odense" not in titles  # the case itself
