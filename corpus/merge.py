@@ -113,10 +113,14 @@ def _same_metric(a: OutcomeMetric, b: OutcomeMetric) -> bool:
 
 
 def _merge_metrics(lists: Iterable[list[OutcomeMetric]]) -> list[OutcomeMetric]:
-    """One metric per outcome across sources: the best source's, completed by the others.
+    """One metric per outcome: the best source's list, completed by the others' copies.
 
-    A curated metric and its INDIGO copy are one record: empty fields are filled from the
-    copy, per-language texts and source references are joined.
+    The best source that lists metrics gives the list (as for parties, results and
+    payments): a curated file words INDIGO's metrics in its own way and often groups
+    INDIGO's per-cohort rows, so taking both lists shows each outcome twice. A metric of a
+    lower source that is the same outcome (same id, or nearly the same definition) fills
+    the empty fields of the kept one and joins its texts and source references; the
+    others stay in that source's record in the store (and its project page, cited).
     """
     out: list[OutcomeMetric] = []
     for items in lists:
@@ -134,7 +138,8 @@ def _merge_metrics(lists: Iterable[list[OutcomeMetric]]) -> list[OutcomeMetric]:
                 None,
             )
             if same is None:
-                out.append(m)
+                if before == 0:  # the best source's own list
+                    out.append(m)
                 continue
             kept = out[same]
             update: dict[str, Any] = {

@@ -320,6 +320,7 @@ def case_page(
                 for f in ("social_challenge", "target_population", "intervention")
             },
             "metric_text": present.metric_text,
+            "metric_target": present.metric_target,
             "source_titles": present.source_titles,
             "party_name": present.party_name,
             "localized": present.localized,

@@ -171,6 +171,14 @@ def metric_text(m, lang: str, countries: list[str] | None = None) -> Text:
     return localized(m.definition_i18n, m.definition, lang, countries) or Text(m.definition, "en")
 
 
+def metric_target(m) -> str | None:
+    """A metric's target, unless it only repeats the definition (as INDIGO rows often do)."""
+    if not m.target:
+        return None
+    fold = lambda text: " ".join(re.sub(r"[^\w ]+", " ", text.casefold()).split())  # noqa: E731
+    return None if fold(m.target) == fold(m.definition) else m.target
+
+
 def compare_rows(cases: list[Case], t: Translator) -> list[Row]:
     """The rows of the compare page, one column per case (texts carry their language)."""
 

@@ -44,14 +44,20 @@ def test_a_curated_metric_and_its_indigo_copy_are_one_metric() -> None:
         },
     )
     metrics = case.outcome_metrics
+    # INDIGO's 26-week metric is not one of the curated outcomes: the curated list is the
+    # record (the INDIGO record keeps it).
     assert [m.definition for m in metrics] == [
         "Participant in paid work for 13 weeks",
         "Stable housing after one year",
-        "Participant in paid work for 26 weeks",  # another number: another outcome
     ]
     assert metrics[0].price.amount == 5 and metrics[0].definition_i18n["da"]
     assert metrics[1].validation_method == "Municipal register"
     assert metrics[1].target is None  # INDIGO repeated the definition as its target
+
+
+def test_a_lower_source_gives_the_metrics_when_the_best_has_none() -> None:
+    case = _pair({}, {"outcome_metrics": [OutcomeMetric(definition="Housed at 6 months")]})
+    assert [m.definition for m in case.outcome_metrics] == ["Housed at 6 months"]
 
 
 def test_alike_metrics_of_one_source_stay_apart() -> None:

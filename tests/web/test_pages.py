@@ -395,11 +395,12 @@ def test_danish_case_page_is_in_danish_with_other_languages_marked(nordic: TestC
 def test_a_fact_from_two_sources_is_shown_once(nordic: TestClient) -> None:
     soup = soup_of(nordic, "/cases/indigo-poj-0950", headers={"accept-language": "da"})
     definitions = [p.get_text(" ", strip=True) for p in soup.select(".metrics .definition")]
-    assert definitions == [
-        "Den unge bliver boende i egen bolig i 12 måneder",
-        "Young person keeps their own home for 24 months",  # another outcome: kept
-    ]
-    assert soup.select(".metrics .definition")[1]["lang"] == "en"
+    # The curated list is the record: INDIGO's copy of its metric merged in, INDIGO's
+    # other metric left in the INDIGO record.
+    assert definitions == ["Den unge bliver boende i egen bolig i 12 måneder"]
+    assert soup.select_one(".metrics a[href='https://www.example.dk/roskilde/']").get_text() == (
+        "DSI page"
+    )
     assert "Mål" not in soup.select(".metrics li")[0].get_text()  # target repeated the definition
     assert [li.get_text(strip=True) for li in soup.select(".places li")] == ["Roskilde, Danmark"]
     assert len(soup.select(".links a[href*='example.dk/roskilde']")) == 1
