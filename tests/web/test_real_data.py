@@ -8,6 +8,8 @@ page is walked for codelist values left in English and for outcome metrics shown
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -176,3 +178,22 @@ def test_curated_danish_case_is_shown_in_danish_once_per_fact(real: tuple) -> No
         assert len(places) == len(set(places)), places
         hrefs = [a["href"] for a in soup.select("#docs ~ .columns a, .links a")]
         assert len(hrefs) == len(set(hrefs)), hrefs
+
+
+def test_exports_hold_one_row_per_visible_case(real: tuple) -> None:
+    """`/api/search.csv?q=` (all cases) gives every case not in design, and so does JSON."""
+    client, ids = real
+    visible = [i for i in ids if client.get(f"/cases/{i}.json").json()["stage"] != "pipeline"]
+    assert len(visible) >= 300
+    r = client.get("/api/search.csv", params={"q": ""})
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert sorted(row["id"] for row in rows) == sorted(visible)
+    data = client.get("/api/search.json", params={"q": ""}).json()
+    assert data["total"] == len(visible) == len(data["results"])
+    pipeline = client.get("/api/search.jsonl", params={"stage": "pipeline"}).text.splitlines()
+    assert len(pipeline) == len(ids) - len(visible)
+    page = BeautifulSoup(client.get("/cases/indigo-poj-0077").text, "html.parser")
+    href = page.select_one("a[href^='/organisations/']")["href"]
+    org = client.get(href + ".json")
+    assert org.status_code == 200
+    assert "indigo-poj-0077" in [c["id"] for c in org.json()["cases"]]
