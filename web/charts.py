@@ -327,7 +327,9 @@ def map_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Ch
         if NORDIC_BOX[0] <= p["lng"] <= NORDIC_BOX[2] and NORDIC_BOX[1] <= p["lat"] <= NORDIC_BOX[3]
     ]
     if nordic:
-        svg += _map_svg("map-nordic", t("chart.map_nordic"), points, NORDIC_BOX, 320, t, query, 25)
+        svg += _map_svg(
+            "map-nordic", t("chart.map_nordic"), points, _fit(nordic), 480, t, query, 25
+        )
     rows = [
         [
             {

@@ -63,6 +63,7 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
             "visible": len(cases) - pipeline,
             "pipeline_url": query_url("/search", [("stage", "pipeline")]),
             "overview": overview,
+            "alternate_json": "/index.json",
         },
     )
 
@@ -278,6 +279,7 @@ def search_page(
             "json_url": query_url("/api/search.json", query.params()),
             "jsonl_url": query_url("/api/search.jsonl", query.params()),
             "page_json_url": query_url("/search.json", [*base, ("offset", str(offset))]),
+            "alternate_json": query_url("/search.json", [*base, ("offset", str(offset))]),
         },
     )
 
@@ -342,6 +344,7 @@ def case_page(
             "compare_error": _compare_error(request, t),
             "similar_links": similar_links,
             "cite": present.cite(case, url, t),
+            "alternate_json": case_url(case.id) + ".json",
         },
     )
 

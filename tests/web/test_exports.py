@@ -152,3 +152,20 @@ def test_whole_dataset_as_csv_zip_and_sqlite_credits_indigo(client: TestClient) 
     finally:
         db.close()
         path.unlink()
+
+
+def test_every_page_points_to_its_json(client: TestClient) -> None:
+    from bs4 import BeautifulSoup
+
+    for path in (
+        "/",
+        "/search?q=housing&country=DK",
+        "/cases/indigo-poj-0901",
+        "/compare?id=indigo-poj-0901&id=indigo-poj-0902",
+        "/organisations/name:odense%20kommune",
+    ):
+        soup = BeautifulSoup(client.get(path).text, "html.parser")
+        link = soup.find("link", rel="alternate", type="application/json")
+        assert link is not None, path
+        r = client.get(link["href"])
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json", path
