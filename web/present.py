@@ -266,22 +266,64 @@ class Text:
         return self.text
 
 
-_DANISH = re.compile(r"[æøåÆØÅ]")
-_NORDIC_AO = re.compile(r"[äöÄÖ]")
+#: Short, common words that tell the Nordic languages and English apart.
+_WORDS = {
+    "da": {
+        "og",
+        "til",
+        "af",
+        "med",
+        "på",
+        "ikke",
+        "der",
+        "fra",
+        "som",
+        "er",
+        "unge",
+        "børn",
+        "kommune",
+        "hjemløse",
+        "indsats",
+        "borgere",
+    },
+    "sv": {
+        "och",
+        "för",
+        "att",
+        "av",
+        "inte",
+        "vid",
+        "som",
+        "är",
+        "kommun",
+        "barn",
+        "stöd",
+        "unga",
+        "insats",
+    },
+    "fi": {"ja", "sekä", "lasten", "kunta", "hanke", "nuorten", "työllisyys", "hyvinvointi"},
+    "en": {"the", "and", "of", "for", "with", "to", "in", "is", "people", "young"},
+}
+_LETTERS = {"da": re.compile("[æøÆØ]"), "sv": re.compile("[äöÄÖ]")}
 
 
 def guess_language(text: str, countries: list[str] | None = None) -> str:
     """The language a source text is most likely in, when no source says so.
 
-    INDIGO and most curated source texts are English; Danish letters mark Danish text,
-    and ä/ö mark Swedish or Finnish text (by the case's country). A guess only decides the
-    `lang` attribute that makes a screen reader switch voice, never what is shown.
+    INDIGO and most curated source texts are English. Common short words, and æ/ø (Danish)
+    or ä/ö (Swedish, or Finnish in a Finnish case), point to another language. A guess only
+    decides the `lang` attribute that makes a screen reader switch voice, never what is
+    shown; a tie is English.
     """
-    if _DANISH.search(text):
-        return "da"
-    if _NORDIC_AO.search(text):
-        return "fi" if "FI" in (countries or []) and "SE" not in (countries or []) else "sv"
-    return "en"
+    words = re.findall(r"\w+", text.casefold())
+    score = {lang: sum(w in vocab for w in words) for lang, vocab in _WORDS.items()}
+    if _LETTERS["da"].search(text):
+        score["da"] += 2
+    if _LETTERS["sv"].search(text):
+        finnish = "FI" in (countries or []) and "SE" not in (countries or [])
+        score["fi" if finnish else "sv"] += 2
+    best = max(score, key=lambda lang: (score[lang], lang == "en"))
+    return best if score[best] > score["en"] else "en"
 
 
 def localized(

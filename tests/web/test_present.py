@@ -115,6 +115,9 @@ def test_texts_come_in_the_reader_language_with_their_own_language() -> None:
     assert guess_language("Unge hjemløse", ["DK"]) == "da"
     assert guess_language("Stöd vid demens", ["SE"]) == "sv"
     assert guess_language("Lasten hyvinvointi ja yhteisöt", ["FI"]) == "fi"
+    assert guess_language("Job til flygtninge i Herning", ["DK"]) == "da"
+    assert guess_language("Housing First for young people in Odense", ["DK"]) == "en"
+    assert guess_language("Odense", ["DK"]) == "en"
 
 
 def test_highlights_mark_words_and_escape_everything_else() -> None:
