@@ -481,3 +481,32 @@ def test_compare_from_a_case_page_with_nothing_ticked_explains_there(client: Tes
     assert "Vælg 2 til 4 sager" in back.select_one(".compare-error").get_text()
     titles = [a.get_text(strip=True) for a in back.select("#compare .result a")]
     assert titles and "Bolig først for unge i Odense" not in titles  # the case itself
+
+
+def test_two_spellings_of_a_policy_area_are_one_facet() -> None:
+    from web.i18n import Translator
+    from web.pages import facet_groups
+    from web.params import SearchQuery
+
+    facets = {
+        "sector": [
+            {"value": "Agriculture", "count": 9},
+            {"value": "Agriculture and environment", "count": 11},
+        ]
+    }
+    groups = facet_groups(SearchQuery(), facets, Translator("da"), pipeline=3)
+    sector = next(g for g in groups if g["key"] == "sector")
+    assert [(i["label"], i["count"]) for i in sector["items"]] == [("Landbrug og miljø", 20)]
+    assert query_of(sector["items"][0]["url"])["sector"] == [
+        "Agriculture",
+        "Agriculture and environment",
+    ]
+    on = facet_groups(
+        SearchQuery(filters={"sector": ["Agriculture", "Agriculture and environment"]}),
+        facets,
+        Translator("da"),
+    )
+    item = next(g for g in on if g["key"] == "sector")["items"][0]
+    assert item["active"] and "sector" not in query_of(item["url"])  # one click removes both
+    stage = next(g for g in groups if g["key"] == "stage")
+    assert [(i["value"], i["count"]) for i in stage["items"]] == [("pipeline", 3)]
