@@ -57,7 +57,7 @@ def load_cases(export: Path) -> list[Case]:
             run_source(
                 store, indigo_pipeline.SOURCE, indigo_pipeline.read_csv(export), complete=True
             )
-            run_source(store, corpus_files.SOURCE, corpus_files.items(), complete=True)
+            run_source(store, corpus_files.SOURCE, corpus_files.read(), complete=True)
             return list(store.iter_cases())
         finally:
             store.close()

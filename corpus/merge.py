@@ -3,16 +3,21 @@
 Sources are ranked: curated files first (written by people, in Danish and English), then
 national pages, then INDIGO. A scalar field takes the first non-empty value by rank; a
 list field takes the union, without duplicates, in rank order; parties are taken per role
-from the best source that names any. The provider and investor
+from the best source that names any; outcome metrics, places and sources that two
+sources both list (a curated metric and its INDIGO copy, "Aarhus Municipality" and
+"Aarhus", a URL with and without `www.`) are kept once. The provider and investor
 models are then settled by `corpus.provider_models` unless a curated record fixed them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from corpus.model import ROLES, Case, Party
+from rapidfuzz import fuzz
+
+from corpus.model import ROLES, Case, OutcomeMetric, Party, Place
 
 #: Lower rank wins. Unlisted sources (new scrapers) sit between curated files and INDIGO.
 #: GO Lab case studies only attach their full text to INDIGO cases, so they rank last.
@@ -68,15 +73,131 @@ def _merge_parties(ordered: list[Case]) -> list[Party]:
     return out
 
 
+def url_key(url: str | None) -> str:
+    """A URL folded so that http/https, `www.` and a trailing slash name the same page."""
+    text = (url or "").strip().casefold()
+    text = re.sub(r"^https?://", "", text)
+    text = re.sub(r"^www\.", "", text)
+    return text.rstrip("/")
+
+
 def _key_link(link: Any) -> tuple:
-    return (
-        (link.url or "").rstrip("/").casefold(),
-        (link.title or "").casefold() if not link.url else "",
-    )
+    return (url_key(link.url), (link.title or "").casefold() if not link.url else "")
 
 
-def _key_metric(m: Any) -> str:
-    return " ".join(m.definition.casefold().split())
+#: Definitions this similar (rapidfuzz token-set ratio, 0-100) name the same outcome.
+METRIC_SIMILARITY = 88
+_WS = re.compile(r"\s+")
+_NUMBER = re.compile(r"\d+")
+
+
+def _fold(text: str | None) -> str:
+    return _WS.sub(" ", re.sub(r"[^\w ]+", " ", (text or "").casefold())).strip()
+
+
+def _same_metric(a: OutcomeMetric, b: OutcomeMetric) -> bool:
+    """Whether two sources' metrics are one outcome: same id, or (nearly) same definition."""
+    if a.id and b.id and a.id == b.id:
+        return True
+    da, db = _fold(a.definition), _fold(b.definition)
+    if not da or not db:
+        return False
+    if da == db:
+        return True
+    # "at 6 months" and "at 12 months" are two outcomes however alike the words are.
+    if set(_NUMBER.findall(da)) != set(_NUMBER.findall(db)):
+        return False
+    if min(len(da), len(db)) >= 20 and (da in db or db in da):
+        return True
+    return fuzz.token_set_ratio(da, db) >= METRIC_SIMILARITY
+
+
+def _merge_metrics(lists: Iterable[list[OutcomeMetric]]) -> list[OutcomeMetric]:
+    """One metric per outcome: the best source's list, completed by the others' copies.
+
+    The best source that lists metrics gives the list (as for parties, results and
+    payments): a curated file words INDIGO's metrics in its own way and often groups
+    INDIGO's per-cohort rows, so taking both lists shows each outcome twice. A metric of a
+    lower source that is the same outcome (same id, or nearly the same definition) fills
+    the empty fields of the kept one and joins its texts and source references; the
+    others stay in that source's record in the store (and its project page, cited).
+    """
+    out: list[OutcomeMetric] = []
+    for items in lists:
+        # Within one source only exact repeats are one metric; alike ones are compared
+        # with what the better sources already gave.
+        before = len(out)
+        for m in items:
+            folded = _fold(m.definition)
+            same = next(
+                (
+                    i
+                    for i, kept in enumerate(out)
+                    if (_same_metric(kept, m) if i < before else _fold(kept.definition) == folded)
+                ),
+                None,
+            )
+            if same is None:
+                if before == 0:  # the best source's own list
+                    out.append(m)
+                continue
+            kept = out[same]
+            update: dict[str, Any] = {
+                name: getattr(m, name)
+                for name in (
+                    "id",
+                    "target_population",
+                    "target",
+                    "validation_method",
+                    "data_source",
+                    "price",
+                    "price_description",
+                )
+                if getattr(kept, name) in (None, "") and getattr(m, name) not in (None, "")
+            }
+            # INDIGO often repeats the definition as the target: that is no target.
+            if "target" in update and _fold(update["target"]) == _fold(m.definition):
+                del update["target"]
+            update["definition_i18n"] = {**m.definition_i18n, **kept.definition_i18n}
+            update["target_population_i18n"] = {
+                **m.target_population_i18n,
+                **kept.target_population_i18n,
+            }
+            update["source_refs"] = list(dict.fromkeys([*kept.source_refs, *m.source_refs]))
+            out[same] = kept.model_copy(update=update)
+    return out
+
+
+#: Words that name the kind of place, not the place ("Aarhus Municipality" is Aarhus).
+_PLACE_WORDS = re.compile(
+    r"\b(municipality|municipal|kommune|kommun|kunta|kaupunki|city of|city|council|"
+    r"county|borough|district|region|regionen|of)\b"
+)
+
+
+def _place_key(p: Place) -> tuple:
+    name = _PLACE_WORDS.sub(" ", _fold(p.name))
+    return (" ".join(name.split()) or _fold(p.name), p.country)
+
+
+def _merge_places(lists: Iterable[list[Place]]) -> list[Place]:
+    """One place per name and country; coordinates and area filled from later copies."""
+    out: dict[tuple, Place] = {}
+    for items in lists:
+        for p in items:
+            key = _place_key(p)
+            kept = out.get(key)
+            if kept is None:
+                out[key] = p
+                continue
+            fill = {
+                name: getattr(p, name)
+                for name in ("admin_area", "lat", "lng", "country")
+                if getattr(kept, name) is None and getattr(p, name) is not None
+            }
+            if fill:
+                out[key] = kept.model_copy(update=fill)
+    return list(out.values())
 
 
 def _union(lists: Iterable[list], key: Callable[[Any], Any]) -> list:
@@ -140,11 +261,9 @@ def merge_records(case_id: str, records: list[tuple[str, Case]]) -> Case:
     merged["countries"] = list(dict.fromkeys(cc for c in ordered for cc in c.countries))
     merged["sectors"] = list(dict.fromkeys(s for c in ordered for s in [c.sector, *c.sectors] if s))
     merged["stage"] = next((c.stage for c in ordered if c.stage != "unknown"), "unknown")
-    merged["places"] = _union(
-        (c.places for c in ordered), lambda p: ((p.name or "").casefold(), p.country)
-    )
+    merged["places"] = _merge_places(c.places for c in ordered)
     merged["parties"] = _merge_parties(ordered)
-    merged["outcome_metrics"] = _union((c.outcome_metrics for c in ordered), _key_metric)
+    merged["outcome_metrics"] = _merge_metrics(c.outcome_metrics for c in ordered)
     # Results and payments are facts of one source each; take them from the best source
     # that has any instead of mixing periods from two accounts of the same contract.
     merged["results"] = next((c.results for c in ordered if c.results), [])

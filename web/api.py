@@ -1,4 +1,4 @@
-"""The JSON API under /api: search (JSON and CSV), cases, similar cases, health, ingest runs.
+"""The JSON API under /api: search, cases, similar cases, health, ingest runs.
 
 Shapes follow the contract in DESIGN.md; every error is `{"error": {"status", "message"}}`
 (rendered by `web.errors`).
@@ -6,19 +6,15 @@ Shapes follow the contract in DESIGN.md; every error is `{"error": {"status", "m
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from corpus.errors import CasebankError
 from corpus.model import Case
 from web.params import SearchQuery, check_filters, search_query
 from web.resources import Resources, resources
-from web.templating import case_url
 
 
 class ErrorDetail(BaseModel):
@@ -61,72 +57,6 @@ def search(
     `score`, `snippet`, `external_ids` and `alt_names`.
     """
     return res.run_search(query, limit=limit, offset=offset)
-
-
-CSV_COLUMNS = (
-    "id",
-    "title",
-    "countries",
-    "sector",
-    "stage",
-    "provider_model",
-    "investor_model",
-    "start_year",
-    "score",
-    "indigo_id",
-    "url",
-    "snippet",
-)
-
-
-def _cell(value: object) -> str:
-    """A CSV cell; text that a spreadsheet would run as a formula is prefixed with `'`."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-@router.get(
-    "/search.csv",
-    summary="Export a search as CSV",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM"}},
-)
-def search_csv(
-    request: Request,
-    query: SearchQuery = Depends(search_query),
-    limit: int = Query(1000, ge=1, le=1000, description="Rows (1-1000)."),
-    offset: int = Query(0, ge=0, le=100_000),
-    res: Resources = Depends(resources),
-) -> Response:
-    """The same search as `/api/search` (same parameters), one row per case."""
-    found = res.run_search(query, limit=limit, offset=offset)
-    base = str(request.base_url).rstrip("/")
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
-    for r in found["results"]:
-        writer.writerow(
-            [
-                r["id"],
-                _cell(r.get("title")),
-                ";".join(r.get("countries") or []),
-                _cell(r.get("sector")),
-                r.get("stage"),
-                r.get("provider_model"),
-                r.get("investor_model"),
-                r.get("start_year") or "",
-                f"{r['score']:.4f}" if r.get("score") is not None else "",
-                (r.get("external_ids") or {}).get("indigo", ""),
-                base + case_url(r["id"]),
-                _cell(r.get("snippet")),
-            ]
-        )
-    # The BOM makes spreadsheet programs read the file as UTF-8 (æøå, ä, ö).
-    return Response(
-        buf.getvalue().encode("utf-8-sig"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="casebank-search.csv"'},
-    )
 
 
 @router.get("/cases/{case_id}", summary="One case", response_model=Case)

@@ -16,7 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from corpus.settings import Settings
-from web import api, pages
+from web import api, exports, pages
 from web.errors import install_error_handlers, require_utf8
 from web.resources import Resources
 from web.security import SecurityHeaders
@@ -51,5 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_DIR), name="docs-assets")
     app.include_router(api.router)
+    # Before the pages: `/cases/{id}.json` must not be read as a case id ending in ".json".
+    app.include_router(exports.router)
     app.include_router(pages.router)
     return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -128,7 +129,10 @@ class Translator:
             pattern = copy.copy(self._locale.currency_formats["standard"])
             digits = 0 if float(amount).is_integer() else 2
             pattern.frac_prec = (digits, digits)
-            return pattern.apply(amount, self._locale, currency=currency, currency_digits=False)
+            text = pattern.apply(amount, self._locale, currency=currency, currency_digits=False)
+            # CLDR's English pattern puts a code straight before the digits ("DKK3,200,000");
+            # a no-break space keeps code and number apart and together.
+            return re.sub(r"^([A-Z]{2,3})(?=[\d-])", "\\1\u00a0", text)
 
         if money.amount is not None:
             text = fmt(money.amount, cur)

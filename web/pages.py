@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from corpus.errors import CasebankError, NotFound
-from web import present
+from corpus.model import Case
+from web import charts, present
 from web.errors import PageError
 from web.i18n import COOKIE, LANGUAGES, Translator
 from web.params import FILTER_KEYS, SearchQuery, check_filters, search_query
@@ -40,17 +42,51 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
     """Search box, a short explanation and what the knowledge base holds."""
     store = res.store()
     lang = language_of(request)
+    t = Translator(lang)
+    cases = res.cases()
+    pipeline = sum(1 for c in cases.values() if c.stage == "pipeline")
+    try:
+        overview = charts.overview(res.all_results(SearchQuery())["results"], cases, t)
+    except CasebankError:
+        overview = None  # the search service cannot run: the counts below still show
+    stats = store.stats()
     return render(
         request,
         "home.html",
         {
-            "stats": store.stats(),
+            "stats": stats,
+            "sectors": _sectors_by_label(stats["by_sector"], t),
             "last_success": store.last_success(),
             "source_status": store.source_status(),
             "examples": EXAMPLE_QUERIES[lang],
             "nordic_url": query_url("/search", [("country", c) for c in NORDIC]),
+            "pipeline": pipeline,
+            "visible": len(cases) - pipeline,
+            "pipeline_url": query_url("/search", [("stage", "pipeline")]),
+            "overview": overview,
+            "alternate_json": "/index.json",
         },
     )
+
+
+def _sectors_by_label(counts: dict[str, int], t: Translator) -> list[dict[str, Any]]:
+    """Policy areas with their counts, INDIGO's two spellings of one area counted once."""
+    out: dict[str, dict[str, Any]] = {}
+    for sector, n in counts.items():
+        if sector == "unknown":
+            label, values = t("value.unknown"), []
+        else:
+            label, values = t.value("sector", present.sector_group(sector)), [sector]
+        entry = out.setdefault(label, {"label": label, "n": 0, "values": []})
+        entry["n"] += n
+        entry["values"] += values
+    for entry in out.values():
+        entry["url"] = (
+            query_url("/search", [("sector", v) for v in entry["values"]])
+            if entry["values"]
+            else None
+        )
+    return sorted(out.values(), key=lambda e: (-e["n"], e["label"]))
 
 
 def _toggle(query: SearchQuery, key: str, value: str) -> str:
@@ -72,8 +108,42 @@ def _facet_label(t: Translator, key: str, value: str) -> str:
     return t.value(key, value)
 
 
-def facet_groups(query: SearchQuery, facets: dict[str, Any], t: Translator) -> list[dict]:
-    """Facets for the page: per key its values with label, count, state and toggle URL."""
+def _merge_same_labels(items: list[dict], query: SearchQuery, key: str) -> list[dict]:
+    """Values shown under one label (INDIGO's two spellings of a policy area) become one item.
+
+    The merged item counts both and its link switches both values together.
+    """
+    by_label: dict[str, dict] = {}
+    for item in items:
+        first = by_label.get(item["label"])
+        if first is None:
+            by_label[item["label"]] = {**item, "values": [item["value"]]}
+            continue
+        first["values"].append(item["value"])
+        if item["count"] is not None:
+            first["count"] = (first["count"] or 0) + item["count"]
+        first["active"] = first["active"] or item["active"]
+    for item in by_label.values():
+        if len(item["values"]) > 1:
+            item["url"] = _toggle_many(query, key, item["values"], item["active"])
+    return list(by_label.values())
+
+
+def _toggle_many(query: SearchQuery, key: str, values: list[str], active: bool) -> str:
+    filters = {k: list(v) for k, v in query.filters.items()}
+    kept = [v for v in filters.get(key, []) if v not in values]
+    filters[key] = kept if active else kept + values
+    return query_url("/search", SearchQuery(query.q, filters, query.sort).params())
+
+
+def facet_groups(
+    query: SearchQuery, facets: dict[str, Any], t: Translator, pipeline: int | None = None
+) -> list[dict]:
+    """Facets for the page: per key its values with label, count, state and toggle URL.
+
+    `pipeline` is the number of projects in design, which searches leave out unless the
+    stage filter asks for them: their facet item shows that count.
+    """
     groups = []
     for key in FILTER_KEYS:
         active = query.filters.get(key, [])
@@ -108,11 +178,13 @@ def facet_groups(query: SearchQuery, facets: dict[str, Any], t: Translator) -> l
                 {
                     "value": "pipeline",
                     "label": _facet_label(t, key, "pipeline"),
-                    "count": None,
+                    "count": pipeline,
                     "active": False,
                     "url": _toggle(query, key, "pipeline"),
                 }
             )
+        if key == "sector":
+            items = _merge_same_labels(items, query, key)
         if key == "start_year":
             items.sort(key=lambda i: i["value"], reverse=True)
         selected = [i for i in items if i["active"]]
@@ -168,29 +240,47 @@ def search_page(
         for k in FILTER_KEYS
         for v in query.filters.get(k, [])
     ]
+    cases = res.cases()
+    pipeline = sum(1 for c in cases.values() if c.stage == "pipeline")
+    everything = res.all_results(query)["results"]
+    picked = [x for x in request.query_params.getlist("id") if x.strip()]
+    compare_error = _compare_error(request, t)
     return render(
         request,
         "results.html",
         {
             "query": query,
             "results": found["results"],
+            "views": [
+                present.hit_view(r, cases.get(r["id"]), t, query.q) for r in found["results"]
+            ],
+            "picked": set(picked),
+            "compare_error": compare_error,
+            "back": query_url("/search", base + ([("page", str(page))] if page > 1 else [])),
+            "overview": charts.overview(everything, cases, t, query),
+            "pipeline_hidden": (
+                pipeline if "pipeline" not in query.filters.get("stage", []) else 0
+            ),
+            "pipeline_url": _toggle(query, "stage", "pipeline"),
             "total": total,
             "page": page,
             "pages": pages,
             "first": offset + 1,
-            "facets": facet_groups(query, found.get("facets") or {}, t),
+            "facets": facet_groups(query, found.get("facets") or {}, t, pipeline),
             "active": active,
             "clear_url": query_url("/search", [("q", query.q)]),
             "sort_urls": {
                 s: query_url("/search", SearchQuery(query.q, query.filters, s).params())
                 for s in ("relevance", "date")
             },
-            "snippet_parts": present.snippet_parts,
             "pager": pager(base, page, pages),
             "prev_url": _page_url(base, page - 1) if page > 1 else None,
             "next_url": _page_url(base, page + 1) if page < pages else None,
             "csv_url": query_url("/api/search.csv", query.params()),
-            "json_url": query_url("/api/search", query.params()),
+            "json_url": query_url("/api/search.json", query.params()),
+            "jsonl_url": query_url("/api/search.jsonl", query.params()),
+            "page_json_url": query_url("/search.json", [*base, ("offset", str(offset))]),
+            "alternate_json": query_url("/search.json", [*base, ("offset", str(offset))]),
         },
     )
 
@@ -210,6 +300,7 @@ def case_page(
         similar: list[dict] | None = res.similar(case.id, limit=5, country=country)
     except CasebankError:
         similar = None  # no index yet: the page still shows the case
+    cases = res.cases()
     url = str(request.base_url).rstrip("/") + case_url(case.id)
     # Narrow similar cases to Denmark or to a country of the case (links, no script).
     choices = [None, *dict.fromkeys(["DK", *case.countries])]
@@ -226,30 +317,53 @@ def case_page(
         "case.html",
         {
             "case": case,
+            "title": present.case_title(case, t.lang),
+            "texts": {
+                f: present.case_text(case, f, t.lang)
+                for f in ("social_challenge", "target_population", "intervention")
+            },
+            "metric_text": present.metric_text,
+            "metric_target": present.metric_target,
+            "source_titles": present.source_titles,
+            "party_name": present.party_name,
+            "localized": present.localized,
+            "unverified": present.is_unverified,
             "parties": present.parties_by_role(case),
             "dates": present.ordered_dates(case),
             "years": present.years(case),
             "summaries": present.summaries(case, t.lang),
-            "documents": present.links(case.documents),
-            "sources": present.links(case.sources),
+            "documents": present.dedupe_links(present.links(case.documents)),
+            "sources": present.dedupe_links(present.links(case.sources)),
             "safe_url": present.safe_url,
             "basis": present.basis,
             "is_indigo": present.is_indigo(case),
             "similar": similar,
+            "similar_titles": {
+                r["id"]: present.hit_view(r, cases.get(r["id"]), t)["title"] for r in similar or []
+            },
+            "picked": set(request.query_params.getlist("id")),
+            "compare_error": _compare_error(request, t),
             "similar_links": similar_links,
             "cite": present.cite(case, url, t),
+            "alternate_json": case_url(case.id) + ".json",
         },
     )
 
 
-@router.get("/compare")
-def compare_page(
-    request: Request,
-    id: list[str] = Query([], max_length=MAX_COMPARE * 4),  # `id` is the URL's name
-    res: Resources = Depends(resources),
-) -> Response:
-    """Two to four cases side by side, row by row."""
-    ids = list(dict.fromkeys(x.strip() for x in id if x.strip()))
+def _compare_error(request: Request, t: Translator) -> str | None:
+    """The message for a compare sent back with too few or too many cases ticked."""
+    problem = request.query_params.get("compare_error")
+    picked = [x for x in request.query_params.getlist("id") if x.strip()]
+    if problem == "same":
+        return t("compare.error_same")
+    if problem == "need":
+        return t("compare.error_need", max=MAX_COMPARE, n=len(picked))
+    return None
+
+
+def compare_cases(res: Resources, ids: list[str]) -> list[Case]:
+    """The distinct cases to compare; PageError when there are not 2 to MAX_COMPARE."""
+    ids = list(dict.fromkeys(x.strip() for x in ids if x.strip()))
     if not 2 <= len(ids) <= MAX_COMPARE:
         raise PageError(
             f"choose 2 to {MAX_COMPARE} cases to compare (got {len(ids)}); tick them in the "
@@ -262,13 +376,54 @@ def compare_page(
         raise PageError(
             "these ids name the same case; choose at least two different cases", "compare.need"
         )
+    return cases
+
+
+@router.get("/compare")
+def compare_page(
+    request: Request,
+    id: list[str] = Query([], max_length=MAX_COMPARE * 4),  # `id` is the URL's name
+    back: str | None = Query(None, max_length=4000),
+    res: Resources = Depends(resources),
+) -> Response:
+    """Two to four cases side by side, row by row.
+
+    Sent from the results page (`back` is that page) with too few or too many ticks, the
+    reader goes back there with a message and the ticks kept, instead of an error page.
+    """
+    if back is not None:
+        ids = list(dict.fromkeys(x.strip() for x in id if x.strip()))
+        same = 2 <= len(ids) <= MAX_COMPARE and len({_resolved(res, x) for x in ids}) < 2
+        if not 2 <= len(ids) <= MAX_COMPARE or same:
+            target = _local_path(back)
+            if not target.startswith(("/search", "/cases/")):
+                target = "/search"
+            extra = urlencode(
+                [("compare_error", "same" if same else "need")] + [("id", x) for x in ids]
+            )
+            sep = "&" if "?" in target else "?"
+            return RedirectResponse(f"{target}{sep}{extra}#compare", status_code=303)
+    cases = compare_cases(res, id)
     t = Translator(language_of(request))
-    return render(request, "compare.html", {"cases": cases, "rows": present.compare_rows(cases, t)})
+    return render(
+        request,
+        "compare.html",
+        {
+            "cases": cases,
+            "rows": present.compare_rows(cases, t),
+            "case_title": present.case_title,
+            "json_url": query_url("/compare.json", [("id", c.id) for c in cases]),
+        },
+    )
 
 
-@router.get("/organisations/{key:path}")
-def organisation_page(request: Request, key: str, res: Resources = Depends(resources)) -> Response:
-    """The cases an organisation took part in, with its role in each."""
+def _resolved(res: Resources, key: str) -> str:
+    """A case's id by any of its names (unknown names stay as given)."""
+    return res.store().find_case_id(key) or key
+
+
+def organisation_data(res: Resources, key: str) -> dict[str, Any]:
+    """An organisation's name, types and cases with its roles; NotFound when unknown."""
     store = res.store()
     rows = store.organisation_cases(key)
     if not rows:
@@ -281,10 +436,21 @@ def organisation_page(request: Request, key: str, res: Resources = Depends(resou
         if r["role"] not in cases[r["case_id"]]["roles"]:
             cases[r["case_id"]]["roles"].append(r["role"])
     org_types = sorted({r["org_type"] for r in rows if r["org_type"] != "unknown"})
+    return {"name": rows[0]["name"], "org_types": org_types, "cases": list(cases.values())}
+
+
+@router.get("/organisations/{key:path}")
+def organisation_page(request: Request, key: str, res: Resources = Depends(resources)) -> Response:
+    """The cases an organisation took part in, with its role in each."""
+    data = organisation_data(res, key)
     return render(
         request,
         "organisation.html",
-        {"name": rows[0]["name"], "org_types": org_types, "cases": list(cases.values())},
+        {
+            **data,
+            "case_title": present.case_title,
+            "json_url": query_url(f"/organisations/{quote(key, safe=':')}.json", []),
+        },
     )
 
 

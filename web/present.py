@@ -1,12 +1,16 @@
 """Turn a `Case` into what the case and compare pages show, so templates stay simple.
 
-Nothing here formats HTML: functions return plain values and the templates escape them.
+Functions return plain values that the templates escape; the one exception is `marked`,
+which escapes the text itself and adds only `<mark>` elements.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+
+from markupsafe import Markup, escape
 
 from corpus.model import ROLES, Case, Link, PartialDate, Party
 from search.snippets import LABELS as SNIPPET_LABELS
@@ -33,10 +37,16 @@ def period(start: PartialDate | None, end: PartialDate | None, t: Translator) ->
     return f"– {t.date(end)}" if end else ""
 
 
-def basis(text: str | None, t: Translator) -> str:
-    """Why a provider or investor model was chosen, with "curated" in the reader's words."""
+def basis(text: str | None, t: Translator, case: Case | None = None) -> str:
+    """Why a provider or investor model was chosen, with "curated" in the reader's words.
+
+    Names of undisclosed parties are not repeated there either.
+    """
     if not text:
         return ""
+    for p in case.parties if case else []:
+        if p.undisclosed and p.name:
+            text = text.replace(p.name, t("party.undisclosed"))
     if text == "curated":
         return t("case.basis_curated")
     if text.startswith("curated:"):
@@ -107,7 +117,8 @@ def links(items: list[Link]) -> list[Link]:
 def cite(case: Case, url: str, t: Translator, today: date | None = None) -> str:
     """A citation of the case page, crediting GO Lab INDIGO when its data is shown."""
     today = today or date.today()
-    text = t("case.cite_text", title=case.title, id=case.id, url=url, date=today.isoformat())
+    title = case_title(case, t.lang).text
+    text = t("case.cite_text", title=title, id=case.id, url=url, date=today.isoformat())
     if is_indigo(case):
         indigo_id = case.external_ids.get("indigo", case.id.upper())
         text += " " + t("case.cite_indigo", id=indigo_id)
@@ -123,10 +134,13 @@ class Row:
 
 
 def _names(case: Case, role: str, t: Translator) -> list[str]:
-    return [
-        p.name if p.org_type == "unknown" else f"{p.name} ({t.value('org_type', p.org_type)})"
-        for p in case.parties_by_role(role)
-    ]
+    out = []
+    for p in case.parties_by_role(role):
+        name = party_name(p, t)
+        out.append(
+            name if p.org_type == "unknown" else f"{name} ({t.value('org_type', p.org_type)})"
+        )
+    return out
 
 
 def _money_lines(case: Case, t: Translator) -> list[str]:
@@ -134,12 +148,13 @@ def _money_lines(case: Case, t: Translator) -> list[str]:
     for key in ("investment", "max_outcome_payment", "outcome_payments_made"):
         text = t.money(getattr(case, key))
         if text:
-            out.append(f"{t('case.' + key)}: {text}")
+            mark = f" ({t('mark.unverified')})" if is_unverified(case, key) else ""
+            out.append(f"{t('case.' + key)}: {text}{mark}")
     return out
 
 
-def _result_lines(case: Case, t: Translator) -> list[str]:
-    out = []
+def _result_lines(case: Case, t: Translator) -> list[str | Text]:
+    out: list[str | Text] = []
     if case.cohort_target is not None:
         out.append(f"{t('case.cohort_target')}: {t.number(case.cohort_target)}")
     if case.cohort_actual is not None:
@@ -147,33 +162,301 @@ def _result_lines(case: Case, t: Translator) -> list[str]:
     for r in case.results[:5]:
         text = r.description or r.achieved
         if text:
-            out.append(text)
+            out.append(Text(text, guess_language(text, case.countries)))
     return out
 
 
+def metric_text(m, lang: str, countries: list[str] | None = None) -> Text:
+    """An outcome metric's definition in the reader's language where the case has it."""
+    return localized(m.definition_i18n, m.definition, lang, countries) or Text(m.definition, "en")
+
+
+def metric_target(m) -> str | None:
+    """A metric's target, unless it only repeats the definition (as INDIGO rows often do)."""
+    if not m.target:
+        return None
+    fold = lambda text: " ".join(re.sub(r"[^\w ]+", " ", text.casefold()).split())  # noqa: E731
+    return None if fold(m.target) == fold(m.definition) else m.target
+
+
 def compare_rows(cases: list[Case], t: Translator) -> list[Row]:
-    """The rows of the compare page, one column per case."""
+    """The rows of the compare page, one column per case (texts carry their language)."""
 
     def row(label_key: str, cell) -> Row:
         return Row(t(label_key), [cell(c) for c in cases])
 
-    def text(value: str | None) -> list[str]:
+    def text(value) -> list:
         return [value] if value else []
 
+    lang = t.lang
     return [
         row("field.countries", lambda c: [t.country(x) for x in c.countries]),
         row("field.sector", lambda c: text(c.sector and t.value("sector", c.sector))),
         row("field.stage", lambda c: [t.value("stage", c.stage)]),
-        row("case.problem", lambda c: text(c.social_challenge)),
-        row("case.target_group", lambda c: text(c.target_population)),
-        row("case.intervention", lambda c: text(c.intervention)),
+        row("field.instrument", lambda c: [t.value("instrument", c.instrument)]),
+        row("field.funds", lambda c: [f.name or f.id for f in c.outcome_funds]),
+        row("case.problem", lambda c: text(case_text(c, "social_challenge", lang))),
+        row("case.target_group", lambda c: text(case_text(c, "target_population", lang))),
+        row("case.intervention", lambda c: text(case_text(c, "intervention", lang))),
         row("field.provider_model", lambda c: [t.value("provider_model", c.provider_model)]),
         row("compare.providers", lambda c: _names(c, "service_provider", t)),
         row("field.investor_model", lambda c: [t.value("investor_model", c.investor_model)]),
         row("compare.investors", lambda c: _names(c, "investor", t)),
         row("compare.outcome_payers", lambda c: _names(c, "outcome_payer", t)),
-        row("case.outcome_metrics", lambda c: [m.definition for m in c.outcome_metrics[:6]]),
+        row(
+            "case.outcome_metrics",
+            lambda c: [metric_text(m, lang, c.countries) for m in c.outcome_metrics[:6]],
+        ),
         row("compare.money", lambda c: _money_lines(c, t)),
         row("compare.duration", lambda c: text(years(c))),
         row("case.results", lambda c: _result_lines(c, t)),
     ]
+
+
+def hit_view(hit: dict, case: Case | None, t: Translator, q: str = "") -> dict:
+    """What a result in the list shows: title and snippet in the reader's language if known.
+
+    Without a query a Danish reader sees the case's Danish summary instead of the search
+    service's (English) snippet. With one, the snippet's words matching the query are
+    marked: by the service's highlight spans when it sends them, else by the query words.
+    """
+    title = case_title(case, t.lang) if case else Text(hit.get("title") or "", "en")
+    snippet = hit.get("snippet")
+    spans = list(getattr(snippet, "highlights", None) or [])
+    kind = getattr(snippet, "kind", None)
+    raw = getattr(snippet, "text", snippet)
+    if not q and case is not None and (summary := summary_text(case, t.lang)):
+        label, text, lang = t("snippet.summary"), summary.text, summary.lang
+        spans = []
+    else:
+        if kind is not None:
+            label = None if kind == "title" else t(f"snippet.{kind}")
+            text = "" if kind == "title" else raw or ""
+        else:
+            label, text = snippet_parts(raw, t)
+        if not text and case is not None:
+            # Every result shows something of the case beyond its name.
+            fallback = summary_text(case, t.lang) or case_text(case, "intervention", t.lang)
+            if fallback:
+                label = t("snippet.summary" if case.summary else "snippet.intervention")
+                text = fallback.text
+        if not spans and q:
+            spans = term_spans(text, q.split())
+        lang = guess_language(text, case.countries if case else None)
+    return {
+        "title": title,
+        "label": label,
+        "snippet": marked(text, spans),
+        "snippet_lang": lang,
+        "instrument": case.instrument if case else hit.get("instrument"),
+    }
+
+
+# -- Danish first: texts in the reader's language, marked with the language they are in ----
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text to show and the language it is written in (for the `lang` attribute)."""
+
+    text: str
+    lang: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+#: Short, common words that tell the Nordic languages and English apart.
+_WORDS = {
+    "da": {
+        "og",
+        "til",
+        "af",
+        "med",
+        "på",
+        "ikke",
+        "der",
+        "fra",
+        "som",
+        "er",
+        "unge",
+        "børn",
+        "kommune",
+        "hjemløse",
+        "indsats",
+        "borgere",
+    },
+    "sv": {
+        "och",
+        "för",
+        "att",
+        "av",
+        "inte",
+        "vid",
+        "som",
+        "är",
+        "kommun",
+        "barn",
+        "stöd",
+        "unga",
+        "insats",
+    },
+    "fi": {"ja", "sekä", "lasten", "kunta", "hanke", "nuorten", "työllisyys", "hyvinvointi"},
+    "en": {"the", "and", "of", "for", "with", "to", "in", "is", "people", "young"},
+}
+_LETTERS = {"da": re.compile("[æøÆØ]"), "sv": re.compile("[äöÄÖ]")}
+
+
+def guess_language(text: str, countries: list[str] | None = None) -> str:
+    """The language a source text is most likely in, when no source says so.
+
+    INDIGO and most curated source texts are English. Common short words, and æ/ø (Danish)
+    or ä/ö (Swedish, or Finnish in a Finnish case), point to another language. A guess only
+    decides the `lang` attribute that makes a screen reader switch voice, never what is
+    shown; a tie is English.
+    """
+    words = re.findall(r"\w+", text.casefold())
+    score = {lang: sum(w in vocab for w in words) for lang, vocab in _WORDS.items()}
+    if _LETTERS["da"].search(text):
+        score["da"] += 2
+    if _LETTERS["sv"].search(text):
+        finnish = "FI" in (countries or []) and "SE" not in (countries or [])
+        score["fi" if finnish else "sv"] += 2
+    best = max(score, key=lambda lang: (score[lang], lang == "en"))
+    return best if score[best] > score["en"] else "en"
+
+
+def localized(
+    texts: dict[str, str], source: str | None, lang: str, countries: list[str] | None = None
+) -> Text | None:
+    """The text in `lang` if the map has it, else the source text, with its language."""
+    if texts.get(lang):
+        return Text(texts[lang], lang)
+    if not source:
+        # No source text: any translation beats nothing (English first).
+        for code in ("en", *sorted(texts)):
+            if texts.get(code):
+                return Text(texts[code], code)
+        return None
+    for code, value in texts.items():
+        if value == source:
+            return Text(source, code)
+    return Text(source, guess_language(source, countries))
+
+
+def case_text(case: Case, field: str, lang: str) -> Text | None:
+    """A case's text field (`title`, `intervention`, ...) in the reader's language if known."""
+    return localized(getattr(case, f"{field}_i18n", {}), getattr(case, field), lang, case.countries)
+
+
+def case_title(case: Case, lang: str) -> Text:
+    """The case's title in the reader's language where it has one."""
+    return case_text(case, "title", lang) or Text(case.title, "en")
+
+
+def summary_text(case: Case, lang: str) -> Text | None:
+    """The summary in the reader's language, else English, else any."""
+    for code in (lang, "en", *sorted(case.summary)):
+        if case.summary.get(code):
+            return Text(case.summary[code], code)
+    return None
+
+
+# -- codelists shown with Danish labels ---------------------------------------------------
+
+#: INDIGO's project and pipeline standards name some policy areas differently; they are
+#: shown (and counted in charts) as one.
+SECTOR_GROUPS = {
+    "Agriculture": "Agriculture and environment",
+    "Water, Sanitation and Hygiene": "Water, sanitation and hygiene",
+    "Early Childhood Education": "Early childhood education",
+}
+
+
+def sector_group(sector: str | None) -> str | None:
+    """The policy area a sector value is shown as (`Agriculture` -> `Agriculture and ...`)."""
+    return SECTOR_GROUPS.get(sector, sector) if sector else sector
+
+
+# -- one record per fact: sources -----------------------------------------------------------
+
+
+def url_key(url: str | None) -> str:
+    """A URL folded so that http/https, `www.` and a trailing slash name the same page."""
+    text = (url or "").strip().casefold()
+    text = re.sub(r"^https?://", "", text)
+    text = re.sub(r"^www\.", "", text)
+    return text.rstrip("/")
+
+
+def dedupe_links(items: list[Link]) -> list[Link]:
+    """Links with one entry per page (the first, with a title taken from a later copy)."""
+    out: dict[str, Link] = {}
+    for link in items:
+        key = url_key(link.url) if link.url else "title:" + (link.title or "").casefold()
+        if key in out:
+            if not out[key].title and link.title:
+                out[key] = out[key].model_copy(update={"title": link.title})
+            continue
+        out[key] = link
+    return list(out.values())
+
+
+def source_titles(case: Case, refs: list[str]) -> list[Link]:
+    """The case's sources that a fact cites (by `Link.id`), in the fact's order."""
+    by_id = {s.id: s for s in case.sources if s.id}
+    return [by_id.get(r) or Link(id=r, title=r) for r in refs]
+
+
+def is_unverified(case: Case, field: str) -> bool:
+    """Whether a scalar fact of the case is marked as not checked against its source."""
+    return field in case.unverified_fields
+
+
+def party_name(p: Party, t: Translator) -> str:
+    """A party's name, or "undisclosed organisation" when the source keeps it private."""
+    return t("party.undisclosed") if p.undisclosed else p.name
+
+
+# -- highlighting in snippets ---------------------------------------------------------------
+
+_FOLD = str.maketrans("äöåæøéèüáàíóú", "aoaaoeeuaaiou")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def term_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Spans of words in `text` that match a query term (whole word, or a shared stem).
+
+    Used while the search service sends plain snippets; its own highlight spans win.
+    """
+    wanted = [t.casefold().translate(_FOLD) for t in terms if len(t) >= 3]
+    if not wanted:
+        return []
+    spans = []
+    for m in _WORD.finditer(text):
+        word = m.group().casefold().translate(_FOLD)
+        for term in wanted:
+            stem = term[:5] if len(term) > 5 else term
+            if word == term or (len(term) > 5 and word.startswith(stem)):
+                spans.append(m.span())
+                break
+    return spans
+
+
+def marked(text: str, spans: list) -> Markup:
+    """Text with `<mark>` around the highlight spans; everything else is escaped."""
+    clean: list[tuple[int, int]] = []
+    for span in sorted(
+        (tuple(s) if not isinstance(s, dict) else (s["start"], s["end"])) for s in spans
+    ):
+        start, end = max(0, int(span[0])), min(len(text), int(span[1]))
+        if start >= end or (clean and start < clean[-1][1]):
+            continue  # empty, out of range or overlapping: skip rather than break markup
+        clean.append((start, end))
+    out, pos = [], 0
+    for start, end in clean:
+        out.append(escape(text[pos:start]))
+        out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)

@@ -8,11 +8,12 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from corpus.store import org_key
 from web.i18n import COOKIE, LANGUAGES, Translator, pick_language
-from web.present import period
+from web.present import Text, period
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # Jinja2Templates turns autoescape on for .html; say it anyway, it is what keeps case text
@@ -49,7 +50,20 @@ def language_url(request: Request, code: str) -> str:
     return query_url(f"/lang/{code}", [("next", here)])
 
 
+def txt(value: object, page_lang: str) -> Markup | str:
+    """A text for the page: a `present.Text` in another language gets `lang` (screen readers).
+
+    Plain strings come back as they are (the template escapes them).
+    """
+    if isinstance(value, Text):
+        if value.lang != page_lang:
+            return Markup('<span lang="{}">{}</span>').format(value.lang, value.text)
+        return value.text
+    return "" if value is None else value
+
+
 templates.env.globals.update(
+    txt=txt,
     language_url=language_url,
     period=period,
     case_url=case_url,

@@ -137,7 +137,7 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(client: TestClient) -> Non
     assert r.status_code == 200
     for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))):
         assert not row["title"].startswith(("=", "+", "-", "@"))
-        assert not row["snippet"].startswith(("=", "+", "-", "@"))
+        assert not row["service_providers"].startswith(("=", "+", "-", "@"))
 
 
 def test_openapi_documents_the_api(client: TestClient) -> None:

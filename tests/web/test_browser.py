@@ -62,7 +62,7 @@ def test_danish_search_facet_case_and_compare_without_javascript(browser, live_s
     page.get_by_role("button", name="Søg", exact=True).click()
     expect(page.locator("#count")).to_contain_text("sager fundet")
     titles = page.locator(".result-title a")
-    expect(titles.first).to_have_text("Odense youth housing outcomes partnership")
+    expect(titles.first).to_have_text("Bolig først for unge i Odense")
     shot(page, "2-results-da")
 
     # Narrow to Denmark with the country facet; the filter is in the URL.
@@ -86,10 +86,8 @@ def test_danish_search_facet_case_and_compare_without_javascript(browser, live_s
     shot(page, "4-compare-da")
 
     # Open a case from the comparison.
-    page.get_by_role("link", name="Odense youth housing outcomes partnership").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Odense youth housing outcomes partnership"
-    )
+    page.get_by_role("link", name="Bolig først for unge i Odense").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bolig først for unge i Odense")
     expect(page.get_by_role("heading", name="Citér denne sag")).to_be_visible()
     expect(page.locator(".cite")).to_contain_text("GO Lab INDIGO")
     shot(page, "5-case-da")
@@ -101,6 +99,77 @@ def test_danish_search_facet_case_and_compare_without_javascript(browser, live_s
     page.get_by_role("link", name="About the data").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("About the site and the data")
     shot(page, "6-about-en")
+    context.close()
+
+
+def test_danish_case_page_has_danish_title_summary_and_metrics(browser, live_server: str) -> None:
+    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    expect = sync_api.expect
+    page.goto(live_server + "/cases/indigo-poj-0901")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bolig først for unge i Odense")
+    expect(page.locator(".summary").first).to_have_attribute("lang", "da")
+    expect(page.locator(".summary").first).to_contain_text("Unge hjemløse i Odense")
+    expect(page.locator(".metrics .definition").first).to_have_text(
+        "Bliver boende i egen bolig i 12 måneder"
+    )
+    # Source text in English is marked so a screen reader reads it in English.
+    expect(page.locator(".metrics .definition").nth(1)).to_have_attribute("lang", "en")
+    shot(page, "11-case-danish")
+    context.close()
+
+
+def test_home_chart_and_map_are_links_that_filter(browser, live_server: str) -> None:
+    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    expect = sync_api.expect
+    page.goto(live_server + "/")
+    expect(page.locator("#chart-year svg")).to_be_visible()
+    expect(page.locator("#chart-map svg").first).to_be_visible()
+    shot(page, "12-home-charts")
+    page.locator("#chart-year svg a[href*='start_year=2020'][href*='country=DK']").click()
+    expect(page).to_have_url(re.compile(r"start_year=2020"))
+    metas = page.locator(".result .meta").all_inner_texts()
+    assert metas and all("2020" in m and "Danmark" in m for m in metas)
+    page.goto(live_server + "/")
+    page.locator("#chart-map svg a[aria-label^='Odense']").first.click()
+    expect(page).to_have_url(re.compile(r"country=DK"))
+    metas = page.locator(".result .meta").all_inner_texts()
+    assert metas and all("Danmark" in m for m in metas)
+    shot(page, "13-map-click-results")
+    context.close()
+
+
+def test_compare_with_one_ticked_case_explains_in_danish(browser, live_server: str) -> None:
+    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    expect = sync_api.expect
+    page.goto(live_server + "/search?q=housing")
+    page.locator(".result").nth(0).get_by_role("checkbox").check()
+    picked = page.locator(".result").nth(0).get_by_role("checkbox").get_attribute("value")
+    page.get_by_role("button", name="Sammenlign valgte sager").click()
+    expect(page.locator(".compare-error")).to_contain_text("Vælg 2 til 4 sager")
+    expect(page.locator(".compare-error")).to_contain_text("du valgte 1")
+    expect(page.locator(f".pick input[value='{picked}']")).to_be_checked()
+    expect(page.locator("#q")).to_have_value("housing")
+    shot(page, "14-compare-one-da")
+    context.close()
+
+
+def test_phone_compare_button_does_not_cover_the_first_result(browser, live_server: str) -> None:
+    context = browser.new_context(
+        locale="da-DK", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.goto(live_server + "/search?q=hjemløse")
+    page.locator(".result").first.scroll_into_view_if_needed()
+    first = page.locator(".result").first.bounding_box()
+    button = page.locator(".compare-bar button").bounding_box()
+    overlap = not (
+        button["y"] >= first["y"] + first["height"] or button["y"] + button["height"] <= first["y"]
+    )
+    assert not overlap, (first, button)
+    shot(page, "15-phone-first-result")
     context.close()
 
 
@@ -151,6 +220,7 @@ def test_api_docs_render_offline_under_the_csp(browser, live_server: str) -> Non
         "/search?q=hjemløse&country=DK",
         "/cases/indigo-poj-0901",
         "/compare?id=indigo-poj-0901&id=dk-herning-job",
+        "/compare?back=/search%3Fq%3Dhousing&id=indigo-poj-0901",
         "/organisations/name:odense%20kommune",
         "/about",
         "/cases/no-such-case",

@@ -44,7 +44,7 @@ def test_money_in_each_language() -> None:
     ranged = Money(currency="EUR", amount_min=1_000_000, amount_max=2_000_000)
     assert plain(da.money(ranged)) == "1.000.000 € – 2.000.000 €"
     with_usd = Money(currency="SEK", amount=10_000_000, amount_usd=950_000)
-    assert plain(en.money(with_usd)) == "SEK10,000,000 ($950,000)"
+    assert plain(en.money(with_usd)) == "SEK 10,000,000 ($950,000)"
     assert plain(en.money(Money(amount_usd=5))) == "$5"
     assert plain(da.money(None)) == "" and da.money(Money()) == ""
     assert plain(da.money(Money(amount=7))) == "7"  # no currency known: just the number

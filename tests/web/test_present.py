@@ -102,3 +102,43 @@ def test_model_basis_in_plain_words() -> None:
     assert present.basis("curated: a note", da) == "fastsat af redaktionen: a note"
     assert present.basis("rule: type of X", da) == "rule: type of X"
     assert present.basis(None, da) == ""
+
+
+def test_texts_come_in_the_reader_language_with_their_own_language() -> None:
+    from web.present import guess_language, localized
+
+    assert localized({"da": "Bolig"}, "Housing", "da") == present.Text("Bolig", "da")
+    assert localized({"da": "Bolig"}, "Housing", "en") == present.Text("Housing", "en")
+    assert localized({"sv": "Boende"}, "Boende", "da").lang == "sv"
+    assert localized({}, None, "da") is None
+    assert localized({"en": "Only English"}, None, "da") == present.Text("Only English", "en")
+    assert guess_language("Unge hjemløse", ["DK"]) == "da"
+    assert guess_language("Stöd vid demens", ["SE"]) == "sv"
+    assert guess_language("Lasten hyvinvointi ja yhteisöt", ["FI"]) == "fi"
+    assert guess_language("Job til flygtninge i Herning", ["DK"]) == "da"
+    assert guess_language("Housing First for young people in Odense", ["DK"]) == "en"
+    assert guess_language("Odense", ["DK"]) == "en"
+
+
+def test_highlights_mark_words_and_escape_everything_else() -> None:
+    text = "Housing <b>First</b> for homeless youth"
+    spans = present.term_spans(text, ["housing", "hjemløse", "homelessness"])
+    assert [text[a:b] for a, b in spans] == ["Housing", "homeless"]
+    html = str(present.marked(text, spans))
+    assert html == "<mark>Housing</mark> &lt;b&gt;First&lt;/b&gt; for <mark>homeless</mark> youth"
+    # Spans from the search service: overlapping or out of range ones are skipped.
+    assert str(present.marked("abc", [(0, 2), (1, 3), (5, 9)])) == "<mark>ab</mark>c"
+    assert str(present.marked("abc", [{"start": 1, "end": 2}])) == "a<mark>b</mark>c"
+
+
+def test_sources_are_listed_once_per_page() -> None:
+    links = [
+        Link(url="https://www.dsi.dk/a/"),
+        Link(url="http://dsi.dk/a", title="DSI"),
+        Link(url="https://dsi.dk/b"),
+    ]
+    kept = present.dedupe_links(links)
+    assert [(x.url, x.title) for x in kept] == [
+        ("https://www.dsi.dk/a/", "DSI"),
+        ("https://dsi.dk/b", None),
+    ]

@@ -1,11 +1,15 @@
-"""Every real INDIGO project renders: the CSV export imported into a fresh store, no index.
+"""Every real case renders: the INDIGO export, its pipeline and the curated files in a fresh
+store, no index.
 
 Pages that need no search index (case, compare, organisation, home, about) must work on
-the real, sparse data; the similar-cases box then says the index is missing.
+the real, sparse data; the similar-cases box then says the index is missing. Every Danish
+page is walked for codelist values left in English and for outcome metrics shown twice.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +20,12 @@ from fastapi.testclient import TestClient
 from corpus.model import INVESTOR_MODELS, PROVIDER_MODELS
 from corpus.settings import Settings
 from corpus.store import Store
+from ingest.indigo import pipeline as indigo_pipeline
 from ingest.indigo.csv_export import read_export
 from ingest.runner import run_source
+from ingest.sources import corpus_files
 from web.app import create_app
+from web.i18n import Translator, labels
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +35,15 @@ def real(indigo_csv_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     store = Store(settings.db_path)
     report = run_source(store, "indigo", read_export(indigo_csv_dir), complete=True)
     assert report.status in ("ok", "partial")
+    pipeline = run_source(
+        store,
+        indigo_pipeline.SOURCE,
+        indigo_pipeline.read_csv(indigo_csv_dir / "pipeline.csv"),
+        complete=True,
+    )
+    assert pipeline.status in ("ok", "partial")
+    curated = run_source(store, corpus_files.SOURCE, corpus_files.read(), complete=True)
+    assert curated.status in ("ok", "partial")
     ids = [c.id for c in store.iter_cases()]
     store.close()
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
@@ -42,7 +58,8 @@ def test_every_case_page_renders(real: tuple) -> None:
         assert r.status_code == 200, case_id
         soup = BeautifulSoup(r.text, "html.parser")
         assert soup.h1.get_text(strip=True)
-        assert "GO Lab INDIGO" in soup.select_one(".cite").get_text()
+        if case_id.startswith("indigo-"):
+            assert "GO Lab INDIGO" in soup.select_one(".cite").get_text()
 
 
 def test_case_by_indigo_id_in_json_and_html(real: tuple) -> None:
@@ -72,3 +89,112 @@ def test_home_and_organisations_on_real_data(real: tuple) -> None:
             "tbody tr a[href='/cases/indigo-poj-0077']"
         )
         assert rows, href
+
+
+def _codelist_labels() -> dict[str, str]:
+    """English codelist value -> its Danish label, for every kind of code the pages show."""
+    da, en = labels("da"), labels("en")
+    prefixes = (
+        "sector.",
+        "stage.",
+        "role.",
+        "org_type.",
+        "instrument.",
+        "provider_model.",
+        "investor_model.",
+    )
+    return {
+        key.split(".", 1)[1] if key.startswith("sector.") else en[key]: da[key]
+        for key in en
+        if key.startswith(prefixes) and key in da and da[key] != en[key]
+    }
+
+
+def _english_only(soup: BeautifulSoup, selector: str) -> list[str]:
+    """Texts of the coded parts of a page, leaving out text marked as another language."""
+    out = []
+    for el in soup.select(selector):
+        for other in el.select("[lang]"):
+            other.decompose()
+        out.append(el.get_text(" ", strip=True))
+    return out
+
+
+def test_every_codelist_value_in_the_real_data_has_a_danish_label(real: tuple) -> None:
+    client, ids = real
+    t = Translator("da")
+    cases = [client.get(f"/api/cases/{i}").json() for i in ids]
+    sectors = {s for c in cases for s in [c["sector"], *c["sectors"]] if s}
+    missing = sorted(s for s in sectors if not t.has("sector." + s))
+    assert not missing, f"policy areas without a Danish label: {missing}"
+    for kind, values in (
+        ("stage", {c["stage"] for c in cases}),
+        ("instrument", {c["instrument"] for c in cases}),
+        ("provider_model", {c["provider_model"] for c in cases}),
+        ("investor_model", {c["investor_model"] for c in cases}),
+        ("role", {p["role"] for c in cases for p in c["parties"]}),
+        ("org_type", {p["org_type"] for c in cases for p in c["parties"]}),
+    ):
+        assert all(t.has(f"{kind}.{v}") for v in values), (kind, values)
+    countries = {x for c in cases for x in c["countries"]}
+    assert all(t.country(x) != x for x in countries), countries
+
+
+def test_no_danish_page_shows_an_untranslated_code_or_a_metric_twice(real: tuple) -> None:
+    client, ids = real
+    english = {v for v in _codelist_labels() if len(v) > 3}
+    coded = ".meta span, .glance dd, .role h3, .type, .facet .label, .counts li"
+    pages = [f"/cases/{i}" for i in ids] + ["/", "/search", "/search?stage=pipeline"]
+    for path in pages:
+        r = client.get(path, headers={"accept-language": "da"})
+        assert r.status_code == 200, path
+        soup = BeautifulSoup(r.text, "html.parser")
+        definitions = [d.get_text(" ", strip=True) for d in soup.select(".metrics .definition")]
+        assert len(definitions) == len(set(definitions)), (path, definitions)
+        for text in _english_only(soup, coded):
+            left = [v for v in english if v == text or text.startswith(v + " ")]
+            assert not left, f"{path}: {left} shown in English"
+
+
+def test_curated_danish_case_is_shown_in_danish_once_per_fact(real: tuple) -> None:
+    """Aarhus Housing First has a curated file and an INDIGO record (issue 11's example)."""
+    client, ids = real
+    danish = [
+        i
+        for i in ids
+        if (c := client.get(f"/api/cases/{i}").json())["summary"].get("da")
+        and "DK" in c["countries"]
+    ]
+    assert danish
+    for case_id in danish:
+        case = client.get(f"/api/cases/{case_id}").json()
+        soup = BeautifulSoup(
+            client.get(f"/cases/{case_id}", headers={"accept-language": "da"}).text, "html.parser"
+        )
+        assert soup.select(".summary")[0]["lang"] == "da"
+        if case["title_i18n"].get("da"):
+            assert soup.h1.get_text(strip=True) == case["title_i18n"]["da"]
+            assert not soup.h1.get("lang")
+        places = [li.get_text(strip=True) for li in soup.select(".places li")]
+        assert len(places) == len(set(places)), places
+        hrefs = [a["href"] for a in soup.select("#docs ~ .columns a, .links a")]
+        assert len(hrefs) == len(set(hrefs)), hrefs
+
+
+def test_exports_hold_one_row_per_visible_case(real: tuple) -> None:
+    """`/api/search.csv?q=` (all cases) gives every case not in design, and so does JSON."""
+    client, ids = real
+    visible = [i for i in ids if client.get(f"/cases/{i}.json").json()["stage"] != "pipeline"]
+    assert len(visible) >= 300
+    r = client.get("/api/search.csv", params={"q": ""})
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert sorted(row["id"] for row in rows) == sorted(visible)
+    data = client.get("/api/search.json", params={"q": ""}).json()
+    assert data["total"] == len(visible) == len(data["results"])
+    pipeline = client.get("/api/search.jsonl", params={"stage": "pipeline"}).text.splitlines()
+    assert len(pipeline) == len(ids) - len(visible)
+    page = BeautifulSoup(client.get("/cases/indigo-poj-0077").text, "html.parser")
+    href = page.select_one("a[href^='/organisations/']")["href"]
+    org = client.get(href + ".json")
+    assert org.status_code == 200
+    assert "indigo-poj-0077" in [c["id"] for c in org.json()["cases"]]

@@ -1,0 +1,171 @@
+"""Exports: every row of a search as CSV, JSON and JSON Lines; `.json` beside every page; the
+whole dataset as a CSV zip and a SQLite file, both crediting GO Lab INDIGO.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from corpus.model import Case, Party
+from corpus.settings import Settings
+from corpus.store import Store
+from web.app import create_app
+from web.exports import COLUMNS, cell
+
+
+def _rows(r) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+
+def test_csv_holds_every_row_with_parties_amounts_and_dates(client: TestClient) -> None:
+    total = client.get("/api/search", params={"limit": 1}).json()["total"]
+    r = client.get("/api/search.csv")
+    assert r.status_code == 200
+    assert r.headers["cache-control"].startswith("public")
+    assert r.headers["x-total-count"] == str(total)
+    rows = _rows(r)
+    assert len(rows) == total
+    assert tuple(rows[0]) == COLUMNS
+    odense = next(row for row in rows if row["id"] == "indigo-poj-0901")
+    assert odense["outcome_payers"] == "Odense Kommune (government)"
+    assert (
+        odense["investors"]
+        == "Fonden for Socialt Ansvar (foundation); Nordic Impact Bank A/S (company)"
+    )
+    assert odense["investment"] == "15000000" and odense["investment_currency"] == "DKK"
+    assert odense["max_outcome_payment"] == "22000000"
+    assert odense["outcome_metric_count"] == "2"
+    assert odense["start_date"] == "2020-02-01" and odense["end_date"] == "2024"
+    assert odense["sources"] == "https://example.org/odense"
+    # No CASEBANK_BASE_URL: links stay relative (never built from the Host header).
+    assert odense["url"] == "/cases/indigo-poj-0901"
+
+
+def test_json_and_json_lines_hold_the_same_rows_as_the_csv(client: TestClient) -> None:
+    params = {"q": "housing", "country": "DK"}
+    ids = [row["id"] for row in _rows(client.get("/api/search.csv", params=params))]
+    assert ids
+    data = client.get("/api/search.json", params=params).json()
+    assert data["total"] == len(ids)
+    assert [x["id"] for x in data["results"]] == ids
+    lines = client.get("/api/search.jsonl", params=params).text.splitlines()
+    assert [json.loads(x)["id"] for x in lines] == ids
+    assert data["results"][0]["countries"] == ["DK"]
+
+
+def test_formula_text_is_made_safe() -> None:
+    assert cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert cell(["@SUM(1)", "b"]) == "'@SUM(1); b"
+    assert cell(15000000.0) == "15000000"
+    assert cell(None) == ""
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A store of 260 cases (more than the search service's 100-row page), no index."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("big") / "data")
+    store = Store(settings.db_path)
+    with store.transaction():
+        for i in range(260):
+            case = Case(
+                id=f"case-{i:03d}",
+                title=f"Case {i:03d}",
+                countries=["DK" if i % 2 else "GB"],
+                parties=[Party(name="=cmd|' /C calc'!A0", role="service_provider")],
+            )
+            store.upsert_record(case, "corpus")
+    store.close()
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_exports_are_not_capped_at_one_page(big: TestClient) -> None:
+    rows = _rows(big.get("/api/search.csv", params={"q": ""}))
+    assert len(rows) == 260
+    assert len({r["id"] for r in rows}) == 260
+    assert all(r["service_providers"].startswith("'=") for r in rows)
+    assert len(big.get("/api/search.jsonl").text.splitlines()) == 260
+    assert big.get("/api/search.json", params={"country": "DK"}).json()["total"] == 130
+    # An explicit window is honoured (and is the only way to get fewer rows).
+    assert len(_rows(big.get("/api/search.csv", params={"limit": 5, "offset": 255}))) == 5
+
+
+def test_base_url_makes_links_absolute(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    store = Store(settings.db_path)
+    store.upsert_record(Case(id="one", title="One"), "corpus")
+    store.close()
+    app = create_app(settings)
+    # The ops engineer adds `base_url` to Settings; until then set it on the instance.
+    object.__setattr__(app.state.resources.settings, "base_url", "https://cases.example.dk/")
+    with TestClient(app) as c:
+        assert _rows(c.get("/api/search.csv"))[0]["url"] == "https://cases.example.dk/cases/one"
+
+
+def test_every_page_has_json_beside_it(client: TestClient) -> None:
+    case = client.get("/cases/INDIGO-POJ-0901.json")
+    assert case.status_code == 200 and case.json()["id"] == "indigo-poj-0901"
+    assert client.get("/cases/no-such-case.json").status_code == 404
+    org = client.get("/organisations/name:odense kommune.json").json()
+    assert org["name"] == "Odense Kommune"
+    assert [c["id"] for c in org["cases"]] == ["indigo-poj-0901"]
+    pair = client.get(
+        "/compare.json", params=[("id", "indigo-poj-0901"), ("id", "indigo-poj-0902")]
+    )
+    assert [c["id"] for c in pair.json()["cases"]] == ["indigo-poj-0901", "indigo-poj-0902"]
+    assert pair.json()["rows"][0]["cells"] == [["Danmark"], ["Storbritannien"]]
+    assert client.get("/compare.json", params={"id": "indigo-poj-0901"}).status_code == 400
+    page = client.get("/search.json", params={"q": "housing"}).json()
+    assert page["results"] and "facets" in page
+    home = client.get("/index.json").json()
+    assert home["stats"]["cases"] == 8
+
+
+def test_whole_dataset_as_csv_zip_and_sqlite_credits_indigo(client: TestClient) -> None:
+    z = zipfile.ZipFile(io.BytesIO(client.get("/download/casebank-csv.zip").content))
+    assert {"README.txt", "cases.csv", "parties.csv", "outcome_metrics.csv", "cases.jsonl"} <= set(
+        z.namelist()
+    )
+    assert "GO Lab INDIGO" in z.read("README.txt").decode()
+    cases = list(csv.DictReader(io.StringIO(z.read("cases.csv").decode("utf-8-sig"))))
+    assert len(cases) == 8  # the projects in design too
+    r = client.get("/download/casebank.sqlite")
+    assert r.headers["content-type"] == "application/vnd.sqlite3"
+    path = Path(client.app.state.resources.settings.data_dir) / "download-test.sqlite"
+    path.write_bytes(r.content)
+    db = sqlite3.connect(path)
+    try:
+        credit = db.execute("SELECT value FROM metadata WHERE key = 'credit'").fetchone()[0]
+        assert "GO Lab INDIGO" in credit
+        assert db.execute("SELECT count(*) FROM cases").fetchone()[0] == 8
+        parties = db.execute("SELECT count(*) FROM parties WHERE case_id = 'indigo-poj-0901'")
+        assert parties.fetchone()[0] == 6
+    finally:
+        db.close()
+        path.unlink()
+
+
+def test_every_page_points_to_its_json(client: TestClient) -> None:
+    from bs4 import BeautifulSoup
+
+    for path in (
+        "/",
+        "/search?q=housing&country=DK",
+        "/cases/indigo-poj-0901",
+        "/compare?id=indigo-poj-0901&id=indigo-poj-0902",
+        "/organisations/name:odense%20kommune",
+    ):
+        soup = BeautifulSoup(client.get(path).text, "html.parser")
+        link = soup.find("link", rel="alternate", type="application/json")
+        assert link is not None, path
+        r = client.get(link["href"])
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json", path

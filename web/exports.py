@@ -1,0 +1,470 @@
+"""Exports: a search as CSV, JSON or JSON Lines, every page as `.json`, the whole dataset.
+
+Search exports hold every row of the search (no cap, no hidden bound): the search is run
+whole before the response starts, so a bad parameter is still a clean 400, and the rows
+are then streamed case by case. Cells a spreadsheet would run as formulas are prefixed
+with `'`. Links are absolute only when `CASEBANK_BASE_URL` is set (never taken from the
+request's Host header), else relative to the site.
+
+The whole dataset is offered as a zip of CSV files and as one SQLite file; both carry the
+GO Lab INDIGO credit (a README in the zip, a `metadata` table in the SQLite copy).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from corpus.model import Case, Money
+from web import pages, present
+from web.i18n import Translator
+from web.params import SearchQuery, search_query
+from web.resources import Resources, resources
+from web.templating import case_url, language_of
+
+router = APIRouter()
+
+#: Exports change when the store does (a few times a day at most).
+CACHE_CONTROL = "public, max-age=300"
+
+CREDIT = (
+    "Case data from GO Lab INDIGO (International Network for Data on Impact and Government "
+    "Outcomes), Government Outcomes Lab, Blavatnik School of Government, University of "
+    'Oxford. Credit "GO Lab INDIGO" wherever this data is shown. Curated cases and '
+    "national sources: casebank, each case names its own sources."
+)
+
+#: The columns of a search export and of `cases.csv` in the dataset download.
+COLUMNS = (
+    "id",
+    "title",
+    "title_da",
+    "countries",
+    "sector",
+    "stage",
+    "instrument",
+    "provider_model",
+    "investor_model",
+    "outcome_payers",
+    "investors",
+    "service_providers",
+    "investment",
+    "investment_currency",
+    "investment_eur",
+    "max_outcome_payment",
+    "max_outcome_payment_currency",
+    "max_outcome_payment_eur",
+    "outcome_payments_made",
+    "outcome_payments_made_currency",
+    "outcome_payments_made_eur",
+    "outcome_funds",
+    "outcome_metric_count",
+    "start_date",
+    "end_date",
+    "indigo_id",
+    "sources",
+    "url",
+)
+
+
+def base_url(res: Resources) -> str:
+    """The site's public address without a trailing slash, or `` (links stay relative)."""
+    return (getattr(res.settings, "base_url", None) or "").rstrip("/")
+
+
+def _amount(money: Money | None) -> float | str | None:
+    """An exact amount, or `min-max` for a range, or None."""
+    if money is None:
+        return None
+    if money.amount is not None:
+        return money.amount
+    if money.amount_min is not None or money.amount_max is not None:
+        lo, hi = money.amount_min, money.amount_max
+        return f"{'' if lo is None else f'{lo:g}'}-{'' if hi is None else f'{hi:g}'}"
+    return None
+
+
+def _party(p) -> str:
+    """A party for an export: its name, or that it is undisclosed, with its type."""
+    name = "undisclosed organisation" if p.undisclosed else p.name
+    return name if p.org_type == "unknown" else f"{name} ({p.org_type})"
+
+
+def export_row(case: Case, base: str = "") -> dict[str, Any]:
+    """One case as an export row: lists stay lists (JSON); CSV joins them with `; `."""
+    # The same start as `Case.start_year`: the service start, else the contract.
+    start = case.dates.get("service_start") or case.dates.get("contract_signed")
+    end = next(
+        (case.dates[k] for k in ("completed", "service_end", "anticipated_end") if k in case.dates),
+        None,
+    )
+    row: dict[str, Any] = {
+        "id": case.id,
+        "title": case.title,
+        "title_da": case.title_i18n.get("da"),
+        "countries": list(case.countries),
+        "sector": case.sector,
+        "stage": case.stage,
+        "instrument": case.instrument,
+        "provider_model": case.provider_model,
+        "investor_model": case.investor_model,
+        "outcome_payers": [_party(p) for p in case.parties_by_role("outcome_payer")],
+        "investors": [_party(p) for p in case.parties_by_role("investor")],
+        "service_providers": [_party(p) for p in case.parties_by_role("service_provider")],
+    }
+    for key in ("investment", "max_outcome_payment", "outcome_payments_made"):
+        money: Money | None = getattr(case, key)
+        row[key] = _amount(money)
+        row[f"{key}_currency"] = money.currency if money else None
+        row[f"{key}_eur"] = money.amount_eur if money else None
+    row.update(
+        outcome_funds=[f.name or f.id for f in case.outcome_funds],
+        outcome_metric_count=len(case.outcome_metrics),
+        start_date=start.value if start else None,
+        end_date=end.value if end else None,
+        indigo_id=case.external_ids.get("indigo") or case.external_ids.get("indigo_pipeline"),
+        sources=[x.url for x in present.dedupe_links(case.sources) if present.safe_url(x.url)],
+        url=base + case_url(case.id),
+    )
+    return row
+
+
+def cell(value: object) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula is prefixed with `'`."""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """UTF-8 CSV, header first, one encoded line per row (with a BOM for spreadsheets)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(COLUMNS)
+    # The BOM makes spreadsheet programs read the file as UTF-8 (æøå, ä, ö).
+    yield ("\ufeff" + buf.getvalue()).encode("utf-8")
+    for row in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow([cell(row.get(c)) for c in COLUMNS])
+        yield buf.getvalue().encode("utf-8")
+
+
+def export_window(
+    limit: int | None = Query(
+        None, ge=1, description="At most this many rows (default: every row of the search)."
+    ),
+    offset: int = Query(0, ge=0, description="Rows to skip."),
+) -> tuple[int | None, int]:
+    """FastAPI dependency: an optional window on an export (none by default: all rows)."""
+    return limit, offset
+
+
+def _search_rows(
+    res: Resources, query: SearchQuery, window: tuple[int | None, int] = (None, 0)
+) -> tuple[dict[str, Any], Iterator[dict]]:
+    """The whole search (run now, so errors surface before streaming) and its rows, lazily."""
+    found = res.all_results(query)
+    limit, offset = window
+    ids = [r["id"] for r in found["results"]][offset : None if limit is None else offset + limit]
+    base = base_url(res)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        cases = res.cases()
+        for case_id in ids:
+            case = cases.get(case_id)
+            if case is not None:  # removed since the search ran: leave it out
+                yield export_row(case, base)
+
+    return found, rows()
+
+
+def _headers(filename: str, total: int) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": CACHE_CONTROL,
+        "X-Total-Count": str(total),
+    }
+
+
+@router.get(
+    "/api/search.csv",
+    tags=["exports"],
+    summary="Export a search as CSV (all rows)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM"}},
+)
+def search_csv(
+    query: SearchQuery = Depends(search_query),
+    window: tuple[int | None, int] = Depends(export_window),
+    res: Resources = Depends(resources),
+) -> StreamingResponse:
+    """One row per case of the search, with parties, amounts, funds, dates and sources.
+
+    Same parameters as `/api/search`, without paging: every row of the search.
+    """
+    found, rows = _search_rows(res, query, window)
+    return StreamingResponse(
+        csv_lines(rows),
+        media_type="text/csv; charset=utf-8",
+        headers=_headers("casebank-search.csv", found["total"]),
+    )
+
+
+def _json_stream(head: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """`{...head, "results": [rows]}` written row by row."""
+    start = json.dumps(head, ensure_ascii=False)[:-1]
+    yield (start + (', "results": [' if head else '{"results": [')).encode("utf-8")
+    for i, row in enumerate(rows):
+        yield ((", " if i else "") + json.dumps(row, ensure_ascii=False)).encode("utf-8")
+    yield b"]}\n"
+
+
+@router.get("/api/search.json", tags=["exports"], summary="Export a search as JSON (all rows)")
+def search_json(
+    query: SearchQuery = Depends(search_query),
+    window: tuple[int | None, int] = Depends(export_window),
+    res: Resources = Depends(resources),
+) -> StreamingResponse:
+    """`{"query", "total", "columns", "results": [...]}` with every row of the search."""
+    found, rows = _search_rows(res, query, window)
+    head = {"query": found["query"], "total": found["total"], "columns": list(COLUMNS)}
+    return StreamingResponse(
+        _json_stream(head, rows),
+        media_type="application/json",
+        headers=_headers("casebank-search.json", found["total"]),
+    )
+
+
+@router.get("/api/search.jsonl", tags=["exports"], summary="Export a search as JSON Lines")
+def search_jsonl(
+    query: SearchQuery = Depends(search_query),
+    window: tuple[int | None, int] = Depends(export_window),
+    res: Resources = Depends(resources),
+) -> StreamingResponse:
+    """One JSON object per line and case, every row of the search."""
+    found, rows = _search_rows(res, query, window)
+    lines = (json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n" for r in rows)
+    return StreamingResponse(
+        lines,
+        media_type="application/x-ndjson",
+        headers=_headers("casebank-search.jsonl", found["total"]),
+    )
+
+
+# -- `.json` beside every page ------------------------------------------------------------
+
+
+def _json(data: Any) -> JSONResponse:
+    return JSONResponse(data, headers={"Cache-Control": CACHE_CONTROL})
+
+
+@router.get("/cases/{case_id}.json", include_in_schema=False)
+def case_json(case_id: str, res: Resources = Depends(resources)) -> JSONResponse:
+    """The case page's data: the merged case record."""
+    return _json(res.store().get_case(case_id).model_dump(mode="json"))
+
+
+@router.get("/organisations/{key:path}.json", include_in_schema=False)
+def organisation_json(key: str, res: Resources = Depends(resources)) -> JSONResponse:
+    """The organisation page's data: name, types and its cases with roles."""
+    data = pages.organisation_data(res, key)
+    return _json(
+        {
+            "name": data["name"],
+            "org_types": data["org_types"],
+            "cases": [
+                {
+                    "id": c["case"].id,
+                    "title": c["case"].title,
+                    "roles": c["roles"],
+                    "countries": c["case"].countries,
+                    "years": c["years"],
+                    "stage": c["case"].stage,
+                    "url": base_url(res) + case_url(c["case"].id),
+                }
+                for c in data["cases"]
+            ],
+        }
+    )
+
+
+@router.get("/compare.json", include_in_schema=False)
+def compare_json(
+    request: Request,
+    id: list[str] = Query([], max_length=pages.MAX_COMPARE * 4),
+    res: Resources = Depends(resources),
+) -> JSONResponse:
+    """The compare page's data: the cases and the table's rows (labels in the page's language)."""
+    cases = pages.compare_cases(res, id)
+    t = Translator(language_of(request))
+    rows = present.compare_rows(cases, t)
+    return _json(
+        {
+            "cases": [export_row(c, base_url(res)) for c in cases],
+            "rows": [
+                {"label": r.label, "cells": [[str(x) for x in c] for c in r.cells]} for r in rows
+            ],
+        }
+    )
+
+
+@router.get("/search.json", include_in_schema=False)
+def search_page_json(
+    query: SearchQuery = Depends(search_query),
+    limit: int = Query(pages.PAGE_SIZE, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=100_000),
+    res: Resources = Depends(resources),
+) -> JSONResponse:
+    """The results page's data: the same page of results, facets and totals."""
+    return _json(res.run_search(query, limit=limit, offset=offset))
+
+
+@router.get("/index.json", include_in_schema=False)
+@router.get("/.json", include_in_schema=False)
+def home_json(res: Resources = Depends(resources)) -> JSONResponse:
+    """The home page's data: counts by country, source and sector, and last updates."""
+    store = res.store()
+    return _json({"stats": store.stats(), "last_success": store.last_success()})
+
+
+# -- the whole dataset --------------------------------------------------------------------
+
+_PARTY_COLUMNS = ("case_id", "role", "name", "undisclosed", "org_type", "organisation_id")
+_METRIC_COLUMNS = ("case_id", "metric_id", "definition", "definition_da", "target", "price")
+
+
+def _party_rows(cases: Iterable[Case]) -> Iterator[dict[str, Any]]:
+    for c in cases:
+        for p in c.parties:
+            yield {
+                "case_id": c.id,
+                "role": p.role,
+                "name": "undisclosed organisation" if p.undisclosed else p.name,
+                "undisclosed": int(p.undisclosed),
+                "org_type": p.org_type,
+                "organisation_id": p.organisation_id,
+            }
+
+
+def _metric_rows(cases: Iterable[Case]) -> Iterator[dict[str, Any]]:
+    for c in cases:
+        for m in c.outcome_metrics:
+            yield {
+                "case_id": c.id,
+                "metric_id": m.id,
+                "definition": m.definition,
+                "definition_da": m.definition_i18n.get("da"),
+                "target": m.target,
+                "price": _amount(m.price),
+            }
+
+
+def _csv_text(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in columns])
+    return "\ufeff" + buf.getvalue()
+
+
+def _readme(n: int) -> str:
+    stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
+    return (
+        f"casebank dataset, {n} cases, exported {stamp}.\n\n"
+        f"Credit and licence\n------------------\n{CREDIT}\n\n"
+        "Files\n-----\n"
+        "cases.csv            one row per case (columns as in /api/search.csv)\n"
+        "parties.csv          one row per organisation and role in a case\n"
+        "outcome_metrics.csv  one row per outcome metric paid for\n"
+        "cases.jsonl          the full case records, one JSON object per line\n"
+    )
+
+
+@router.get("/download/casebank-csv.zip", tags=["exports"], summary="Whole dataset as CSV zip")
+def dataset_zip(res: Resources = Depends(resources)) -> Response:
+    """Every case (including projects in design) as CSV files with a README and credit."""
+    cases = list(res.cases().values())
+    base = base_url(res)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("README.txt", _readme(len(cases)))
+        z.writestr("cases.csv", b"".join(csv_lines(export_row(c, base) for c in cases)))
+        z.writestr("parties.csv", _csv_text(_PARTY_COLUMNS, _party_rows(cases)))
+        z.writestr("outcome_metrics.csv", _csv_text(_METRIC_COLUMNS, _metric_rows(cases)))
+        z.writestr(
+            "cases.jsonl",
+            "".join(c.model_dump_json() + "\n" for c in cases),
+        )
+    return Response(
+        buf.getvalue(),
+        media_type="application/zip",
+        headers=_headers("casebank-csv.zip", len(cases)),
+    )
+
+
+def _sql_value(value: Any) -> Any:
+    return "; ".join(map(str, value)) if isinstance(value, list) else value
+
+
+@router.get("/download/casebank.sqlite", tags=["exports"], summary="Whole dataset as SQLite")
+def dataset_sqlite(res: Resources = Depends(resources)) -> Response:
+    """Every case in one SQLite file: `cases`, `parties`, `outcome_metrics`, `metadata`."""
+    cases = list(res.cases().values())
+    base = base_url(res)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "casebank.sqlite"
+        db = sqlite3.connect(path)
+        try:
+            cols = (*COLUMNS, "record")
+            db.execute(f"CREATE TABLE cases ({', '.join(cols)}, PRIMARY KEY (id))")
+            db.executemany(
+                f"INSERT INTO cases VALUES ({', '.join('?' * len(cols))})",
+                (
+                    [_sql_value(v) for v in export_row(c, base).values()] + [c.model_dump_json()]
+                    for c in cases
+                ),
+            )
+            for table, columns, rows in (
+                ("parties", _PARTY_COLUMNS, _party_rows(cases)),
+                ("outcome_metrics", _METRIC_COLUMNS, _metric_rows(cases)),
+            ):
+                db.execute(f"CREATE TABLE {table} ({', '.join(columns)})")
+                db.executemany(
+                    f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})",
+                    ([r[c] for c in columns] for r in rows),
+                )
+            db.execute("CREATE TABLE metadata (key TEXT PRIMARY KEY, value TEXT)")
+            db.executemany(
+                "INSERT INTO metadata VALUES (?, ?)",
+                [
+                    ("credit", CREDIT),
+                    ("source", "GO Lab INDIGO and the sources each case names"),
+                    ("cases", str(len(cases))),
+                    ("exported", datetime.now(UTC).replace(microsecond=0).isoformat()),
+                ],
+            )
+            db.commit()
+        finally:
+            db.close()
+        body = path.read_bytes()
+    return Response(
+        body,
+        media_type="application/vnd.sqlite3",
+        headers=_headers("casebank.sqlite", len(cases)),
+    )
