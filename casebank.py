@@ -185,6 +185,27 @@ def corpus_check(
         )
 
 
+glossary_app = typer.Typer(help="The Nordic social-policy glossary under search/glossary/.")
+app.add_typer(glossary_app, name="glossary")
+
+
+@glossary_app.command("check")
+def glossary_check(
+    path: Path = typer.Option(None, "--path", help="A glossary file or folder (default: shipped)."),
+) -> None:
+    """Validate the glossary files; print each problem (file: entry: message), exit 1 on any."""
+    from search.glossary import check, load_glossary
+
+    problems = check(path)
+    out = Console(soft_wrap=True)
+    if problems:
+        for problem in problems:
+            out.print(str(problem), markup=False, highlight=False)
+        out.print(f"[red]{len(problems)} problem(s)[/red]")
+        raise typer.Exit(1)
+    out.print(f"[green]ok[/green]: {len(load_glossary(path))} concepts")
+
+
 # -- stats ------------------------------------------------------------------------------
 
 

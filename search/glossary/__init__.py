@@ -1,0 +1,471 @@
+"""The Nordic social-policy glossary: Danish, Swedish and Finnish terms of the field
+and the field's acronyms, mapped to the English vocabulary the case texts use.
+
+The data lives beside this module as YAML (one file per policy domain). Each entry is
+one English concept with its Danish, Swedish and Finnish equivalents, inflected forms
+and compound parts included, and the acronyms that stand for it. A query is expanded
+at search time: `load_glossary().expand(query)` finds the glossary forms in the query
+and returns their English equivalents, the query with those parts rendered in English
+(to embed beside the original) and extra terms for the lexical index.
+
+Form syntax inside the YAML lists (kept small so the files stay readable):
+
+- `anbringelse`: a word (or phrase of words); it matches the same normalised token,
+  and, when it is at least `COMPOUND_MIN` characters long, also as a part of a longer
+  word (`hjemløshed` inside `ungdomshjemløsheden`), which is how Nordic compounds form.
+- `asunnottom*`: a stem; it matches every word that begins with it (Finnish and
+  Danish inflection), and as a compound part like a word.
+- `=ældre`: exact only; never matched inside a longer word (`ældre` must not match
+  inside `forældre`).
+
+Acronyms (`acronyms:`) match a whole token; ones that are also ordinary words
+(`ACT`) match only when written in capitals.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+__all__ = [
+    "COMPOUND_MIN",
+    "LANGS",
+    "Concept",
+    "Expansion",
+    "Glossary",
+    "GlossaryError",
+    "Match",
+    "Problem",
+    "check",
+    "load_glossary",
+]
+
+GLOSSARY_DIR = Path(__file__).parent
+LANGS = ("da", "sv", "fi")
+# A form shorter than this is matched only as a whole word: shorter parts of Nordic
+# words are too often accidental (Danish `hjem` in `hjemmeside`).
+COMPOUND_MIN = 5
+# A stem shorter than this would swallow unrelated words.
+STEM_MIN = 4
+_MAX_PHRASE = 6
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Common function words per language: a form equal to one of these is a mistake in the
+# data (it would map every sentence to a concept). Kept short on purpose: the words
+# that a glossary writer could plausibly slip in, not a full stop list.
+STOPWORDS: dict[str, frozenset[str]] = {
+    "en": _wordset(
+        "a an and are as at be but by for from has have in into is it not of on or "
+        "than that the their they this to was were which who with without"
+    ),
+    "da": _wordset(
+        "af alle at de dem den der det efter eller en er et for fra har hos i ikke "
+        "ind med men mod når og om op over på sig som til ud under ved være"
+    ),
+    "sv": _wordset(
+        "av de den det efter eller en ett för från har hos i inte med men mot när "
+        "och om på sig som till under ut vid vara är"
+    ),
+    "fi": _wordset(
+        "ei ja jos kanssa kuin mutta on ovat se sekä tai tämä että joka jotka myös vai olla oli"
+    ),
+}
+_ALL_STOP = frozenset().union(*STOPWORDS.values())
+# Acronyms that are also words in one of the languages: only matched in capitals.
+_WORDLIKE = _wordset("act aid art cap dib man pip sen sib top") | _ALL_STOP
+
+
+class GlossaryError(Exception):
+    """The glossary files do not validate; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        head = "; ".join(str(p) for p in problems[:5])
+        more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"{len(problems)} glossary problem(s): {head}{more}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a glossary file."""
+
+    file: str
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.entry}: {self.message}"
+
+
+class EntryModel(BaseModel):
+    """One concept as written in a YAML file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    en: list[str] = Field(min_length=1)
+    da: list[str] = []
+    sv: list[str] = []
+    fi: list[str] = []
+    acronyms: list[str] = []
+    note: str | None = None
+
+    @field_validator("en", "da", "sv", "fi", "acronyms")
+    @classmethod
+    def _non_blank(cls, values: list[str]) -> list[str]:
+        for v in values:
+            if not isinstance(v, str) or not v.strip():
+                raise ValueError(f"blank form {v!r}")
+            if v != v.strip():
+                raise ValueError(f"form {v!r} has leading or trailing spaces")
+        return values
+
+
+class FileModel(BaseModel):
+    """One YAML file: a policy domain and its entries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    domain: str
+    entries: list[EntryModel]
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One English concept: its terms (first is the preferred one) and acronyms."""
+
+    id: str
+    domain: str
+    english: tuple[str, ...]
+    acronyms: tuple[str, ...]
+
+    @property
+    def term(self) -> str:
+        """The preferred English term."""
+        return self.english[0]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One glossary form found in a query: the tokens it covers and its concept."""
+
+    concept: Concept
+    lang: str  # "da", "sv", "fi", "en" or "acronym"
+    form: str
+    start: int  # character offsets in the query
+    end: int
+
+
+@dataclass
+class Expansion:
+    """What the glossary adds to one query."""
+
+    query: str
+    matches: list[Match] = field(default_factory=list)
+    english_terms: list[str] = field(default_factory=list)
+    translated_query: str = ""
+    lexical_terms: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the glossary found anything to add."""
+        return bool(self.english_terms)
+
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e"})
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Case-fold and fold Nordic letters so `Hjemløse` and `hjemlose` meet."""
+    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(normalise(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+@dataclass(frozen=True)
+class _Form:
+    words: tuple[str, ...]  # normalised; the last may be a stem
+    stem: bool  # last word is a prefix
+    exact: bool  # never as a compound part
+    lang: str
+    raw: str
+
+
+def _parse_form(raw: str, lang: str) -> _Form:
+    exact = raw.startswith("=")
+    text = raw[1:] if exact else raw
+    stem = text.endswith("*")
+    if stem:
+        text = text[:-1]
+    words = tuple(t for t, _, _ in _tokens(text))
+    return _Form(words, stem, exact, lang, raw)
+
+
+def _read_files(path: Path | None) -> tuple[list[tuple[str, FileModel]], list[Problem]]:
+    base = Path(path) if path is not None else GLOSSARY_DIR
+    files = sorted(base.glob("*.yaml")) if base.is_dir() else [base]
+    models: list[tuple[str, FileModel]] = []
+    problems: list[Problem] = []
+    if not files:
+        problems.append(Problem(str(base), "-", "no glossary files (*.yaml) found"))
+    for f in files:
+        name = f.name
+        try:
+            raw = yaml.safe_load(f.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            problems.append(Problem(name, "-", f"cannot read YAML: {exc}"))
+            continue
+        try:
+            models.append((name, FileModel.model_validate(raw)))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = err["loc"]
+                entry = "-"
+                if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int):
+                    entries = raw.get("entries") if isinstance(raw, dict) else None
+                    item = entries[loc[1]] if isinstance(entries, list) else None
+                    ident = item.get("id") if isinstance(item, dict) else None
+                    entry = f"entry {loc[1]}" + (f" ({ident})" if ident else "")
+                    loc = loc[2:]
+                where = ".".join(str(x) for x in loc) or "file"
+                value = err.get("input")
+                shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+                problems.append(Problem(name, entry, f"{where}: {err['msg']} (value {shown})"))
+    return models, problems
+
+
+def _build(path: Path | None) -> tuple[Glossary | None, list[Problem]]:
+    models, problems = _read_files(path)
+    concepts: list[Concept] = []
+    forms: list[tuple[_Form, Concept]] = []
+    seen_ids: dict[str, str] = {}
+    owner: dict[tuple[str, ...], tuple[str, str]] = {}  # normalised form -> (concept id, file)
+    for name, fm in models:
+        for e in fm.entries:
+            where = e.id
+            if e.id in seen_ids:
+                problems.append(Problem(name, where, f"duplicate id (also in {seen_ids[e.id]})"))
+                continue
+            seen_ids[e.id] = name
+            if not (e.da or e.sv or e.fi or e.acronyms):
+                msg = "empty entry: no da/sv/fi form and no acronym"
+                problems.append(Problem(name, where, msg))
+                continue
+            concept = Concept(e.id, fm.domain, tuple(e.en), tuple(e.acronyms))
+            concepts.append(concept)
+            for lang in ("en", *LANGS):
+                for raw in getattr(e, lang):
+                    f = _parse_form(raw, lang)
+                    if not f.words:
+                        problems.append(Problem(name, where, f"{lang} form {raw!r} has no word"))
+                        continue
+                    if len(f.words) == 1 and f.words[0] in STOPWORDS.get(lang, ()):
+                        problems.append(
+                            Problem(name, where, f"{lang} form {raw!r} is a function word")
+                        )
+                        continue
+                    if f.stem and len(f.words) == 1 and len(f.words[0]) < STEM_MIN:
+                        problems.append(
+                            Problem(
+                                name,
+                                where,
+                                f"{lang} stem {raw!r} is shorter than {STEM_MIN} letters",
+                            )
+                        )
+                        continue
+                    key = (*f.words, "*") if f.stem else f.words
+                    prev = owner.get(key)
+                    if prev and prev[0] != e.id:
+                        problems.append(
+                            Problem(
+                                name,
+                                where,
+                                f"{lang} form {raw!r} also maps to {prev[0]} (in {prev[1]})",
+                            )
+                        )
+                        continue
+                    owner[key] = (e.id, name)
+                    forms.append((f, concept))
+            for acr in e.acronyms:
+                if not re.fullmatch(r"[A-Za-z0-9]{2,10}", acr):
+                    problems.append(Problem(name, where, f"acronym {acr!r} is not one word"))
+                    continue
+                key = ("acronym", normalise(acr))
+                prev = owner.get(key)
+                if prev and prev[0] != e.id:
+                    problems.append(
+                        Problem(name, where, f"acronym {acr!r} also maps to {prev[0]} ({prev[1]})")
+                    )
+                    continue
+                owner[key] = (e.id, name)
+    if problems:
+        return None, problems
+    return Glossary(concepts, forms), []
+
+
+class Glossary:
+    """The compiled glossary: lookup tables built once, then `expand` per query."""
+
+    def __init__(self, concepts: list[Concept], forms: list[tuple[_Form, Concept]]):
+        self.concepts: dict[str, Concept] = {c.id: c for c in concepts}
+        # word -> (concept, lang, raw); stems by their text; phrases by their leading words
+        self._words: dict[str, tuple[Concept, str, str]] = {}
+        self._stems: dict[str, tuple[Concept, str, str]] = {}
+        self._parts: dict[str, tuple[Concept, str, str]] = {}  # compound parts (words + stems)
+        self._phrases: dict[tuple[str, ...], list[tuple[str, bool, Concept, str, str]]] = {}
+        self._acronyms: dict[str, tuple[Concept, bool]] = {}
+        for f, c in forms:
+            hit = (c, f.lang, f.raw)
+            if len(f.words) > 1:
+                head = f.words[:-1]
+                self._phrases.setdefault(head, []).append((f.words[-1], f.stem, *hit))
+                continue
+            w = f.words[0]
+            (self._stems if f.stem else self._words).setdefault(w, hit)
+            if not f.exact and len(w) >= COMPOUND_MIN:
+                self._parts.setdefault(w, hit)
+        for c in concepts:
+            for acr in c.acronyms:
+                low = normalise(acr)
+                self._acronyms[low] = (c, low in _WORDLIKE or low in self._words)
+        self._max_stem = max((len(s) for s in self._stems), default=0)
+        self._max_part = max((len(s) for s in self._parts), default=0)
+        self._max_head = max((len(h) for h in self._phrases), default=0)
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    # -- matching ----------------------------------------------------------------------
+
+    def _word(self, tok: str) -> tuple[Concept, str, str] | None:
+        """A concept for one normalised token: exact, then stem, then compound part."""
+        hit = self._words.get(tok)
+        if hit:
+            return hit
+        for k in range(min(len(tok), self._max_stem), STEM_MIN - 1, -1):
+            hit = self._stems.get(tok[:k])
+            if hit:
+                return hit
+        # Compound parts: the longest part found anywhere in the word wins, so
+        # `ungdomshjemløshed` maps through `hjemløshed` rather than a shorter part.
+        n = len(tok)
+        for length in range(min(n, self._max_part), COMPOUND_MIN - 1, -1):
+            for i in range(0, n - length + 1):
+                hit = self._parts.get(tok[i : i + length])
+                if hit:
+                    return hit
+        return None
+
+    def _phrase(self, toks: list[str], i: int) -> tuple[int, tuple[Concept, str, str]] | None:
+        """The longest phrase starting at token i: (number of tokens, hit)."""
+        for n in range(min(self._max_head, len(toks) - i - 1), 0, -1):
+            cands = self._phrases.get(tuple(toks[i : i + n]))
+            if not cands:
+                continue
+            last = toks[i + n]
+            for word, stem, c, lang, raw in cands:
+                if last == word or (stem and last.startswith(word)):
+                    return n + 1, (c, lang, raw)
+        return None
+
+    def find(self, query: str) -> list[Match]:
+        """Every glossary form in the query, left to right, longest first, no overlaps."""
+        toks = _tokens(query)
+        words = [t for t, _, _ in toks]
+        out: list[Match] = []
+        i = 0
+        while i < len(toks):
+            tok, start, end = toks[i]
+            ph = self._phrase(words, i) if self._max_head else None
+            if ph:
+                n, (c, lang, raw) = ph
+                out.append(Match(c, lang, raw, start, toks[i + n - 1][2]))
+                i += n
+                continue
+            acr = self._acronyms.get(tok)
+            if acr:
+                c, caps_only = acr
+                original = query[start:end]
+                if not caps_only or original.isupper():
+                    out.append(Match(c, "acronym", original, start, end))
+                    i += 1
+                    continue
+            if not tok.isdigit():
+                hit = self._word(tok)
+                if hit:
+                    c, lang, raw = hit
+                    out.append(Match(c, lang, raw, start, end))
+            i += 1
+        return out
+
+    def expand(self, query: str) -> Expansion:
+        """The glossary's additions to one query (see `Expansion`)."""
+        return _expand(self, query)
+
+
+def _expand(g: Glossary, query: str) -> Expansion:
+    matches = g.find(query)
+    exp = Expansion(query=query, matches=matches)
+    seen: set[str] = set()
+    lexical: list[str] = []
+    pieces: list[str] = []
+    pos = 0
+    for m in matches:
+        c = m.concept
+        foreign = m.lang != "en"
+        if foreign and c.id not in seen:
+            seen.add(c.id)
+            exp.english_terms.append(c.term)
+            for t in (*c.english, *c.acronyms):
+                if t not in lexical:
+                    lexical.append(t)
+        # Foreign words are replaced by the English term (the original query is
+        # embedded beside this one); an acronym keeps its letters and gains its
+        # expansion, since the case texts use both; English words stay as typed.
+        if m.lang == "acronym":
+            pieces.append(query[pos : m.end] + f" ({c.term})")
+        elif foreign:
+            pieces.append(query[pos : m.start] + c.term)
+        else:
+            pieces.append(query[pos : m.end])
+        pos = m.end
+    pieces.append(query[pos:])
+    exp.translated_query = "".join(pieces) if exp.english_terms else query
+    exp.lexical_terms = lexical
+    return exp
+
+
+@lru_cache(maxsize=4)
+def _load(path: str | None) -> Glossary:
+    g, problems = _build(Path(path) if path else None)
+    if problems:
+        raise GlossaryError(problems)
+    assert g is not None
+    return g
+
+
+def load_glossary(path: Path | str | None = None) -> Glossary:
+    """The glossary shipped beside this module (or the files at `path`), compiled once.
+
+    Raises `GlossaryError` listing every problem when a file does not validate.
+    """
+    return _load(str(path) if path is not None else None)
+
+
+def check(path: Path | str | None = None) -> list[Problem]:
+    """Every problem in the glossary files (empty when they are sound)."""
+    _, problems = _build(Path(path) if path is not None else None)
+    return problems
