@@ -84,8 +84,9 @@ class RankConfig:
     #: toward the wording of the cases it found, which helps most across languages.
     prf: float = 0.5
     prf_k: int = 3
-    #: Map foreign query words to the case texts' vocabulary (`search/bridge.py`).
-    bridge: bool = True
+    #: Expand the query with the Nordic glossary (`search/expansion.py`): the translated
+    #: query is embedded with the original, its English terms searched lexically.
+    glossary: bool = True
 
 
 @dataclass
@@ -97,6 +98,8 @@ class Scored:
     dense: float = 0.0
     coverage: float = 0.0
     best_field: str | None = None
+    #: Whether the case passes the relevance bar (else it is one of the closest others).
+    match: bool = True
 
 
 class DenseScorer:
@@ -266,19 +269,45 @@ def feedback_query(
     return (moved / max(np.linalg.norm(moved), 1e-12)).astype(np.float32)
 
 
-def coverage(hits: LexicalHits) -> dict[str, float]:
-    """Share of the query's IDF mass that each lexically matching case contains."""
-    total = sum(v for t, v in hits.idf.items() if t not in hits.common)
+def coverage(hits: LexicalHits, groups: list[list[str]] | None = None) -> dict[str, float]:
+    """Share of the query's IDF mass that each lexically matching case contains.
+
+    `groups` are alternatives per part of the query (a Nordic word and its English
+    terms, see `search.expansion`); a part counts once, with the IDF of the best-known
+    alternative, and a case covers it with the best alternative it contains. Without
+    groups every term is its own part.
+    """
+    parts = groups if groups is not None else [[t] for t in hits.idf]
+    weights: list[float] = []
+    usable: list[list[str]] = []
+    for group in parts:
+        # Terms in over a quarter of the cases are no evidence.
+        alts = [t for t in group if t in hits.idf and t not in hits.common]
+        if not alts:
+            continue
+        known = [hits.idf[t] for t in alts if t in hits.known]
+        weights.append(max(known) if known else max(hits.idf[t] for t in alts))
+        usable.append(alts)
+    total = sum(weights)
     if total <= 0:
         return {}
-    return {
-        cid: sum(hits.idf[t] for t in terms if t not in hits.common) / total
-        for cid, terms in hits.matched.items()
-    }
+    out = {}
+    for cid, terms in hits.matched.items():
+        got = 0.0
+        for w, alts in zip(weights, usable, strict=True):
+            found = [hits.idf[t] for t in alts if t in terms]
+            if found:
+                got += min(w, max(found))
+        if got > 0:
+            out[cid] = got / total
+    return out
 
 
 def rank(
-    dense_scores: dict[str, tuple[float, str]], hits: LexicalHits, config: RankConfig
+    dense_scores: dict[str, tuple[float, str]],
+    hits: LexicalHits,
+    config: RankConfig,
+    groups: list[list[str]] | None = None,
 ) -> list[Scored]:
     """The matching cases, best first, by the configured method.
 
@@ -286,14 +315,14 @@ def rank(
     `min_coverage` (the lexical method: any term); when fewer than `min_matches` cases
     match, the best of the rest fill up to that number, so a query always gets answers.
     """
-    cov = coverage(hits)
+    cov = coverage(hits, groups)
     # (score, dense, coverage, best field) per case; Scored objects only for the shown ones.
     cand: dict[str, tuple[float, float, float, str | None]] = {}
     passing: set[str] = set()
     if config.method == "lexical":
         for cid, s in hits.bm25.items():
             cand[cid] = (s, 0.0, cov.get(cid, 0.0), None)
-        passing = set(hits.bm25)
+        passing = {cid for cid in hits.bm25 if cov.get(cid, 0.0) >= config.min_coverage}
     elif config.method == "rrf":
         dense_order = sorted(dense_scores, key=lambda c: -dense_scores[c][0])
         lex_order = sorted(hits.bm25, key=lambda c: -hits.bm25[c])
@@ -323,6 +352,6 @@ def rank(
     if len(chosen) < config.min_matches:
         rest = ((v[0], cid) for cid, v in cand.items() if cid not in passing)
         chosen |= {cid for _, cid in heapq.nlargest(config.min_matches - len(chosen), rest)}
-    ranked = [Scored(cid, *cand[cid]) for cid in chosen]
+    ranked = [Scored(cid, *cand[cid], match=cid in passing) for cid in chosen]
     ranked.sort(key=lambda r: (-r.score, r.case_id))
     return ranked

@@ -238,13 +238,17 @@ class SearchRequest(BaseModel):
     def _sort(cls, v: Any) -> str:
         value = str(v or "relevance").strip().lower()
         if value not in SORTS:
-            raise InvalidInput(f"sort: unknown order {str(v)[:40]!r}; use one of {', '.join(SORTS)}")
+            raise InvalidInput(
+                f"sort: unknown order {str(v)[:40]!r}; use one of {', '.join(SORTS)}"
+            )
         return value
 
     # -- reading ----------------------------------------------------------------------------
 
     @classmethod
-    def from_query_params(cls, params: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> SearchRequest:
+    def from_query_params(
+        cls, params: Mapping[str, Any] | Iterable[tuple[str, Any]]
+    ) -> SearchRequest:
         """The request of a URL query string (a Starlette `QueryParams`, a dict of lists or
         `(key, value)` pairs). Keys a search does not use (`page`, `lang`) are ignored."""
         if hasattr(params, "multi_items"):

@@ -60,7 +60,7 @@ def _toggle(query: SearchQuery, key: str, value: str) -> str:
         values.remove(value)
     else:
         values.append(value)
-    return query_url("/search", SearchQuery(query.q, filters, query.sort).params())
+    return query_url("/search", query.with_filters(filters).params())
 
 
 def _facet_label(t: Translator, key: str, value: str) -> str:
@@ -181,7 +181,7 @@ def search_page(
             "active": active,
             "clear_url": query_url("/search", [("q", query.q)]),
             "sort_urls": {
-                s: query_url("/search", SearchQuery(query.q, query.filters, s).params())
+                s: query_url("/search", query.replace(sort=s).params())
                 for s in ("relevance", "date")
             },
             "snippet_parts": present.snippet_parts,
