@@ -125,3 +125,19 @@ def store(settings: Settings, cases: list[Case]) -> Store:
             s.upsert_record(case, "test")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Store]:
+    """One indexed store of the synthetic cases per test module, for tests that only read
+    (building the index with the real model takes a while)."""
+    from search.indexer import build_index
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("search") / "data")
+    s = Store(settings.db_path)
+    with s.transaction():
+        for case in make_cases():
+            s.upsert_record(case, "test")
+    build_index(settings, s)
+    yield settings, s
+    s.close()
