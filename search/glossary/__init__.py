@@ -56,6 +56,15 @@ STEM_MIN = 4
 _MAX_PHRASE = 6
 
 
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e"})
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Case-fold and fold Nordic letters so `Hjemløse` and `hjemlose` meet."""
+    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+
+
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -80,7 +89,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         "ei ja jos kanssa kuin mutta on ovat se sekä tai tämä että joka jotka myös vai olla oli"
     ),
 }
-_ALL_STOP = frozenset().union(*STOPWORDS.values())
+_ALL_STOP = frozenset(normalise(w) for ws in STOPWORDS.values() for w in ws)
 # Acronyms that are also words in one of the languages: only matched in capitals.
 _WORDLIKE = _wordset("act aid art cap dib man pip sen sib top") | _ALL_STOP
 
@@ -182,15 +191,6 @@ class Expansion:
         return bool(self.english_terms)
 
 
-_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e"})
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-def normalise(text: str) -> str:
-    """Case-fold and fold Nordic letters so `Hjemløse` and `hjemlose` meet."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
-
-
 def _tokens(text: str) -> list[tuple[str, int, int]]:
     return [(normalise(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
@@ -272,7 +272,9 @@ def _build(path: Path | None) -> tuple[Glossary | None, list[Problem]]:
                     if not f.words:
                         problems.append(Problem(name, where, f"{lang} form {raw!r} has no word"))
                         continue
-                    if len(f.words) == 1 and f.words[0] in STOPWORDS.get(lang, ()):
+                    # Forms are folded and matched whatever the query's language, so
+                    # a function word of any of the languages is a mistake.
+                    if len(f.words) == 1 and f.words[0] in _ALL_STOP:
                         problems.append(
                             Problem(name, where, f"{lang} form {raw!r} is a function word")
                         )
