@@ -266,9 +266,7 @@ def search(
     request = SearchRequest(q=query, limit=limit, country=country or [])
     data = SearchService(settings(), open_store()).search(request).model_dump(mode="json")
     if not data["semantic"]:
-        console.print(
-            "no semantic search index yet: keyword search only (run `casebank index`)"
-        )
+        console.print("no semantic search index yet: keyword search only (run `casebank index`)")
     if as_json:
         print_json(data)
         return
