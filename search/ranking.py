@@ -87,6 +87,11 @@ class RankConfig:
     #: Expand the query with the Nordic glossary (`search/expansion.py`): the translated
     #: query is embedded with the original, its English terms searched lexically.
     glossary: bool = True
+    #: Similar cases: weights of the field kinds compared between two cases (cosine of
+    #: their vectors, averaged over the kinds both have), and what sharing a policy area
+    #: adds (in cosine units). See `bench/bench_similar.py`.
+    similar_weights: dict[str, float] = field(default_factory=lambda: {"whole": 1.0})
+    similar_sector_bonus: float = 0.0
 
 
 @dataclass

@@ -23,6 +23,7 @@ import heapq
 import shutil
 import tempfile
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,9 +135,12 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
         "no semantic search index yet: search works by keywords until it is built "
         f"({index_files.FIX})"
     )
-    return Generation(
+    gen = Generation(
         table, LexicalIndex(scratch / "lexical.db"), problem=problem, fatal=fatal, scratch=scratch
     )
+    # A service dropped without reload() still leaves no folder behind.
+    weakref.finalize(gen, shutil.rmtree, scratch, True)
+    return gen
 
 
 class SearchService:
@@ -352,13 +356,14 @@ class SearchService:
         known = gen.to_table >= 0
         allowed = known & ok[np.where(known, gen.to_table, 0)]
         allowed[pos] = False  # never the case itself
-        scores = similar_scores(scorer, pos, allowed)
-        sector = {case.sector, *case.sectors} - {None}
-        if sector and SIMILAR_SECTOR_BONUS:
+        scores = similar_scores(scorer, pos, allowed, self.config.similar_weights)
+        sector = {case.sector} - {None}
+        bonus = self.config.similar_sector_bonus
+        if sector and bonus:
             for cid in scores:
                 row = table.pos.get(cid)
                 if row is not None and set(table.values["sector"][row]) & sector:
-                    scores[cid] += SIMILAR_SECTOR_BONUS
+                    scores[cid] += bonus
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         out = []
         for cid, score in best:
@@ -391,22 +396,20 @@ class SearchService:
 
 
 _NO_SCORE = Scored("", 0.0, match=False)
-#: Added to the similarity of a case in the same policy area (in cosine units).
-SIMILAR_SECTOR_BONUS = 0.0
-#: Field weights of the similarity of two cases (`whole` alone: 1.0).
-SIMILAR_WEIGHTS = {"whole": 1.0}
 
 
-def similar_scores(scorer: DenseScorer, pos: int, allowed: np.ndarray) -> dict[str, float]:
+def similar_scores(
+    scorer: DenseScorer, pos: int, allowed: np.ndarray, weights: dict[str, float]
+) -> dict[str, float]:
     """`{case_id: similarity}` of the allowed cases to the case at `pos`: per field kind
-    of `SIMILAR_WEIGHTS`, the cosine of the two cases' vectors, weighted and averaged
-    over the kinds both cases have."""
+    in `weights`, the cosine of the two cases' vectors, weighted and averaged over the
+    kinds both cases have."""
     vectors = scorer.dense.vectors
     lo, hi = scorer.starts[pos], scorer.starts[pos + 1]
     own = {str(scorer.row_field[r]): r for r in range(lo, hi)}
     total = np.zeros(len(scorer.case_ids), dtype=np.float32)
     weight = np.zeros(len(scorer.case_ids), dtype=np.float32)
-    for kind, w in SIMILAR_WEIGHTS.items():
+    for kind, w in weights.items():
         if kind not in own:
             continue
         rows = np.flatnonzero(scorer.row_field == kind)
