@@ -214,6 +214,10 @@ def _parse_form(raw: str, lang: str) -> _Form:
     return _Form(words, stem, exact, lang, raw)
 
 
+# The C loader when libyaml is there: the pure-Python one takes most of a second here.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_files(path: Path | None) -> tuple[list[tuple[str, FileModel]], list[Problem]]:
     base = Path(path) if path is not None else GLOSSARY_DIR
     files = sorted(base.glob("*.yaml")) if base.is_dir() else [base]
@@ -224,7 +228,7 @@ def _read_files(path: Path | None) -> tuple[list[tuple[str, FileModel]], list[Pr
     for f in files:
         name = f.name
         try:
-            raw = yaml.safe_load(f.read_text(encoding="utf-8"))
+            raw = yaml.load(f.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         except (OSError, yaml.YAMLError) as exc:
             problems.append(Problem(name, "-", f"cannot read YAML: {exc}"))
             continue
@@ -391,13 +395,18 @@ class Glossary:
         i = 0
         while i < len(toks):
             tok, start, end = toks[i]
+            # An acronym written in capitals is meant as one (`ACT-team` is ACT).
+            acr = self._acronyms.get(tok)
+            if acr and query[start:end].isupper():
+                out.append(Match(acr[0], "acronym", query[start:end], start, end))
+                i += 1
+                continue
             ph = self._phrase(words, i) if self._max_head else None
             if ph:
                 n, (c, lang, raw) = ph
                 out.append(Match(c, lang, raw, start, toks[i + n - 1][2]))
                 i += n
                 continue
-            acr = self._acronyms.get(tok)
             if acr:
                 c, caps_only = acr
                 original = query[start:end]

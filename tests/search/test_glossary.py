@@ -1,0 +1,185 @@
+"""The Nordic social-policy glossary: the shipped files validate, inflected forms,
+compounds and acronyms map to the English concepts, and broken files are reported
+with the file and entry that is wrong (by `check` and by `casebank glossary check`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from casebank import app
+from search.glossary import GlossaryError, check, load_glossary
+
+
+@pytest.fixture(scope="module")
+def glossary():
+    return load_glossary()
+
+
+def test_shipped_glossary_validates_and_is_broad(glossary):
+    assert check() == []
+    assert len(glossary) >= 260
+    domains = {c.domain for c in glossary.concepts.values()}
+    assert len(domains) >= 8
+
+
+@pytest.mark.parametrize(
+    ("query", "concept"),
+    [
+        # Finnish inflection and compounds
+        ("asunnottomuus", "homelessness"),
+        ("asunnottomille nuorille", "homelessness"),
+        ("asunnottomien", "homelessness"),
+        ("nuorisoasunnottomuuden ehkäisy", "youth-homelessness"),
+        ("huostaanotetut lapset", "placement-in-care"),
+        ("sijoitettujen nuorten", "placement-in-care"),
+        ("tupakoinnin lopettaminen", "smoking-cessation"),
+        ("mielenterveyskuntoutujat", "mental-health"),
+        # Danish inflection and compounds
+        ("anbragte", "placement-in-care"),
+        ("anbringelsen", "placement-in-care"),
+        ("efterværnet", "care-leavers"),
+        ("ungdomshjemløsheden", "youth-homelessness"),
+        ("løsladte fra fængsel", "prison-release"),
+        ("langtidsledige", "long-term-unemployment"),
+        # Swedish inflection and compounds
+        ("placerade", "placement-in-care"),
+        ("samhällsvården", "placement-in-care"),
+        ("familjehemmet", "foster-care"),
+        ("hemlösheten", "homelessness"),
+        ("återfall i brott", "reoffending"),
+    ],
+)
+def test_inflected_and_compound_forms_map_to_concepts(glossary, query, concept):
+    ids = [m.concept.id for m in glossary.find(query)]
+    assert concept in ids, (query, ids)
+    exp = glossary.expand(query)
+    assert glossary.concepts[concept].term in exp.english_terms
+    assert glossary.concepts[concept].term in exp.translated_query
+
+
+@pytest.mark.parametrize(
+    ("query", "concept"),
+    [
+        ("NEET unge", "neet"),
+        ("MST til familier", "multisystemic-therapy"),
+        ("IPS", "individual-placement-and-support"),
+        ("ACT-team", "assertive-community-treatment"),
+        ("CTI efter hjemløshed", "critical-time-intervention"),
+        ("SIB", "social-impact-bond"),
+    ],
+)
+def test_acronyms_expand_and_keep_their_letters(glossary, query, concept):
+    exp = glossary.expand(query)
+    assert concept in [m.concept.id for m in exp.matches]
+    term = glossary.concepts[concept].term
+    assert term in exp.english_terms
+    acr = query.split()[0].split("-")[0]
+    assert f"{acr} ({term})" in exp.translated_query
+    assert acr in exp.lexical_terms and term in exp.lexical_terms
+
+
+def test_wordlike_acronym_needs_capitals_and_function_words_map_to_nothing(glossary):
+    assert "assertive-community-treatment" not in [
+        m.concept.id for m in glossary.find("how to act on it")
+    ]
+    # Function words and names stay untouched: nothing to add, query unchanged.
+    for q in [
+        "til og med",
+        "för och till",
+        "ja sekä tai",
+        "Aarhus",
+        "Roskilde og Viborg",
+        "xyzzyqq",
+    ]:
+        exp = glossary.expand(q)
+        assert exp.english_terms == [] and exp.translated_query == q, q
+
+
+def test_compound_rule_does_not_split_false_parts(glossary):
+    # Danish `ældre` (elderly) sits inside `forældre` (parents).
+    ids = [m.concept.id for m in glossary.find("forældre")]
+    assert ids == ["parents"]
+
+
+def test_english_query_is_left_as_typed(glossary):
+    exp = glossary.expand("Housing First for rough sleepers")
+    assert exp.english_terms == []
+    assert exp.translated_query == "Housing First for rough sleepers"
+
+
+def test_translation_order_follows_the_query(glossary):
+    exp = glossary.expand("hjemløse unge med psykisk sygdom")
+    assert exp.english_terms[:2] == ["youth homelessness", "mental health"]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    d = tmp_path / "g"
+    d.mkdir()
+    (d / "broken.yaml").write_text(text, encoding="utf-8")
+    return d
+
+
+def test_malformed_entry_is_named_with_file_entry_and_value(tmp_path):
+    d = _write(
+        tmp_path,
+        "domain: test\nentries:\n"
+        "  - id: ok-one\n    en: [homelessness]\n    da: [hjemløshed]\n"
+        "  - id: bad-one\n    en: [placement]\n    da: [anbringelse]\n    colour: red\n",
+    )
+    problems = check(d)
+    assert len(problems) == 1
+    p = problems[0]
+    assert p.file == "broken.yaml" and "bad-one" in p.entry
+    assert "colour" in p.message and "red" in p.message
+    with pytest.raises(GlossaryError, match="bad-one"):
+        load_glossary(d)
+
+
+def test_conflicts_empty_entries_and_function_words_are_problems(tmp_path):
+    d = _write(
+        tmp_path,
+        "domain: test\nentries:\n"
+        "  - id: one\n    en: [homelessness]\n    da: [hjemløshed, og]\n"
+        "  - id: two\n    en: [roofless]\n    sv: [hjemløshed]\n"
+        "  - id: three\n    en: [nothing here]\n",
+    )
+    messages = [str(p) for p in check(d)]
+    assert any("one" in m and "'og' is a function word" in m for m in messages)
+    assert any("two" in m and "also maps to one" in m for m in messages)
+    assert any("three" in m and "empty entry" in m for m in messages)
+
+
+def test_yaml_syntax_error_names_the_file(tmp_path):
+    d = _write(tmp_path, "domain: test\nentries: [\n")
+    (p,) = check(d)
+    assert p.file == "broken.yaml" and "YAML" in p.message
+
+
+def test_cli_check_passes_on_shipped_and_fails_on_broken(tmp_path):
+    runner = CliRunner()
+    ok = runner.invoke(app, ["glossary", "check"])
+    assert ok.exit_code == 0, ok.output
+    assert "ok" in ok.output
+    d = _write(tmp_path, "domain: test\nentries:\n  - id: x\n    en: [a thing]\n")
+    bad = runner.invoke(app, ["glossary", "check", "--path", str(d)])
+    assert bad.exit_code == 1
+    assert "broken.yaml: x: empty entry" in bad.output
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # English words that hold a Nordic form inside (found by running the glossary
+        # over INDIGO's English intervention texts): none may pick up a concept.
+        "health promotion and emotional wellbeing",
+        "care for newborns",
+        "a smartphone app",
+        "what will happen next",
+        "examination results",
+    ],
+)
+def test_english_words_do_not_hide_nordic_false_friends(glossary, text):
+    assert glossary.expand(text).english_terms == [], text
