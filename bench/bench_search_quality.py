@@ -43,6 +43,8 @@ DEFAULT = "default: fusion + glossary + feedback 0.5, mean of best two fields"
 VARIANTS: dict[str, RankConfig] = {
     DEFAULT: RankConfig(),
     "without glossary expansion": RankConfig(glossary=False),
+    "translated query weighted 2x": RankConfig(translation_weight=2.0),
+    "matches not listed first (all by score)": RankConfig(matches_first=False),
     "without feedback": RankConfig(prf=0.0),
     "without lexical boost (dense only)": RankConfig(method="dense"),
     "without per-field standardisation": RankConfig(per_field_z=False),

@@ -71,9 +71,19 @@ class RankConfig:
     shrink: float = 5.0
     #: Size of the lexical boost, in background standard deviations of the dense score.
     lexical_boost: float = 3.0
-    #: Standardised dense score (or lexical coverage) a case needs to count as a match.
+    #: Standardised dense score (or lexical coverage) a case needs to be in the result.
     min_z: float = 2.0
     min_coverage: float = 0.5
+    #: The relevance bar (`match`), on the first dense pass (before feedback, which
+    #: pulls the best cases of any query up, nonsense included) and the lexical
+    #: coverage: a case matches with coverage >= `match_coverage` and a first-pass z
+    #: >= `match_z`, or with a first-pass z >= `match_z_alone` without lexical evidence.
+    #: Calibrated on both dev sets' real and nonsense queries (bench/RESULTS.md).
+    match_coverage: float = 0.3
+    match_z: float = 1.5
+    match_z_alone: float = 5.0
+    #: Matches are listed before the weak answers (else all by score).
+    matches_first: bool = True
     #: Fewest cases a query returns: below that, the best non-matching cases fill up. A
     #: full first page (the default page size): a weakly matching relevant case ranked
     #: eighth is worth showing, and a caseworker reads a page, not a threshold.
@@ -87,6 +97,8 @@ class RankConfig:
     #: Expand the query with the Nordic glossary (`search/expansion.py`): the translated
     #: query is embedded with the original, its English terms searched lexically.
     glossary: bool = True
+    #: Weight of the translated query's vector beside the original's (1 = equal).
+    translation_weight: float = 1.0
     #: Similar cases: weights of the field kinds compared between two cases (cosine of
     #: their vectors, averaged over the kinds both have), and what sharing a policy area
     #: adds (in cosine units). See `bench/bench_similar.py`.
@@ -313,12 +325,14 @@ def rank(
     hits: LexicalHits,
     config: RankConfig,
     groups: list[list[str]] | None = None,
+    first_pass: dict[str, tuple[float, str]] | None = None,
 ) -> list[Scored]:
     """The matching cases, best first, by the configured method.
 
-    A case matches when its dense score reaches `min_z` or its lexical coverage reaches
-    `min_coverage` (the lexical method: any term); when fewer than `min_matches` cases
-    match, the best of the rest fill up to that number, so a query always gets answers.
+    A case is in the result when its dense score reaches `min_z` or its lexical coverage
+    reaches `min_coverage`; when fewer than `min_matches` cases are, the best of the rest
+    fill up to that number, so a query always gets answers. Each is marked `match` by
+    the relevance bar (see `RankConfig.match_z`), on the first dense pass `first_pass`.
     """
     cov = coverage(hits, groups)
     # (score, dense, coverage, best field) per case; Scored objects only for the shown ones.
@@ -357,6 +371,19 @@ def rank(
     if len(chosen) < config.min_matches:
         rest = ((v[0], cid) for cid, v in cand.items() if cid not in passing)
         chosen |= {cid for _, cid in heapq.nlargest(config.min_matches - len(chosen), rest)}
-    ranked = [Scored(cid, *cand[cid], match=cid in passing) for cid in chosen]
-    ranked.sort(key=lambda r: (-r.score, r.case_id))
+    first = first_pass if first_pass is not None else dense_scores
+
+    def matches(cid: str) -> bool:
+        if config.method == "lexical" or not first:
+            return cov.get(cid, 0.0) >= config.min_coverage
+        z = first.get(cid, (0.0, None))[0]
+        return z >= config.match_z_alone or (
+            z >= config.match_z and cov.get(cid, 0.0) >= config.match_coverage
+        )
+
+    ranked = [Scored(cid, *cand[cid], match=matches(cid)) for cid in chosen]
+    if config.matches_first:
+        ranked.sort(key=lambda r: (not r.match, -r.score, r.case_id))
+    else:
+        ranked.sort(key=lambda r: (-r.score, r.case_id))
     return ranked

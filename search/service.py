@@ -271,7 +271,8 @@ class SearchService:
 
     def query_vector(self, text: str, translated: str | None) -> np.ndarray:
         """The query's vector (with its translation's added): one model call, cached."""
-        key = (self.embedder.model_id, text, translated)
+        weight = self.config.translation_weight
+        key = (self.embedder.model_id, text, translated, weight)
         cached = self._vectors.get(key)
         if cached is not None:
             return cached
@@ -279,7 +280,7 @@ class SearchService:
         if translated:
             texts.append(cut_to_tokens(self.embedder, translated, QUERY_TOKENS))
         vectors = self.embedder.embed_queries(texts)
-        q = l2_normalise(vectors.sum(axis=0)) if len(vectors) > 1 else vectors[0]
+        q = l2_normalise(vectors[0] + weight * vectors[1]) if len(vectors) > 1 else vectors[0]
         self._vectors.put(key, q)
         return q
 
@@ -292,6 +293,7 @@ class SearchService:
         expansion = self._expand(text)
         terms = expansion.terms
         dense: dict[str, tuple[float, str]] = {}
+        first_pass: dict[str, tuple[float, str]] = {}
         config = self.config
         scorer = gen.scorer
         if scorer is None or config.method == "lexical":
@@ -301,6 +303,7 @@ class SearchService:
             known = gen.to_table >= 0
             in_base = known & base[np.where(known, gen.to_table, 0)]
             dense = scorer.scores(q, in_base, config)
+            first_pass = dense
             if config.prf > 0:
                 # The moved query rescores the first pass's cases and looks for new ones
                 # among the whole-case vectors only (a seventh of the rows).
@@ -313,13 +316,18 @@ class SearchService:
                 # filter must not depend on its cases being among the best overall.
                 in_allowed = known & allowed[np.where(known, gen.to_table, 0)]
                 dense = {**scorer.scores(q, in_allowed, config), **dense}
+                if config.prf > 0:
+                    # The filtered cases' own first-pass scores, for the relevance bar.
+                    q0 = self.query_vector(text, expansion.translated)
+                    first_pass = {**scorer.scores(q0, in_allowed, config), **first_pass}
         hits = gen.lexical.search(
             terms, candidates=set(dense), with_bm25=config.method in ("lexical", "rrf")
         )
         keep = {c for c in hits.matched if c in table.pos and base[table.pos[c]]}
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in keep}
         hits.matched = {c: v for c, v in hits.matched.items() if c in keep}
-        return rank(dense, hits, config, expansion.groups), hits, terms
+        ranked = rank(dense, hits, config, expansion.groups, first_pass)
+        return ranked, hits, terms
 
     def _hit(self, case_id: str, terms: list[str], scored: Scored | None, hits: LexicalHits) -> Hit:
         case = self.store.get_case(case_id)
