@@ -124,6 +124,9 @@ class DenseScorer:
 
     def __init__(self, dense: DenseIndex) -> None:
         self.dense = dense
+        # In memory: gathering candidate rows from a memory-mapped file costs a copy per
+        # query, and a file changed under a running server must not change its answers.
+        self.vectors = np.ascontiguousarray(dense.vectors, dtype=np.float32)
         self.case_ids: list[str] = []
         self.case_pos: dict[str, int] = {}
         starts: list[int] = []
@@ -152,6 +155,7 @@ class DenseScorer:
             )
         every = np.concatenate(list(self.background_rows.values())) if self.fields else []
         self._bg_all = np.asarray(every, dtype=np.int64)
+        self._bg_vectors = self.vectors[self._bg_all]
 
     def field_background(self, q: np.ndarray, config: RankConfig) -> tuple[np.ndarray, np.ndarray]:
         """Per field (index into `self.fields`): mean and spread of the query's cosine
@@ -166,7 +170,7 @@ class DenseScorer:
         sd = np.ones(n_fields, dtype=np.float32)
         if len(self._bg_all) == 0:
             return mu, sd
-        sims = np.asarray(self.dense.vectors[self._bg_all]) @ q
+        sims = self._bg_vectors @ q
         mu_all, var_all = float(sims.mean()), float(sims.var())
         pos = 0
         for i, f in enumerate(self.fields):
@@ -236,7 +240,7 @@ class DenseScorer:
         w = wkind[self.row_kind_id[rows]]
         keep = w > 0
         rows, seg, w = rows[keep], seg[keep], w[keep]
-        sims = np.asarray(self.dense.vectors[rows]) @ q  # rows ascend: sequential reads
+        sims = self.vectors[rows] @ q
         if config.per_field_z:
             mu, sd = self.field_background(q, config)
             fid = self.row_field_id[rows]
@@ -281,7 +285,7 @@ def feedback_query(
         ci = scorer.case_pos[cid]
         lo, hi = scorer.starts[ci], scorer.starts[ci + 1]
         rows.extend(int(lo + j) for j, f in enumerate(scorer.row_field[lo:hi]) if f == "whole")
-    centroid = np.asarray(scorer.dense.vectors[rows]).mean(axis=0)
+    centroid = scorer.vectors[rows].mean(axis=0)
     moved = q + config.prf * centroid
     return (moved / max(np.linalg.norm(moved), 1e-12)).astype(np.float32)
 

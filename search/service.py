@@ -56,6 +56,8 @@ QUERY_TOKENS = 128
 VECTOR_CACHE = 256
 #: Rankings kept per generation (same text and filters, another page or sort).
 RANK_CACHE = 64
+#: Parsed cases kept per generation.
+CASE_CACHE = 4096
 
 
 class _LRU:
@@ -104,6 +106,8 @@ class Generation:
     #: A keyword index built from the store for lexical-only search, removed on close.
     scratch: Path | None = None
     ranks: _LRU = field(default_factory=lambda: _LRU(RANK_CACHE))
+    #: Parsed cases of this generation's store state (results and snippets read them).
+    cases: _LRU = field(default_factory=lambda: _LRU(CASE_CACHE))
 
     def close(self) -> None:
         """Release the lexical index (and a scratch one's folder)."""
@@ -256,7 +260,9 @@ class SearchService:
             order = sorted(rows, key=lambda i: (table.titles[i].casefold(), table.ids[i]))
         page = order if all_rows else order[request.offset : request.offset + request.limit]
         matched = sum(1 for i in order if scored.get(table.ids[i], _NO_SCORE).match) if text else 0
-        results = [self._hit(table.ids[i], terms, scored.get(table.ids[i]), hits) for i in page]
+        results = [
+            self._hit(gen, table.ids[i], terms, scored.get(table.ids[i]), hits) for i in page
+        ]
         return SearchResponse(
             query=text,
             total=len(order),
@@ -329,8 +335,22 @@ class SearchService:
         ranked = rank(dense, hits, config, expansion.groups, first_pass)
         return ranked, hits, terms
 
-    def _hit(self, case_id: str, terms: list[str], scored: Scored | None, hits: LexicalHits) -> Hit:
-        case = self.store.get_case(case_id)
+    def _case(self, gen: Generation, case_id: str) -> Case:
+        case = gen.cases.get(case_id)
+        if case is None:
+            case = self.store.get_case(case_id)
+            gen.cases.put(case_id, case)
+        return case
+
+    def _hit(
+        self,
+        gen: Generation,
+        case_id: str,
+        terms: list[str],
+        scored: Scored | None,
+        hits: LexicalHits,
+    ) -> Hit:
+        case = self._case(gen, case_id)
         best_field = scored.best_field if scored else None
         shown = snippet(case, terms, best_field, hits.idf)
         return hit_of(
@@ -375,7 +395,7 @@ class SearchService:
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         out = []
         for cid, score in best:
-            other = self.store.get_case(cid)
+            other = self._case(gen, cid)
             out.append(hit_of(other, score, True, snippet(other, [])))
         return out
 
@@ -412,7 +432,7 @@ def similar_scores(
     """`{case_id: similarity}` of the allowed cases to the case at `pos`: per field kind
     in `weights`, the cosine of the two cases' vectors, weighted and averaged over the
     kinds both cases have."""
-    vectors = scorer.dense.vectors
+    vectors = scorer.vectors
     lo, hi = scorer.starts[pos], scorer.starts[pos + 1]
     own = {str(scorer.row_field[r]): r for r in range(lo, hi)}
     total = np.zeros(len(scorer.case_ids), dtype=np.float32)
@@ -421,7 +441,7 @@ def similar_scores(
         if kind not in own:
             continue
         rows = np.flatnonzero(scorer.row_field == kind)
-        sims = np.asarray(vectors[rows]) @ np.asarray(vectors[own[kind]])
+        sims = vectors[rows] @ vectors[own[kind]]
         owners = scorer.row_case_idx[rows]
         total[owners] += w * sims
         weight[owners] += w

@@ -37,11 +37,10 @@ _I18N = {
 def fold(text: str) -> str:
     """Lower-cased, common diacritics removed, and exactly as long as `text` (so that
     offsets found in the folded text are offsets in the original)."""
-    out = []
-    for ch in text:
-        low = ch.lower()
-        out.append(low if len(low) == 1 else ch)
-    return "".join(out).translate(_FOLD)
+    low = text.lower()
+    if len(low) != len(text):  # rare: a letter that lower-cases to two ("İ")
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low.translate(_FOLD)
 
 
 def stem_length(term: str) -> int:
@@ -84,9 +83,14 @@ def highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def _weight(sentence: str, terms: list[str], idf: dict[str, float]) -> float:
-    folded = fold(sentence)
-    return sum(idf.get(t, 1.0) for t, pat in _patterns(tuple(terms)) if pat.search(folded))
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """`(start, end)` of each sentence of a text."""
+    out, start = [], 0
+    for m in _SENTENCE.finditer(text):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, len(text)))
+    return out
 
 
 def cut(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
@@ -153,11 +157,18 @@ def snippet(
     rank = {k: i for i, k in enumerate(_ORDER)}
     best: tuple[tuple[float, int, int], str, str | None, str] | None = None
     if terms:
+        patterns = _patterns(tuple(terms))
+        weights = idf or {}
         for kind, text_lang, text in parts:
-            for sentence in _SENTENCE.split(text):
-                w = _weight(sentence, terms, idf or {})
+            folded = fold(text)  # once per text; sentences are ranges of it
+            found = [(t, p) for t, p in patterns if p.search(folded)]
+            if not found:
+                continue
+            for start, end in _sentences(text):
+                w = sum(weights.get(t, 1.0) for t, p in found if p.search(folded, start, end))
                 if w <= 0:
                     continue
+                sentence = text[start:end]
                 # Names only when nothing else matches: the title is shown anyway.
                 key = (
                     0.0 if kind in ("title", "names") else w,
