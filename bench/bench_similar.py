@@ -30,15 +30,19 @@ from search.service import SearchService  # noqa: E402
 N = 5
 WHAT = {"whole": 1.0, "intervention": 1.0, "target": 1.0}
 VARIANTS: dict[str, RankConfig] = {
-    "whole-case vector (before)": RankConfig(similar_weights={"whole": 1.0}),
-    "whole + intervention + target group": RankConfig(similar_weights=WHAT),
+    "whole-case vector (before)": RankConfig(
+        similar_weights={"whole": 1.0}, similar_sector_bonus=0.0
+    ),
+    "whole + intervention + target group": RankConfig(
+        similar_weights=WHAT, similar_sector_bonus=0.0
+    ),
     "whole + intervention + target group + challenge": RankConfig(
-        similar_weights={**WHAT, "challenge": 1.0}
+        similar_weights={**WHAT, "challenge": 1.0}, similar_sector_bonus=0.0
     ),
     "whole-case vector + same policy area 0.05": RankConfig(
         similar_weights={"whole": 1.0}, similar_sector_bonus=0.05
     ),
-    "whole + intervention + target group + same policy area 0.05": RankConfig(
+    "whole + intervention + target group + same policy area 0.05 (default)": RankConfig(
         similar_weights=WHAT, similar_sector_bonus=0.05
     ),
     "whole + intervention + target group + same policy area 0.1": RankConfig(
@@ -101,6 +105,10 @@ def main() -> None:
         "target group (a glossary concept named in both target-group texts) and both.\n\n"
         "| variant | same policy area | same target group | both |\n|---|---|---|---|\n"
         + "\n".join(rows)
+        + "\n\nThe default compares the whole-case, intervention and target-group vectors "
+        "of two cases (cosine, averaged over the kinds both have) and adds 0.05 for the "
+        "same policy area: what a case does, rather than the language or country its "
+        "text is in."
     )
     if args.write:
         replace_section(REPO / "bench" / "RESULTS.md", "Similar cases", text)

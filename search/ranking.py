@@ -102,8 +102,10 @@ class RankConfig:
     #: Similar cases: weights of the field kinds compared between two cases (cosine of
     #: their vectors, averaged over the kinds both have), and what sharing a policy area
     #: adds (in cosine units). See `bench/bench_similar.py`.
-    similar_weights: dict[str, float] = field(default_factory=lambda: {"whole": 1.0})
-    similar_sector_bonus: float = 0.0
+    similar_weights: dict[str, float] = field(
+        default_factory=lambda: {"whole": 1.0, "intervention": 1.0, "target": 1.0}
+    )
+    similar_sector_bonus: float = 0.05
 
 
 @dataclass
