@@ -90,9 +90,11 @@ class RankConfig:
     min_matches: int = 10
     rrf_k: int = 60
     #: Pseudo-relevance feedback: weight of the mean vector of the `prf_k` best cases
-    #: added to the query vector before a second dense pass (0 = off). It moves a query
-    #: toward the wording of the cases it found, which helps most across languages.
-    prf: float = 0.5
+    #: added to the query vector before a second dense pass (0 = off). It moved a query
+    #: toward the wording of the cases it found, which helped across languages before
+    #: the glossary; with it, feedback changed neither dev set (bench/RESULTS.md) and
+    #: cost a second index search, so it is off.
+    prf: float = 0.0
     prf_k: int = 3
     #: Expand the query with the Nordic glossary (`search/expansion.py`): the translated
     #: query is embedded with the original, its English terms searched lexically.
