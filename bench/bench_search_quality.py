@@ -195,15 +195,16 @@ def main() -> None:
     report: list[str] = []
     for set_name, (queries, nonsense) in sets.items():
         results, ratios, kept = {}, {}, {}
-        floor = None
+        floors = []
         nomatch: dict[str, int] = {}
         per_query = {}
         for name, config in variants.items():
             service = SearchService(settings, store, config=config)
             service.generation()  # load before timing
             service.search(SearchRequest(q="warm up"))
-            if floor is None:
-                floor = floor_seconds(service, queries)
+            # The floor right before each variant: the machine's load changes meanwhile.
+            floor = floor_seconds(service, queries)
+            floors.append(floor)
             run, seconds, with_match = run_variant(service, queries)
             per_query[name] = run
             results[name] = summarise(run)
@@ -221,6 +222,7 @@ def main() -> None:
                 kept[name] = kept[DEFAULT]
                 nomatch[name] = nomatch[DEFAULT]
         text = table(results, ratios)
+        floor = statistics.median(floors)
         print(f"\n{set_name} (floor {floor * 1000:.1f} ms)\n{text}")
         for name in results:
             print(
@@ -234,7 +236,8 @@ def main() -> None:
         report.append(
             f"### {set_name}: {len(queries)} queries\n\n{text}\n\n"
             f"Latency: median per query over the set, as a ratio to one query embedding + one "
-            f"FAISS search ({floor * 1000:.1f} ms, median over the same queries, same run). "
+            f"FAISS search of the same queries measured right before each variant (median "
+            f"{floor * 1000:.1f} ms). "
             f"Real queries keeping at least one match (default): {kept[DEFAULT]}/{len(queries)}"
             + (
                 f"; nonsense and out-of-domain queries with matched 0 (default): "
