@@ -295,13 +295,38 @@ class SearchService:
     ) -> tuple[list[Scored], LexicalHits, list[str]]:
         """Every case of the result (before the filters of the facet keys, except with a
         restrictive filter), the lexical evidence, and the terms searched."""
+        expansion, q, config, dense, first_pass, hits = self._unfiltered(gen, text, base)
+        scorer = gen.scorer
+        if scorer is not None and q is not None and not np.array_equal(allowed, base):
+            # With filters, also the best cases among the filtered ones: a restrictive
+            # filter must not depend on its cases being among the best overall. The rest
+            # (the query vector, the unfiltered pass, the lexical look-up) is reused.
+            known = gen.to_table >= 0
+            in_allowed = known & allowed[np.where(known, gen.to_table, 0)]
+            dense = {**scorer.scores(q, in_allowed, config), **dense}
+            if config.prf > 0:
+                # The filtered cases' own first-pass scores, for the relevance bar.
+                q0 = self.query_vector(text, expansion.translated)
+                first_pass = {**scorer.scores(q0, in_allowed, config), **first_pass}
+            else:
+                first_pass = dense
+        ranked = rank(dense, hits, config, expansion.groups, first_pass)
+        return ranked, hits, expansion.terms
+
+    def _unfiltered(self, gen: Generation, text: str, base: np.ndarray) -> tuple:
+        """What a query finds before filters (cached per generation): its expansion, the
+        query vector, the dense scores, the first-pass scores and the lexical evidence."""
+        key = ("unfiltered", text, int(base.sum()))
+        cached = gen.ranks.get(key)
+        if cached is not None:
+            return cached
         table = gen.table
         expansion = self._expand(text)
-        terms = expansion.terms
         dense: dict[str, tuple[float, str]] = {}
         first_pass: dict[str, tuple[float, str]] = {}
         config = self.config
         scorer = gen.scorer
+        q = None
         if scorer is None or config.method == "lexical":
             config = RankConfig(**{**config.__dict__, "method": "lexical"})
         else:
@@ -317,23 +342,15 @@ class SearchService:
                 best_first = heapq.nlargest(FEEDBACK_KEEP, dense, key=lambda c: dense[c][0])
                 first = np.array([scorer.case_pos[c] for c in best_first], dtype=np.int64)
                 dense = scorer.scores(q, in_base, config, retrieve={"whole"}, extra_cases=first)
-            if not allowed.all() and not np.array_equal(allowed, base):
-                # With filters, also the best cases among the filtered ones: a restrictive
-                # filter must not depend on its cases being among the best overall.
-                in_allowed = known & allowed[np.where(known, gen.to_table, 0)]
-                dense = {**scorer.scores(q, in_allowed, config), **dense}
-                if config.prf > 0:
-                    # The filtered cases' own first-pass scores, for the relevance bar.
-                    q0 = self.query_vector(text, expansion.translated)
-                    first_pass = {**scorer.scores(q0, in_allowed, config), **first_pass}
         hits = gen.lexical.search(
-            terms, candidates=set(dense), with_bm25=config.method in ("lexical", "rrf")
+            expansion.terms, candidates=set(dense), with_bm25=config.method in ("lexical", "rrf")
         )
         keep = {c for c in hits.matched if c in table.pos and base[table.pos[c]]}
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in keep}
         hits.matched = {c: v for c, v in hits.matched.items() if c in keep}
-        ranked = rank(dense, hits, config, expansion.groups, first_pass)
-        return ranked, hits, terms
+        out = (expansion, q, config, dense, first_pass, hits)
+        gen.ranks.put(key, out)
+        return out
 
     def _case(self, gen: Generation, case_id: str) -> Case:
         case = gen.cases.get(case_id)
