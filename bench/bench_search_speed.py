@@ -313,8 +313,9 @@ NOTES = """One query costs one model call (the query and its glossary translatio
 batch, cut to the first 128 tokens), the dense passes over FAISS (the query, then the
 feedback query over whole-case vectors only) and the lexical look-up. The query vector
 is cached by text and the ranking by text and filters per index generation, so a facet
-click costs one filtered FAISS pass and the lexical look-up, and page 2 only the
-snippets and case reads. Figures move with what else runs on the two cores."""
+click costs one filtered FAISS search (the unfiltered pass and the lexical evidence
+are reused), and page 2 only the snippets and case reads. Figures move with what
+else runs on the two cores."""
 
 
 if __name__ == "__main__":
