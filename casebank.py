@@ -331,21 +331,27 @@ def search(
     country: list[str] = typer.Option(None, "--country", help="ISO country code (repeatable)."),
 ) -> None:
     """Search the cases; `--json` prints the same document as /api/search."""
+    from search.request import SearchRequest
     from search.service import SearchService
 
-    filters = {"country": country} if country else None
-    data = SearchService(settings(), open_store()).search(query, filters=filters, limit=limit)
+    request = SearchRequest(q=query, limit=limit, country=country or [])
+    data = SearchService(settings(), open_store()).search(request).model_dump(mode="json")
+    if not data["semantic"]:
+        console.print("no semantic search index yet: keyword search only (run `casebank index`)")
     if as_json:
         print_json(data)
         return
     out = Console()
-    noun = "case" if data["total"] == 1 else "cases"
-    out.print(f"[bold]{data['total']}[/bold] matching {noun} for {data['query']!r}")
+    noun = "case" if data["matched"] == 1 else "cases"
+    out.print(f"[bold]{data['matched']}[/bold] matching {noun} for {data['query']!r}")
+    if not data["matched"] and data["results"]:
+        out.print("No case matches well; these are the closest:")
     for n, r in enumerate(data["results"], start=1):
         where = ", ".join(r["countries"]) or "?"
-        out.print(f"{n:>2}. [bold]{r['title']}[/bold] ({where}; {r['id']}; {r['score']:.2f})")
+        weak = "" if r["match"] else "; weak"
+        out.print(f"{n:>2}. [bold]{r['title']}[/bold] ({where}; {r['id']}; {r['score']:.2f}{weak})")
         if r["snippet"]:
-            out.print(f"    {r['snippet']}", highlight=False)
+            out.print(f"    {r['snippet']['text']}", highlight=False)
 
 
 # -- the ingest job and its schedule ----------------------------------------------------

@@ -7,6 +7,7 @@ the public commands (`casebank ingest indigo-csv`, `casebank ingest corpus`,
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO / ".." / "shared"
 INDIGO_CSV = SHARED / "data" / "indigo" / "csv"
 DEV_QUERIES = SHARED / "eval" / "dev_queries.json"
-DATA_DIR = REPO / "bench" / "out" / "data"
+#: `CASEBANK_BENCH_DATA` puts the benchmark store and index elsewhere (e.g. under /tmp).
+DATA_DIR = Path(os.environ.get("CASEBANK_BENCH_DATA") or REPO / "bench" / "out" / "data")
 
 
 def casebank(*args: str, data_dir: Path = DATA_DIR) -> None:

@@ -1,69 +1,19 @@
 """Filters and facets over the cases in the store.
 
 The columns search filters on are read once from the store's `cases` and
-`case_countries` tables into arrays, so a filter is a boolean mask and a facet a count
-over the cases the current query matched.
+`case_countries` tables (instrument and outcome funds from the case payload) into
+arrays, so a filter is a boolean mask and a facet a count over the cases the current
+query matched. The values are checked before they get here (`search.request`).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from corpus.errors import InvalidInput
-from corpus.model import INVESTOR_MODELS, PROVIDER_MODELS, STAGES
 from corpus.store import Store
-
-FILTER_KEYS: tuple[str, ...] = (
-    "country",
-    "sector",
-    "stage",
-    "provider_model",
-    "investor_model",
-    "start_year",
-)
-_CLOSED = {"stage": STAGES, "provider_model": PROVIDER_MODELS, "investor_model": INVESTOR_MODELS}
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-_YEAR = re.compile(r"^\d{4}$")
-
-
-def normalise_filters(filters: dict[str, list[str]] | None) -> dict[str, set[str]]:
-    """Validated filters: known keys, values trimmed, empty values dropped.
-
-    Raises InvalidInput for an unknown key, an unknown stage/provider/investor value, a
-    country that is not two letters or a year that is not four digits.
-    """
-    out: dict[str, set[str]] = {}
-    for key, values in (filters or {}).items():
-        if key not in FILTER_KEYS:
-            raise InvalidInput(f"unknown filter {key!r}; use one of {', '.join(FILTER_KEYS)}")
-        if isinstance(values, str):
-            values = [values]
-        kept: set[str] = set()
-        for raw in values:
-            value = str(raw).strip()
-            if not value:
-                continue
-            if key == "country":
-                if not _COUNTRY.match(value):
-                    raise InvalidInput(
-                        f"country filter {value!r} is not an ISO 3166 alpha-2 code like DK"
-                    )
-                value = value.upper()
-            elif key in _CLOSED:
-                value = value.lower()
-                if value not in _CLOSED[key]:
-                    raise InvalidInput(
-                        f"unknown {key} {raw!r}; use one of {', '.join(_CLOSED[key])}"
-                    )
-            elif key == "start_year" and not _YEAR.match(value):
-                raise InvalidInput(f"start_year filter {value!r} is not a four-digit year")
-            kept.add(value)
-        if kept:
-            out[key] = kept
-    return out
+from search.request import FILTER_KEYS
 
 
 @dataclass
@@ -74,14 +24,28 @@ class CaseTable:
     titles: list[str]
     values: dict[str, list[list[str]]]  # facet key -> per case, its values (countries: many)
     start_year: np.ndarray  # int, 0 when unknown
+    #: Display names of coded values where the store has them (fund id -> fund name).
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_store(cls, store: Store) -> CaseTable:
         """Read the columns from the store (cheap: no case payloads are parsed)."""
         rows = store.db.execute(
-            "SELECT id, title, sector, stage, provider_model, investor_model, start_year "
-            "FROM cases ORDER BY id"
+            "SELECT id, title, sector, stage, provider_model, investor_model, start_year, "
+            "json_extract(payload, '$.instrument') FROM cases ORDER BY id"
         ).fetchall()
+        funds: dict[str, list[str]] = {}
+        # Fund ids compare in upper case, as SearchRequest writes them.
+        fund_names: dict[str, str] = {}
+        for case_id, fund, name in store.db.execute(
+            "SELECT cases.id, upper(json_extract(f.value, '$.id')), "
+            "json_extract(f.value, '$.name') FROM cases, "
+            "json_each(cases.payload, '$.outcome_funds') AS f ORDER BY cases.id"
+        ):
+            if fund and fund not in funds.setdefault(case_id, []):
+                funds[case_id].append(fund)
+            if fund and name:
+                fund_names.setdefault(fund, name)
         countries: dict[str, list[str]] = {}
         for case_id, country in store.db.execute(
             "SELECT case_id, country FROM case_countries ORDER BY case_id, country"
@@ -94,12 +58,16 @@ class CaseTable:
             values["stage"].append([r[3] or "unknown"])
             values["provider_model"].append([r[4] or "unknown"])
             values["investor_model"].append([r[5] or "unknown"])
+            # A default is left out of the payload: no instrument means an impact bond.
+            values["instrument"].append([r[7] or "impact_bond"])
+            values["fund"].append(funds.get(r[0], []))
             values["start_year"].append([str(r[6])] if r[6] else [])
         return cls(
             ids=[r[0] for r in rows],
             titles=[r[1] or "" for r in rows],
             values=values,
             start_year=np.array([r[6] or 0 for r in rows], dtype=np.int32),
+            labels={"fund": fund_names},
         )
 
     def __post_init__(self) -> None:
@@ -152,5 +120,9 @@ class CaseTable:
                 pairs.sort(key=lambda kv: kv[0], reverse=True)
             else:
                 pairs.sort(key=lambda kv: (-kv[1], kv[0]))
-            out[key] = [{"value": v, "count": n} for v, n in pairs]
+            names = self.labels.get(key, {})
+            out[key] = [
+                {"value": v, "count": n, **({"label": names[v]} if v in names else {})}
+                for v, n in pairs
+            ]
         return out

@@ -21,11 +21,10 @@ from corpus.errors import IndexMissing
 from corpus.settings import Settings
 from corpus.store import Store
 from search import index_files, lexical
-from search.bridge import WordBridge, build_bridge
 from search.embedders import Embedder, get_embedder
 from search.texts import TEXT_VERSION, field_texts, lexical_texts
 
-#: progress(done, total) is called while field texts, then vocabulary words, are embedded.
+#: progress(done, total) is called while field texts are embedded.
 Progress = Callable[[int, int], None]
 
 #: Texts embedded per call: small enough for steady progress reports.
@@ -79,7 +78,6 @@ def build_index(
             "removed": 0,
             "total": len(hashes),
             "texts_embedded": 0,
-            "words_embedded": 0,
             "seconds": round(time.perf_counter() - started, 3),
             "rebuilt": False,
         }
@@ -93,7 +91,6 @@ def build_index(
 
     # One pass over the store; only the texts are kept (not 100k parsed cases).
     ids: list[str] = []
-    case_texts: list[dict[str, str]] = []
     lexical_rows: list[tuple[str, dict[str, str]]] = []
     rows: list[tuple[str, str, str]] = []
     todo: dict[str, str] = {}  # text hash -> text, for texts not in the cache
@@ -101,7 +98,6 @@ def build_index(
     for case in store.iter_cases():
         texts = field_texts(case)
         ids.append(case.id)
-        case_texts.append(texts)
         lexical_rows.append((case.id, lexical_texts(case)))
         for field, text in texts.items():
             h = text_hash(text)
@@ -127,14 +123,6 @@ def build_index(
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     gen = index_files.new_generation(settings.index_dir, stamp)
     lexical.build(gen / "lexical.db", lexical_rows)
-    previous_bridge = None
-    if prev is not None:
-        try:
-            previous_bridge = WordBridge.load(prev.path)
-        except (OSError, ValueError, KeyError):
-            previous_bridge = None  # an unreadable bridge is simply built again
-    bridge, words_embedded = build_bridge(embedder, case_texts, previous_bridge, progress)
-    bridge.save(gen)
     meta = {
         "model_id": embedder.model_id,
         "embedder": settings.embedder,
@@ -143,8 +131,6 @@ def build_index(
         "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "text_version": TEXT_VERSION,
         "fields": sorted({r[1] for r in rows}),
-        "vocabulary": len(bridge.words),
-        "bridge_threshold": round(bridge.threshold, 4),
         # A case added while this build ran is picked up by the next one.
         "cases": {cid: hashes.get(cid, "") for cid in ids},
     }
@@ -156,7 +142,6 @@ def build_index(
         "removed": removed,
         "total": len(ids),
         "texts_embedded": len(todo),
-        "words_embedded": words_embedded,
         "seconds": round(time.perf_counter() - started, 3),
         "rebuilt": prev is None,
     }

@@ -6,6 +6,9 @@ quoted, so `"foo AND (`, `NEAR(` or `*` are searched as plain words or dropped.
 
 Besides BM25 it reports, per case, which query terms matched and their IDF, so ranking
 can tell strong lexical evidence (rare names that match) from weak (common words).
+
+Each thread reads through its own read-only connection, so searches run in parallel
+(sqlite3 releases the GIL while a query runs).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import math
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,13 +95,33 @@ class LexicalIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        self.count = self._conn.execute("SELECT count(*) FROM fts").fetchone()[0]
-        self._rowid = {c: r for r, c in self._conn.execute("SELECT rowid, case_id FROM fts")}
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        conn = self._connection()
+        self.count = conn.execute("SELECT count(*) FROM fts").fetchone()[0]
+        self._rowid = {c: r for r, c in conn.execute("SELECT rowid, case_id FROM fts")}
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's read-only connection (one sqlite3 connection per thread)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self._connection()
 
     def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
+        """Close every thread's connection."""
+        with self._all_lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
 
     def _idf(self, df: int) -> float:
         n = max(self.count, 1)

@@ -71,21 +71,43 @@ class RankConfig:
     shrink: float = 5.0
     #: Size of the lexical boost, in background standard deviations of the dense score.
     lexical_boost: float = 3.0
-    #: Standardised dense score (or lexical coverage) a case needs to count as a match.
+    #: Standardised dense score (or lexical coverage) a case needs to be in the result.
     min_z: float = 2.0
     min_coverage: float = 0.5
+    #: The relevance bar (`match`), on the first dense pass (before feedback, which
+    #: pulls the best cases of any query up, nonsense included) and the lexical
+    #: coverage: a case matches with coverage >= `match_coverage` and a first-pass z
+    #: >= `match_z`, or with a first-pass z >= `match_z_alone` without lexical evidence.
+    #: Calibrated on both dev sets' real and nonsense queries (bench/RESULTS.md).
+    match_coverage: float = 0.3
+    match_z: float = 1.5
+    match_z_alone: float = 5.0
+    #: Matches are listed before the weak answers (else all by score).
+    matches_first: bool = True
     #: Fewest cases a query returns: below that, the best non-matching cases fill up. A
     #: full first page (the default page size): a weakly matching relevant case ranked
     #: eighth is worth showing, and a caseworker reads a page, not a threshold.
     min_matches: int = 10
     rrf_k: int = 60
     #: Pseudo-relevance feedback: weight of the mean vector of the `prf_k` best cases
-    #: added to the query vector before a second dense pass (0 = off). It moves a query
-    #: toward the wording of the cases it found, which helps most across languages.
-    prf: float = 0.5
+    #: added to the query vector before a second dense pass (0 = off). It moved a query
+    #: toward the wording of the cases it found, which helped across languages before
+    #: the glossary; with it, feedback changed neither dev set (bench/RESULTS.md) and
+    #: cost a second index search, so it is off.
+    prf: float = 0.0
     prf_k: int = 3
-    #: Map foreign query words to the case texts' vocabulary (`search/bridge.py`).
-    bridge: bool = True
+    #: Expand the query with the Nordic glossary (`search/expansion.py`): the translated
+    #: query is embedded with the original, its English terms searched lexically.
+    glossary: bool = True
+    #: Weight of the translated query's vector beside the original's (1 = equal).
+    translation_weight: float = 1.0
+    #: Similar cases: weights of the field kinds compared between two cases (cosine of
+    #: their vectors, averaged over the kinds both have), and what sharing a policy area
+    #: adds (in cosine units). See `bench/bench_similar.py`.
+    similar_weights: dict[str, float] = field(
+        default_factory=lambda: {"whole": 1.0, "intervention": 1.0, "target": 1.0}
+    )
+    similar_sector_bonus: float = 0.05
 
 
 @dataclass
@@ -97,6 +119,8 @@ class Scored:
     dense: float = 0.0
     coverage: float = 0.0
     best_field: str | None = None
+    #: Whether the case passes the relevance bar (else it is one of the closest others).
+    match: bool = True
 
 
 class DenseScorer:
@@ -104,6 +128,9 @@ class DenseScorer:
 
     def __init__(self, dense: DenseIndex) -> None:
         self.dense = dense
+        # In memory: gathering candidate rows from a memory-mapped file costs a copy per
+        # query, and a file changed under a running server must not change its answers.
+        self.vectors = np.ascontiguousarray(dense.vectors, dtype=np.float32)
         self.case_ids: list[str] = []
         self.case_pos: dict[str, int] = {}
         starts: list[int] = []
@@ -132,6 +159,7 @@ class DenseScorer:
             )
         every = np.concatenate(list(self.background_rows.values())) if self.fields else []
         self._bg_all = np.asarray(every, dtype=np.int64)
+        self._bg_vectors = self.vectors[self._bg_all]
 
     def field_background(self, q: np.ndarray, config: RankConfig) -> tuple[np.ndarray, np.ndarray]:
         """Per field (index into `self.fields`): mean and spread of the query's cosine
@@ -146,7 +174,7 @@ class DenseScorer:
         sd = np.ones(n_fields, dtype=np.float32)
         if len(self._bg_all) == 0:
             return mu, sd
-        sims = np.asarray(self.dense.vectors[self._bg_all]) @ q
+        sims = self._bg_vectors @ q
         mu_all, var_all = float(sims.mean()), float(sims.var())
         pos = 0
         for i, f in enumerate(self.fields):
@@ -216,7 +244,7 @@ class DenseScorer:
         w = wkind[self.row_kind_id[rows]]
         keep = w > 0
         rows, seg, w = rows[keep], seg[keep], w[keep]
-        sims = np.asarray(self.dense.vectors[rows]) @ q  # rows ascend: sequential reads
+        sims = self.vectors[rows] @ q
         if config.per_field_z:
             mu, sd = self.field_background(q, config)
             fid = self.row_field_id[rows]
@@ -261,39 +289,67 @@ def feedback_query(
         ci = scorer.case_pos[cid]
         lo, hi = scorer.starts[ci], scorer.starts[ci + 1]
         rows.extend(int(lo + j) for j, f in enumerate(scorer.row_field[lo:hi]) if f == "whole")
-    centroid = np.asarray(scorer.dense.vectors[rows]).mean(axis=0)
+    centroid = scorer.vectors[rows].mean(axis=0)
     moved = q + config.prf * centroid
     return (moved / max(np.linalg.norm(moved), 1e-12)).astype(np.float32)
 
 
-def coverage(hits: LexicalHits) -> dict[str, float]:
-    """Share of the query's IDF mass that each lexically matching case contains."""
-    total = sum(v for t, v in hits.idf.items() if t not in hits.common)
+def coverage(hits: LexicalHits, groups: list[list[str]] | None = None) -> dict[str, float]:
+    """Share of the query's IDF mass that each lexically matching case contains.
+
+    `groups` are alternatives per part of the query (a Nordic word and its English
+    terms, see `search.expansion`); a part counts once, with the IDF of the best-known
+    alternative, and a case covers it with the best alternative it contains. Without
+    groups every term is its own part.
+    """
+    parts = groups if groups is not None else [[t] for t in hits.idf]
+    weights: list[float] = []
+    usable: list[list[str]] = []
+    for group in parts:
+        # Terms in over a quarter of the cases are no evidence.
+        alts = [t for t in group if t in hits.idf and t not in hits.common]
+        if not alts:
+            continue
+        known = [hits.idf[t] for t in alts if t in hits.known]
+        weights.append(max(known) if known else max(hits.idf[t] for t in alts))
+        usable.append(alts)
+    total = sum(weights)
     if total <= 0:
         return {}
-    return {
-        cid: sum(hits.idf[t] for t in terms if t not in hits.common) / total
-        for cid, terms in hits.matched.items()
-    }
+    out = {}
+    for cid, terms in hits.matched.items():
+        got = 0.0
+        for w, alts in zip(weights, usable, strict=True):
+            found = [hits.idf[t] for t in alts if t in terms]
+            if found:
+                got += min(w, max(found))
+        if got > 0:
+            out[cid] = got / total
+    return out
 
 
 def rank(
-    dense_scores: dict[str, tuple[float, str]], hits: LexicalHits, config: RankConfig
+    dense_scores: dict[str, tuple[float, str]],
+    hits: LexicalHits,
+    config: RankConfig,
+    groups: list[list[str]] | None = None,
+    first_pass: dict[str, tuple[float, str]] | None = None,
 ) -> list[Scored]:
     """The matching cases, best first, by the configured method.
 
-    A case matches when its dense score reaches `min_z` or its lexical coverage reaches
-    `min_coverage` (the lexical method: any term); when fewer than `min_matches` cases
-    match, the best of the rest fill up to that number, so a query always gets answers.
+    A case is in the result when its dense score reaches `min_z` or its lexical coverage
+    reaches `min_coverage`; when fewer than `min_matches` cases are, the best of the rest
+    fill up to that number, so a query always gets answers. Each is marked `match` by
+    the relevance bar (see `RankConfig.match_z`), on the first dense pass `first_pass`.
     """
-    cov = coverage(hits)
+    cov = coverage(hits, groups)
     # (score, dense, coverage, best field) per case; Scored objects only for the shown ones.
     cand: dict[str, tuple[float, float, float, str | None]] = {}
     passing: set[str] = set()
     if config.method == "lexical":
         for cid, s in hits.bm25.items():
             cand[cid] = (s, 0.0, cov.get(cid, 0.0), None)
-        passing = set(hits.bm25)
+        passing = {cid for cid in hits.bm25 if cov.get(cid, 0.0) >= config.min_coverage}
     elif config.method == "rrf":
         dense_order = sorted(dense_scores, key=lambda c: -dense_scores[c][0])
         lex_order = sorted(hits.bm25, key=lambda c: -hits.bm25[c])
@@ -323,6 +379,19 @@ def rank(
     if len(chosen) < config.min_matches:
         rest = ((v[0], cid) for cid, v in cand.items() if cid not in passing)
         chosen |= {cid for _, cid in heapq.nlargest(config.min_matches - len(chosen), rest)}
-    ranked = [Scored(cid, *cand[cid]) for cid in chosen]
-    ranked.sort(key=lambda r: (-r.score, r.case_id))
+    first = first_pass if first_pass is not None else dense_scores
+
+    def matches(cid: str) -> bool:
+        if config.method == "lexical" or not first:
+            return cov.get(cid, 0.0) >= config.min_coverage
+        z = first.get(cid, (0.0, None))[0]
+        return z >= config.match_z_alone or (
+            z >= config.match_z and cov.get(cid, 0.0) >= config.match_coverage
+        )
+
+    ranked = [Scored(cid, *cand[cid], match=matches(cid)) for cid in chosen]
+    if config.matches_first:
+        ranked.sort(key=lambda r: (not r.match, -r.score, r.case_id))
+    else:
+        ranked.sort(key=lambda r: (-r.score, r.case_id))
     return ranked

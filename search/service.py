@@ -1,78 +1,150 @@
-"""SearchService: the one entry point web/ and casebank.py use to search cases.
+"""SearchService: the one entry point web/, the exports and casebank.py use to search cases.
 
-`search()` ranks (dense fields + lexical boost, see `search/ranking.py`), filters,
-counts facets for the current query, sorts and pages, and writes a snippet per result;
-`similar()` finds the cases nearest to one case's vector; `health()` reports whether the
-index matches the store. The index is loaded lazily and kept until `reload()`.
+`search(SearchRequest)` ranks (dense fields + bounded lexical boost, see
+`search/ranking.py`, with the query expanded by the glossary), filters, counts facets
+for the current query, sorts and pages, and writes a typed snippet per result; each
+`Hit` says whether it passes the relevance bar (`match`) and the response how many do
+(`matched`). `similar()` finds the cases that do the same thing as one case. `health()`
+reports whether the index matches the store.
+
+Concurrency: everything a search reads lives in one immutable `Generation` (index, case
+table, lexical index); `reload()` builds a new one and swaps the reference, so no lock
+is held while searching and requests run in parallel (the model's C code, FAISS and
+sqlite3 release the GIL). Each thread reads the store through its own connection.
+
+Without a semantic index yet (a fresh install while the first build runs), search is
+lexical only: the generation then holds a keyword index built from the store in a
+second, and `health()` says the semantic index is missing.
 """
 
 from __future__ import annotations
 
 import heapq
+import shutil
+import tempfile
 import threading
-import unicodedata
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from corpus.errors import IndexMissing, InvalidInput, NotFound
+from corpus.errors import IndexMissing, NotFound
 from corpus.model import Case
 from corpus.settings import Settings
 from corpus.store import Store
-from search import index_files
-from search.bridge import WordBridge, lexical_terms, translate_text
-from search.embedders import Embedder, get_embedder, l2_normalise
-from search.filters import CaseTable, normalise_filters
-from search.lexical import LexicalHits, LexicalIndex, query_terms
+from search import index_files, lexical
+from search.embedders import Embedder, cut_to_tokens, get_embedder, l2_normalise
+from search.expansion import QueryExpansion, expand
+from search.filters import CaseTable
+from search.lexical import LexicalHits, LexicalIndex
 from search.ranking import DenseScorer, RankConfig, Scored, feedback_query, rank
+from search.request import SearchRequest
+from search.results import FacetValue, Hit, SearchResponse, Snippet
 from search.snippets import snippet
+from search.texts import lexical_texts
 
-#: Longer queries are cut, not refused: the start of a long text says the most.
-MAX_QUERY = 500
-MAX_LIMIT = 100
 #: Best first-pass cases rescored by the feedback pass (besides the ones it finds).
 FEEDBACK_KEEP = 300
-SORTS = ("relevance", "date", "title")
+#: Tokens of a query the model reads: e5 was trained on short queries, and the first
+#: 128 tokens of a long paragraph say what it is about, so a 1,000-character query
+#: costs about what a sentence does.
+QUERY_TOKENS = 128
+#: Query texts whose vectors are kept (a facet click or page 2 re-runs the same text).
+VECTOR_CACHE = 256
+#: Rankings kept per generation (same text and filters, another page or sort).
+RANK_CACHE = 64
+#: Parsed cases kept per generation.
+CASE_CACHE = 4096
 
 
-def clean_query(q: str | None) -> str:
-    """NFKC-normalised, control characters removed, whitespace collapsed, at most 500 chars."""
-    text = unicodedata.normalize("NFKC", q or "")
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    return " ".join(text.split())[:MAX_QUERY].strip()
+class _LRU:
+    """A small thread-safe LRU map; the lock is held only for the dictionary operation."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
 
 
-def result_dict(case: Case, score: float, snippet_text: str) -> dict[str, Any]:
-    """One result as the API shows it."""
-    return {
-        "id": case.id,
-        "title": case.title,
-        "countries": case.countries,
-        "sector": case.sector,
-        "stage": case.stage,
-        "provider_model": case.provider_model,
-        "investor_model": case.investor_model,
-        "start_year": case.start_year,
-        "score": round(float(score), 4),
-        "snippet": snippet_text,
-        "external_ids": case.external_ids,
-        "alt_names": case.alt_names,
-    }
+@dataclass(eq=False)
+class Generation:
+    """Everything one search reads, loaded together and never changed afterwards."""
+
+    table: CaseTable
+    lexical: LexicalIndex
+    #: None while there is no semantic index (lexical-only search).
+    dense: index_files.DenseIndex | None = None
+    scorer: DenseScorer | None = None
+    #: For each indexed case, its row in the case table (-1: no longer in the store).
+    to_table: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: Why the semantic index is not there (None when it is).
+    problem: str | None = None
+    #: Set when an index exists but cannot be used (corrupt, another model): searches
+    #: then fail with this message (503) instead of quietly losing their semantic side.
+    fatal: str | None = None
+    #: A keyword index built from the store for lexical-only search, removed on close.
+    scratch: Path | None = None
+    ranks: _LRU = field(default_factory=lambda: _LRU(RANK_CACHE))
+    #: Parsed cases of this generation's store state (results and snippets read them).
+    cases: _LRU = field(default_factory=lambda: _LRU(CASE_CACHE))
+
+    def close(self) -> None:
+        """Release the lexical index (and a scratch one's folder)."""
+        self.lexical.close()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-class _Loaded:
-    """One generation of the index, loaded together."""
-
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
-        self.dense = index_files.load_dense(settings.index_dir, embedder.model_id)
-        self.scorer = DenseScorer(self.dense)
+def _load_generation(settings: Settings, store: Store, embedder: Embedder | None) -> Generation:
+    """The live index with the store's case table; lexical-only when no usable index."""
+    table = CaseTable.from_store(store)
+    fatal = None
+    if embedder is not None:
         try:
-            self.lexical = LexicalIndex(self.dense.path / "lexical.db")
-            self.bridge = WordBridge.load(self.dense.path)
-        except Exception as exc:  # sqlite, json and numpy raise several kinds
-            raise IndexMissing(
-                f"the search index in {self.dense.path} is corrupt ({exc}): {index_files.FIX}"
-            ) from exc
+            dense = index_files.load_dense(settings.index_dir, embedder.model_id)
+            scorer = DenseScorer(dense)
+            lex = LexicalIndex(dense.path / "lexical.db")
+        except IndexMissing as exc:
+            fatal = str(exc)
+        except Exception as exc:  # sqlite and numpy raise several kinds
+            fatal = f"the search index is corrupt ({exc}): {index_files.FIX}"
+        else:
+            to_table = np.array([table.pos.get(c, -1) for c in scorer.case_ids], dtype=np.int64)
+            return Generation(table, lex, dense, scorer, to_table)
+    # No semantic index: a keyword index of the store, enough to search by words.
+    scratch = Path(tempfile.mkdtemp(prefix="casebank-lexical-"))
+    lexical.build(scratch / "lexical.db", ((c.id, lexical_texts(c)) for c in store.iter_cases()))
+    problem = fatal or (
+        "no semantic search index yet: search works by keywords until it is built "
+        f"({index_files.FIX})"
+    )
+    gen = Generation(
+        table, LexicalIndex(scratch / "lexical.db"), problem=problem, fatal=fatal, scratch=scratch
+    )
+    # A service dropped without reload() still leaves no folder behind.
+    weakref.finalize(gen, shutil.rmtree, scratch, True)
+    return gen
 
 
 class SearchService:
@@ -82,16 +154,25 @@ class SearchService:
         self, settings: Settings, store: Store | None = None, config: RankConfig | None = None
     ) -> None:
         self.settings = settings
-        self.store = store or Store(settings.db_path)
         self.config = config or RankConfig()
-        self._lock = threading.Lock()
-        self._loaded: _Loaded | None = None
-        self._table: CaseTable | None = None
+        self._local = threading.local()
+        if store is not None:
+            self._local.store = store
+        self._gen: Generation | None = None
+        # Held only while a generation loads, never while searching.
+        self._load_lock = threading.Lock()
         self._embedder: Embedder | None = None
-        self._map_key: tuple[int, int] | None = None
-        self._map = np.zeros(0, dtype=np.int64)
+        self._vectors = _LRU(VECTOR_CACHE)
 
     # -- loading --------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """This thread's store (a sqlite3 connection must not be shared by threads)."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = Store(self.settings.db_path)
+        return store
 
     @property
     def embedder(self) -> Embedder:
@@ -100,217 +181,307 @@ class SearchService:
             self._embedder = get_embedder(self.settings.embedder)
         return self._embedder
 
-    def _index(self) -> _Loaded:
-        with self._lock:
-            if self._loaded is None:
-                self._loaded = _Loaded(self.settings, self.embedder)
-            return self._loaded
+    def generation(self) -> Generation:
+        """The loaded generation (loaded on first use)."""
+        gen = self._gen
+        if gen is None:
+            with self._load_lock:
+                gen = self._gen
+                if gen is None:
+                    gen = self._gen = self._load()
+        return gen
 
-    def _cases(self) -> CaseTable:
-        with self._lock:
-            if self._table is None:
-                self._table = CaseTable.from_store(self.store)
-            return self._table
+    def _load(self) -> Generation:
+        has_index = index_files.current_generation(self.settings.index_dir) is not None
+        # The model is loaded only when there is an index to use it with.
+        return _load_generation(self.settings, self.store, self.embedder if has_index else None)
 
     def reload(self) -> None:
-        """Forget the loaded index and case table; the next call loads the live ones."""
-        with self._lock:
-            if self._loaded is not None:
-                self._loaded.lexical.close()
-            self._loaded = None
-            self._table = None
-            self._map_key = None
+        """Load the live index and case table now and swap them in atomically.
+
+        Searches running meanwhile finish on the generation they started with.
+        """
+        with self._load_lock:
+            new = self._load()
+            old, self._gen = self._gen, new
+        if old is not None:
+            # Searches that started on it may still run: close it a little later.
+            timer = threading.Timer(30.0, old.close)
+            timer.daemon = True
+            timer.start()
 
     # -- search ---------------------------------------------------------------------------
 
-    def search(
-        self,
-        q: str,
-        *,
-        filters: dict[str, list[str]] | None = None,
-        limit: int = 10,
-        offset: int = 0,
-        sort: str = "relevance",
-        include_pipeline: bool = False,
-    ) -> dict[str, Any]:
-        """Ranked, filtered, paged results with facets: `{query, total, results, facets}`.
+    def search(self, request: SearchRequest, *, all_rows: bool = False) -> SearchResponse:
+        """Ranked, filtered results with facets: a page, or every row when `all_rows`.
 
         An empty query browses every case (newest first for `sort="date"`, else by title).
-        Raises InvalidInput for bad filters, sort, limit or offset; IndexMissing when the
-        index is absent, corrupt or built with another model.
+        Projects in the pipeline stage are left out unless the stage filter asks for them.
         """
-        if sort not in SORTS:
-            raise InvalidInput(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
-        if limit < 1 or offset < 0:
-            raise InvalidInput("limit must be at least 1 and offset at least 0")
-        limit = min(limit, MAX_LIMIT)
-        wanted = normalise_filters(filters)
-        text = clean_query(q)
-        table = self._cases()
+        gen = self.generation()
+        if gen.fatal:
+            raise IndexMissing(gen.fatal)
+        table = gen.table
+        wanted = {k: set(v) for k, v in request.filters.items()}
         masks = table.masks(wanted)
         base = np.ones(len(table), dtype=bool)
-        if not include_pipeline and "pipeline" not in wanted.get("stage", set()):
+        if not request.include_pipeline:
             base &= table.mask("stage", {"pipeline"}) == 0
         allowed = base.copy()
         for m in masks.values():
             allowed &= m
-
+        text = request.q
         scored: dict[str, Scored] = {}
         hits = LexicalHits()
         terms: list[str] = []
-        matched = base
+        in_result = base
         if text:
-            loaded = self._index()
-            ranked, hits, terms = self._rank(loaded, text, table, base, allowed)
+            key = (text, tuple(sorted((k, tuple(sorted(v))) for k, v in wanted.items())))
+            key = (*key, request.include_pipeline)
+            cached = gen.ranks.get(key)
+            if cached is None:
+                cached = self._rank(gen, text, base, allowed)
+                gen.ranks.put(key, cached)
+            ranked, hits, terms = cached
             scored = {r.case_id: r for r in ranked}
-            matched = np.zeros(len(table), dtype=bool)
-            matched[[table.pos[c] for c in scored if c in table.pos]] = True
-            matched &= base
-        facets = table.facets(matched, masks)
-
-        rows = np.flatnonzero(matched & allowed)
+            in_result = np.zeros(len(table), dtype=bool)
+            in_result[[table.pos[c] for c in scored if c in table.pos]] = True
+            in_result &= base
+        facets = table.facets(in_result, masks)
+        rows = np.flatnonzero(in_result & allowed)
+        sort = request.sort if (request.sort != "relevance" or text) else "title"
         if sort == "date":
             order = sorted(
                 rows, key=lambda i: (-int(table.start_year[i]), table.titles[i].casefold())
             )
-        elif sort == "relevance" and text:
+        elif sort == "relevance":
             order = sorted(rows, key=lambda i: (-scored[table.ids[i]].score, table.ids[i]))
         else:
             order = sorted(rows, key=lambda i: (table.titles[i].casefold(), table.ids[i]))
-        page = order[offset : offset + limit]
-        # Snippets look for the query's own words and for their translations.
-        shown = list(dict.fromkeys(query_terms(text) + terms))
-        results = [self._result(table.ids[i], shown, scored.get(table.ids[i]), hits) for i in page]
-        return {"query": text, "total": len(order), "results": results, "facets": facets}
+        page = order if all_rows else order[request.offset : request.offset + request.limit]
+        matched = sum(1 for i in order if scored.get(table.ids[i], _NO_SCORE).match) if text else 0
+        results = [
+            self._hit(gen, table.ids[i], terms, scored.get(table.ids[i]), hits) for i in page
+        ]
+        return SearchResponse(
+            query=text,
+            total=len(order),
+            matched=matched if text else len(order),
+            semantic=gen.scorer is not None,
+            results=results,
+            facets={k: [FacetValue(**f) for f in v] for k, v in facets.items()},
+        )
+
+    def _expand(self, text: str) -> QueryExpansion:
+        return expand(text, use_glossary=self.config.glossary)
+
+    def query_vector(self, text: str, translated: str | None) -> np.ndarray:
+        """The query's vector (with its translation's added): one model call, cached."""
+        weight = self.config.translation_weight
+        key = (self.embedder.model_id, text, translated, weight)
+        cached = self._vectors.get(key)
+        if cached is not None:
+            return cached
+        texts = [cut_to_tokens(self.embedder, text, QUERY_TOKENS)]
+        if translated:
+            texts.append(cut_to_tokens(self.embedder, translated, QUERY_TOKENS))
+        vectors = self.embedder.embed_queries(texts)
+        q = l2_normalise(vectors[0] + weight * vectors[1]) if len(vectors) > 1 else vectors[0]
+        self._vectors.put(key, q)
+        return q
 
     def _rank(
-        self,
-        loaded: _Loaded,
-        text: str,
-        table: CaseTable,
-        base: np.ndarray,
-        allowed: np.ndarray,
+        self, gen: Generation, text: str, base: np.ndarray, allowed: np.ndarray
     ) -> tuple[list[Scored], LexicalHits, list[str]]:
-        """Every case matching the query (before filters of the facet keys), the lexical
-        evidence, and the terms searched (query words, foreign ones translated)."""
-        terms = query_terms(text)
-        # The query and its not-yet-seen foreign words are embedded in one batch.
-        foreign = loaded.bridge.foreign(terms) if self.config.bridge else []
-        vectors = self.embedder.embed_queries([text, *foreign])
-        q = vectors[0]
-        if self.config.bridge:
-            translated = loaded.bridge.translate(self.embedder, terms, vectors[1:])
-            if translated:
-                # The query with its foreign words replaced by their translations, added to
-                # the query itself: words the bridge could not map stay in both.
-                q = l2_normalise(q + self.embedder.embed_query(translate_text(text, translated)))
-            terms = lexical_terms(terms, translated, loaded.bridge.known)
-        scorer = loaded.scorer
-        to_table = self._scorer_to_table(loaded, table)
-        known = to_table >= 0
-        in_base = known & base[np.where(known, to_table, 0)]
-        dense = scorer.scores(q, in_base, self.config)
-        if self.config.prf > 0:
-            # The moved query rescores the first pass's cases and looks for new ones among
-            # the whole-case vectors only (a seventh of the rows: cheap on large corpora).
-            q = feedback_query(scorer, q, dense, self.config)
-            best_first = heapq.nlargest(FEEDBACK_KEEP, dense, key=lambda c: dense[c][0])
-            first = np.array([scorer.case_pos[c] for c in best_first], dtype=np.int64)
-            dense = scorer.scores(q, in_base, self.config, retrieve={"whole"}, extra_cases=first)
-        if not allowed.all() and not np.array_equal(allowed, base):
+        """Every case of the result (before the filters of the facet keys, except with a
+        restrictive filter), the lexical evidence, and the terms searched."""
+        expansion, q, config, dense, first_pass, hits = self._unfiltered(gen, text, base)
+        scorer = gen.scorer
+        if scorer is not None and q is not None and not np.array_equal(allowed, base):
             # With filters, also the best cases among the filtered ones: a restrictive
-            # filter must not depend on its cases being among the best overall.
-            in_allowed = known & allowed[np.where(known, to_table, 0)]
-            dense = {**scorer.scores(q, in_allowed, self.config), **dense}
-        hits = loaded.lexical.search(
-            terms, candidates=set(dense), with_bm25=self.config.method in ("lexical", "rrf")
+            # filter must not depend on its cases being among the best overall. The rest
+            # (the query vector, the unfiltered pass, the lexical look-up) is reused.
+            known = gen.to_table >= 0
+            in_allowed = known & allowed[np.where(known, gen.to_table, 0)]
+            dense = {**scorer.scores(q, in_allowed, config), **dense}
+            if config.prf > 0:
+                # The filtered cases' own first-pass scores, for the relevance bar.
+                q0 = self.query_vector(text, expansion.translated)
+                first_pass = {**scorer.scores(q0, in_allowed, config), **first_pass}
+            else:
+                first_pass = dense
+        ranked = rank(dense, hits, config, expansion.groups, first_pass)
+        return ranked, hits, expansion.terms
+
+    def _unfiltered(self, gen: Generation, text: str, base: np.ndarray) -> tuple:
+        """What a query finds before filters (cached per generation): its expansion, the
+        query vector, the dense scores, the first-pass scores and the lexical evidence."""
+        key = ("unfiltered", text, int(base.sum()))
+        cached = gen.ranks.get(key)
+        if cached is not None:
+            return cached
+        table = gen.table
+        expansion = self._expand(text)
+        dense: dict[str, tuple[float, str]] = {}
+        first_pass: dict[str, tuple[float, str]] = {}
+        config = self.config
+        scorer = gen.scorer
+        q = None
+        if scorer is None or config.method == "lexical":
+            config = RankConfig(**{**config.__dict__, "method": "lexical"})
+        else:
+            q = self.query_vector(text, expansion.translated)
+            known = gen.to_table >= 0
+            in_base = known & base[np.where(known, gen.to_table, 0)]
+            dense = scorer.scores(q, in_base, config)
+            first_pass = dense
+            if config.prf > 0:
+                # The moved query rescores the first pass's cases and looks for new ones
+                # among the whole-case vectors only (a seventh of the rows).
+                q = feedback_query(scorer, q, dense, config)
+                best_first = heapq.nlargest(FEEDBACK_KEEP, dense, key=lambda c: dense[c][0])
+                first = np.array([scorer.case_pos[c] for c in best_first], dtype=np.int64)
+                dense = scorer.scores(q, in_base, config, retrieve={"whole"}, extra_cases=first)
+        hits = gen.lexical.search(
+            expansion.terms, candidates=set(dense), with_bm25=config.method in ("lexical", "rrf")
         )
         keep = {c for c in hits.matched if c in table.pos and base[table.pos[c]]}
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in keep}
         hits.matched = {c: v for c, v in hits.matched.items() if c in keep}
-        return rank(dense, hits, self.config), hits, terms
+        out = (expansion, q, config, dense, first_pass, hits)
+        gen.ranks.put(key, out)
+        return out
 
-    def _scorer_to_table(self, loaded: _Loaded, table: CaseTable) -> np.ndarray:
-        """For each indexed case, its row in the case table (-1: no longer in the store)."""
-        key = (id(loaded), id(table))
-        if self._map_key != key:
-            self._map = np.array(
-                [table.pos.get(cid, -1) for cid in loaded.scorer.case_ids], dtype=np.int64
-            )
-            self._map_key = key
-        return self._map
+    def _case(self, gen: Generation, case_id: str) -> Case:
+        case = gen.cases.get(case_id)
+        if case is None:
+            case = self.store.get_case(case_id)
+            gen.cases.put(case_id, case)
+        return case
 
-    def _result(
-        self, case_id: str, terms: list[str], scored: Scored | None, hits: LexicalHits
-    ) -> dict[str, Any]:
-        case = self.store.get_case(case_id)
+    def _hit(
+        self,
+        gen: Generation,
+        case_id: str,
+        terms: list[str],
+        scored: Scored | None,
+        hits: LexicalHits,
+    ) -> Hit:
+        case = self._case(gen, case_id)
         best_field = scored.best_field if scored else None
-        return result_dict(
-            case, scored.score if scored else 0.0, snippet(case, terms, best_field, hits.idf)
+        shown = snippet(case, terms, best_field, hits.idf)
+        return hit_of(
+            case, scored.score if scored else 0.0, scored.match if scored else True, shown
         )
 
     # -- similar cases ----------------------------------------------------------------------
 
-    def similar(self, case_id: str, *, limit: int = 5, country: str | None = None) -> list[dict]:
-        """Cases nearest to one case's `whole` vector, optionally in one country.
+    def similar(self, case_id: str, *, limit: int = 5, country: str | None = None) -> list[Hit]:
+        """Cases that do what one case does: its policy area and target group first.
 
-        Raises NotFound for an unknown case (also when it is not indexed yet).
+        The score combines the cosine of the whole-case vectors with those of the
+        intervention and target-group fields, and prefers cases of the same policy area.
+        Raises NotFound for an unknown case (also when it is not indexed yet) and
+        IndexMissing without a semantic index.
         """
         case = self.store.get_case(case_id)
-        limit = max(1, min(limit, MAX_LIMIT))
-        wanted = normalise_filters({"country": [country]} if country else None)
-        loaded = self._index()
-        scorer = loaded.scorer
+        limit = max(1, min(limit, 100))
+        countries = SearchRequest(country=[country] if country else []).country
+        gen = self.generation()
+        scorer = gen.scorer
+        if scorer is None or gen.dense is None:
+            raise IndexMissing(gen.problem or f"no search index: {index_files.FIX}")
         pos = scorer.case_pos.get(case.id)
         if pos is None:
             raise NotFound(f"case {case.id!r} is not in the search index yet: run `casebank index`")
-        lo, hi = scorer.starts[pos], scorer.starts[pos + 1]
-        fields = list(scorer.row_field[lo:hi])
-        row = lo + fields.index("whole")
-        q = np.asarray(loaded.dense.vectors[row], dtype=np.float32)
-        table = self._cases()
+        table = gen.table
         ok = table.mask("stage", {"pipeline"}) == 0
-        if wanted:
-            ok &= table.mask("country", wanted["country"])
-        to_table = self._scorer_to_table(loaded, table)
-        allowed = (to_table >= 0) & ok[np.where(to_table >= 0, to_table, 0)]
+        if countries:
+            ok &= table.mask("country", set(countries))
+        known = gen.to_table >= 0
+        allowed = known & ok[np.where(known, gen.to_table, 0)]
         allowed[pos] = False  # never the case itself
-        # Cosine of the whole-case vectors: one field, so no standardisation is needed.
-        config = RankConfig(weights={"whole": 1.0}, per_field_z=False)
-        dense = scorer.scores(q, allowed, config)
-        best = sorted(dense.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+        scores = similar_scores(scorer, pos, allowed, self.config.similar_weights)
+        sector = {case.sector} - {None}
+        bonus = self.config.similar_sector_bonus
+        if sector and bonus:
+            for cid in scores:
+                row = table.pos.get(cid)
+                if row is not None and set(table.values["sector"][row]) & sector:
+                    scores[cid] += bonus
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         out = []
-        for cid, (score, _) in best:
-            other = self.store.get_case(cid)
-            out.append(result_dict(other, score, snippet(other, [])))
+        for cid, score in best:
+            other = self._case(gen, cid)
+            out.append(hit_of(other, score, True, snippet(other, [])))
         return out
 
     # -- health -----------------------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
-        """`{status, cases, index}`: degraded when the index is missing, stale or unusable."""
+        """`{status, cases, search, index}`: `search` is "semantic" or "lexical"; degraded
+        when the semantic index is missing, stale or unusable."""
         cases = self.store.count_cases()
         meta = index_files.read_meta(self.settings.index_dir)
-        if meta is None:
-            return {
-                "status": "degraded",
-                "cases": cases,
-                "index": None,
-                "message": f"no search index: {index_files.FIX}",
-            }
-        info = {k: v for k, v in meta.items() if k != "cases"}
+        gen = self.generation()
         problems = []
-        try:
-            self._index()
-        except IndexMissing as exc:
-            problems.append(str(exc))
-        if meta.get("cases") != self.store.case_hashes():
+        if gen.scorer is None:
+            problems.append(gen.problem or "no semantic search index")
+        elif meta is not None and meta.get("cases") != self.store.case_hashes():
             problems.append("the index is older than the store: run `casebank index`")
         out: dict[str, Any] = {
             "status": "degraded" if problems else "ok",
             "cases": cases,
-            "index": info,
+            "search": "semantic" if gen.scorer is not None else "lexical",
+            "index": {k: v for k, v in meta.items() if k != "cases"} if meta else None,
         }
         if problems:
             out["message"] = "; ".join(problems)
         return out
+
+
+_NO_SCORE = Scored("", 0.0, match=False)
+
+
+def similar_scores(
+    scorer: DenseScorer, pos: int, allowed: np.ndarray, weights: dict[str, float]
+) -> dict[str, float]:
+    """`{case_id: similarity}` of the allowed cases to the case at `pos`: per field kind
+    in `weights`, the cosine of the two cases' vectors, weighted and averaged over the
+    kinds both cases have."""
+    vectors = scorer.vectors
+    lo, hi = scorer.starts[pos], scorer.starts[pos + 1]
+    own = {str(scorer.row_field[r]): r for r in range(lo, hi)}
+    total = np.zeros(len(scorer.case_ids), dtype=np.float32)
+    weight = np.zeros(len(scorer.case_ids), dtype=np.float32)
+    for kind, w in weights.items():
+        if kind not in own:
+            continue
+        rows = np.flatnonzero(scorer.row_field == kind)
+        sims = vectors[rows] @ vectors[own[kind]]
+        owners = scorer.row_case_idx[rows]
+        total[owners] += w * sims
+        weight[owners] += w
+    ok = allowed & (weight > 0)
+    return {scorer.case_ids[i]: float(total[i] / weight[i]) for i in np.flatnonzero(ok)}
+
+
+def hit_of(case: Case, score: float, match: bool, shown: Snippet | None) -> Hit:
+    """One result as the API shows it."""
+    return Hit(
+        id=case.id,
+        title=case.title,
+        countries=case.countries,
+        sector=case.sector,
+        stage=case.stage,
+        provider_model=case.provider_model,
+        investor_model=case.investor_model,
+        instrument=case.instrument,
+        start_year=case.start_year,
+        score=round(float(score), 4),
+        match=match,
+        snippet=shown,
+        external_ids=case.external_ids,
+        outcome_funds=case.outcome_funds,
+        alt_names=case.alt_names,
+    )

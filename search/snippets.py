@@ -1,8 +1,11 @@
-"""Snippets: the sentence of a case that shows why it matched a query.
+"""Snippets: the sentence of a case that shows why it matched a query, with its matches marked.
 
-A sentence containing query words wins (rarer words count more); without such words
-(a Danish query over English text, say) the start of the field whose vector matched best
-is shown. Each snippet says which part of the case it comes from ("Target group: ...").
+A sentence containing query words (or their glossary translations) wins, rarer words
+counting more; without such words (a Danish query over English text that the glossary
+does not cover) the start of the field whose vector matched best is shown. A snippet is
+a `Snippet(kind, text, lang, highlights)`: the part of the case it comes from, a passage
+cut at sentence and word boundaries, and the character spans of the matched words.
+Every case with any text gets one; the name is used only when there is nothing else.
 """
 
 from __future__ import annotations
@@ -11,60 +14,129 @@ import re
 from functools import lru_cache
 
 from corpus.model import Case
-from search.texts import field_kind, field_texts
+from search.results import Snippet
+from search.texts import clean, field_kind, field_texts
 
-LABELS = {
-    "title": "Name",
-    "names": "Also known as",
-    "challenge": "Challenge",
-    "intervention": "Intervention",
-    "target": "Target group",
-    "outcomes": "Outcomes paid for",
-    "summary": "Summary",
-    "who": "Organisations and places",
-}
 MAX_LEN = 240
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
-_FOLD = str.maketrans("äöåæøéèüáàíóú", "aoaaoeeuaaiou")
+#: A sentence ends at . ! ? ; followed by space and an upper-case letter, digit or quote,
+#: so "e.g. housing" and "1.5 million" stay whole.
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[\"'(\[]?[^\W_a-zæøåäöü])", re.UNICODE)
+_WORD_END = re.compile(r"\w*", re.UNICODE)
+_FOLD = str.maketrans("äöåæøéèüáàíóúâêôç", "aoaaoeeuaaiouaeoc")
+#: Fields a snippet is taken from, in the order ties are decided; names come last: the
+#: result's title already shows them.
+_ORDER = ("summary", "intervention", "target", "challenge", "outcomes", "who", "names", "title")
+_I18N = {
+    "social_challenge_i18n": "challenge",
+    "intervention_i18n": "intervention",
+    "target_population_i18n": "target",
+    "title_i18n": "title",
+}
 
 
-def _fold(text: str) -> str:
-    return text.casefold().translate(_FOLD)
+def fold(text: str) -> str:
+    """Lower-cased, common diacritics removed, and exactly as long as `text` (so that
+    offsets found in the folded text are offsets in the original)."""
+    low = text.lower()
+    if len(low) != len(text):  # rare: a letter that lower-cases to two ("İ")
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low.translate(_FOLD)
 
 
-@lru_cache(maxsize=256)
+def stem_length(term: str) -> int:
+    """Letters of a term that a word must share to match it: whole short words, about
+    three fifths of longer ones ("homelessness" matches "homeless", "intervention" does
+    not match "international")."""
+    return len(term) if len(term) <= 5 else max(5, round(len(term) * 0.6))
+
+
+@lru_cache(maxsize=512)
 def _patterns(terms: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """Per term, a pattern over folded text: whole word, or shared 5-letter stem if longer."""
     out = []
     for term in terms:
-        folded = re.escape(_fold(term))
-        if len(term) > 5:
-            out.append((term, re.compile(r"\b" + re.escape(_fold(term)[:5]))))
+        folded = fold(term)
+        if not folded.strip():
+            continue
+        if len(folded) <= 5:
+            pattern = r"(?<!\w)" + re.escape(folded) + r"(?!\w)"
         else:
-            out.append((term, re.compile(r"\b" + folded + r"\b")))
+            pattern = r"(?<!\w)" + re.escape(folded[: stem_length(folded)])
+        out.append((term, re.compile(pattern)))
     return tuple(out)
 
 
-def _term_hits(sentence: str, terms: list[str], idf: dict[str, float]) -> float:
-    """IDF mass of query terms in a sentence; a word matches a term by a shared stem."""
-    folded = _fold(sentence)
-    return sum(idf.get(t, 1.0) for t, pat in _patterns(tuple(terms)) if pat.search(folded))
+def highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """`[start, end)` spans of the words of `text` that match any of the terms, merged."""
+    folded = fold(text)
+    spans = []
+    for _, pattern in _patterns(tuple(terms)):
+        for m in pattern.finditer(folded):
+            end = m.end() + len(_WORD_END.match(folded, m.end()).group())
+            spans.append((m.start(), end))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
-def _cut(sentence: str, terms: list[str]) -> str:
-    """At most MAX_LEN characters, keeping the first query word in view."""
-    if len(sentence) <= MAX_LEN:
-        return sentence
-    folded = _fold(sentence)
-    first = min((folded.find(_fold(t)) for t in terms if _fold(t) in folded), default=0)
-    start = max(0, min(first - 60, len(sentence) - MAX_LEN))
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """`(start, end)` of each sentence of a text."""
+    out, start = [], 0
+    for m in _SENTENCE.finditer(text):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, len(text)))
+    return out
+
+
+def cut(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """At most MAX_LEN characters around the first highlighted span, cut between words
+    (with "…" where text was left out); spans moved to the cut text."""
+    if len(text) <= MAX_LEN:
+        return text, spans
+    first = spans[0][0] if spans else 0
+    start = max(0, min(first - 60, len(text) - MAX_LEN))
+    if start:
+        # Begin at a word: after the next space (or at the match itself).
+        space = text.find(" ", start, first if first > start else start + 40)
+        start = space + 1 if space >= 0 else start
+    end = start + MAX_LEN - 2
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
     head = "… " if start else ""
-    piece = sentence[start : start + MAX_LEN - len(head)].rsplit(" ", 1)[0]
-    return f"{head}{piece} …"
+    tail = " …" if end < len(text) else ""
+    piece = text[start:end].rstrip(" ,;:")
+    shift = len(head) - start
+    moved = [
+        (s + shift, min(e, start + len(piece)) + shift)
+        for s, e in spans
+        if s >= start and s < start + len(piece)
+    ]
+    return head + piece + tail, moved
 
 
-def _label(fld: str) -> str:
-    return LABELS[field_kind(fld)]
+def _candidates(case: Case, lang: str | None) -> list[tuple[str, str | None, str]]:
+    """`(kind, language, text)` of every part of a case a snippet may come from."""
+    out: list[tuple[str, str | None, str]] = []
+    for fld, text in field_texts(case).items():
+        if fld == "whole":
+            continue
+        kind = field_kind(fld)
+        text_lang = fld[len("summary_") :] if kind == "summary" else None
+        out.append((kind, text_lang, text))
+    for attr, kind in _I18N.items():
+        for text_lang, text in sorted(getattr(case, attr, {}).items()):
+            if clean(text) and (lang is None or text_lang == lang):
+                out.append((kind, text_lang, clean(text)))
+    who = " ; ".join([p.name for p in case.parties] + [pl.name for pl in case.places if pl.name])
+    if who:
+        out.append(("who", None, who))
+    return out
 
 
 def snippet(
@@ -72,32 +144,75 @@ def snippet(
     terms: list[str],
     best_field: str | None = None,
     idf: dict[str, float] | None = None,
-) -> str:
-    """Plain-text snippet: `Label: sentence`; empty when the case has no text at all.
+    lang: str | None = None,
+) -> Snippet | None:
+    """The passage of `case` that best shows why it matched; None only for a case
+    without any text.
 
-    `terms` are the words searched for (see `search.lexical.query_terms`); `best_field`
-    is the field whose vector matched best; `idf` weighs words by rarity.
+    `terms` are the words searched for (the query's and their translations);
+    `best_field` is the field whose vector matched best; `idf` weighs words by rarity;
+    `lang` is the reader's language: its texts win ties and fill in when nothing matches.
     """
-    texts = {k: v for k, v in field_texts(case).items() if k != "whole"}
-    who = " ; ".join([p.name for p in case.parties] + [pl.name for pl in case.places if pl.name])
-    if who:
-        texts["who"] = who
-    best: tuple[float, str, str] | None = None
+    parts = _candidates(case, lang)
+    rank = {k: i for i, k in enumerate(_ORDER)}
+    best: tuple[tuple[float, int, int], str, str | None, str] | None = None
     if terms:
-        for fld, text in texts.items():
-            for sentence in _SENTENCE.split(text):
-                s = _term_hits(sentence, terms, idf or {})
-                if s > 0 and (best is None or s > best[0]):
-                    best = (s, fld, sentence)
+        patterns = _patterns(tuple(terms))
+        weights = idf or {}
+        for kind, text_lang, text in parts:
+            folded = fold(text)  # once per text; sentences are ranges of it
+            found = [(t, p) for t, p in patterns if p.search(folded)]
+            if not found:
+                continue
+            for start, end in _sentences(text):
+                w = sum(weights.get(t, 1.0) for t, p in found if p.search(folded, start, end))
+                if w <= 0:
+                    continue
+                sentence = text[start:end]
+                # Names only when nothing else matches: the title is shown anyway.
+                key = (
+                    0.0 if kind in ("title", "names") else w,
+                    1 if (lang and text_lang == lang) else 0,
+                    -rank[kind],
+                )
+                if best is None or key > best[0]:
+                    best = (key, kind, text_lang, sentence)
+        if best is not None and best[1] in ("title", "names"):
+            # Only the name matched: the title shows that already, so the case's own
+            # description is more useful (matches in it still marked).
+            other = _fallback(parts, best_field, lang, terms)
+            if other is not None and other.kind not in ("title", "names"):
+                return other
     if best is not None:
-        _, fld, sentence = best
-        return f"{_label(fld)}: {_cut(sentence, terms)}"
-    summaries = sorted(
-        (f for f in texts if field_kind(f) == "summary"), key=lambda f: f != "summary_en"
-    )
-    order = [best_field] if best_field and best_field != "summary" else []
-    order += [*summaries, "intervention", "challenge", "target", "outcomes"]
-    for fld in order:
-        if fld in texts and fld != "title":
-            return f"{_label(fld)}: {_cut(texts[fld], [])}"
-    return f"{_label('title')}: {case.title}" if case.title else ""
+        _, kind, text_lang, sentence = best
+        text, spans = cut(sentence, highlights(sentence, terms))
+        return Snippet(kind=kind, text=text, lang=text_lang, highlights=spans)
+    return _fallback(parts, best_field, lang, terms)
+
+
+def _fallback(
+    parts: list[tuple[str, str | None, str]],
+    best_field: str | None,
+    lang: str | None,
+    terms: list[str],
+) -> Snippet | None:
+    """The start of the best-matching field (or a summary, the intervention ...)."""
+    wanted = field_kind(best_field) if best_field and best_field != "whole" else None
+
+    def order(part: tuple[str, str | None, str]) -> tuple[int, int, int]:
+        kind, text_lang, _ = part
+        return (
+            0 if kind == wanted else 1,
+            0 if (lang and text_lang == lang) else (1 if text_lang in (None, "en") else 2),
+            _ORDER.index(kind),
+        )
+
+    for kind, text_lang, text in sorted(parts, key=order):
+        if kind in ("title", "names", "who") and any(
+            k not in ("title", "names", "who") for k, *_ in parts
+        ):
+            continue
+        first = _SENTENCE.split(text)[0]
+        piece, spans = cut(first, highlights(first, terms))
+        return Snippet(kind=kind, text=piece, lang=text_lang, highlights=spans)
+    return None

@@ -13,7 +13,9 @@ from pydantic import BaseModel
 
 from corpus.errors import CasebankError
 from corpus.model import Case
-from web.params import SearchQuery, check_filters, search_query
+from search.request import OutOfRange, SearchRequest
+from search.results import SearchResponse, SimilarResponse
+from web.params import search_request
 from web.resources import Resources, resources
 
 
@@ -43,20 +45,27 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api", tags=["api"], responses=_ERRORS)
 
 
-@router.get("/search", summary="Search cases")
+def similar_limit(raw: str) -> int:
+    """The `limit` of similar cases: 1-50, digits 0-9 only."""
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= 50):
+        raise OutOfRange(f"limit: {text[:12]!r} is not a whole number from 1 to 50")
+    return int(text)
+
+
+@router.get("/search", summary="Search cases", response_model=SearchResponse)
 def search(
-    query: SearchQuery = Depends(search_query),
-    limit: int = Query(10, ge=1, le=100, description="Results per page (1-100)."),
-    offset: int = Query(0, ge=0, le=100_000, description="Results to skip."),
+    query: SearchRequest = Depends(search_request),
     res: Resources = Depends(resources),
-) -> dict[str, Any]:
+) -> SearchResponse:
     """Semantic and keyword search over every case; an empty `q` lists all (filtered) cases.
 
-    Returns `{"query", "total", "results", "facets"}`; each result carries `id`, `title`,
-    `countries`, `sector`, `stage`, `provider_model`, `investor_model`, `start_year`,
-    `score`, `snippet`, `external_ids` and `alt_names`.
+    `total` counts the cases of the result, `matched` those that pass the relevance bar
+    (0 when nothing matches well: the results are then the closest cases, each with
+    `match: false`). A query longer than 1,000 characters is refused (422); the model
+    reads its first 128 tokens.
     """
-    return res.run_search(query, limit=limit, offset=offset)
+    return res.search(query)
 
 
 @router.get("/cases/{case_id}", summary="One case", response_model=Case)
@@ -65,18 +74,24 @@ def get_case(case_id: str, res: Resources = Depends(resources)) -> Case:
     return res.store().get_case(case_id)
 
 
-@router.get("/cases/{case_id}/similar", summary="Cases similar to one case")
+@router.get(
+    "/cases/{case_id}/similar", summary="Cases similar to one case", response_model=SimilarResponse
+)
 def similar(
     case_id: str,
-    limit: int = Query(5, ge=1, le=50, description="How many (1-50)."),
+    limit: str = Query("5", description="How many (1-50)."),
     country: str | None = Query(None, description="Only cases in this country (ISO alpha-2)."),
     res: Resources = Depends(resources),
-) -> dict[str, Any]:
-    """The cases nearest to one case, `{"case_id", "results": [...]}` (results as in search)."""
+) -> SimilarResponse:
+    """The cases that do what one case does (policy area, intervention, target group),
+    `{"case_id", "results": [...]}` (results as in search)."""
     case = res.store().get_case(case_id)
-    countries = check_filters({"country": [country] if country else []}).get("country")
-    results = res.similar(case.id, limit=limit, country=countries[0] if countries else None)
-    return {"case_id": case.id, "results": results}
+    checked = SearchRequest(country=[country] if country else [])
+    count = similar_limit(limit)
+    hits = res.search_service().similar(
+        case.id, limit=count, country=checked.country[0] if checked.country else None
+    )
+    return SimilarResponse(case_id=case.id, results=hits)
 
 
 @router.get("/health", summary="Service health")

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from corpus.model import Case
 from web.i18n import Translator
-from web.params import FILTER_KEYS, SearchQuery
+from web.params import SearchQuery
 from web.present import sector_group
 from web.templating import query_url
 
@@ -51,8 +51,7 @@ def _with(query: SearchQuery | None, pairs: list[tuple[str, str]]) -> str:
         values = filters.setdefault(key, [])
         if value not in values:
             values.append(value)
-    ordered = {k: filters[k] for k in FILTER_KEYS if k in filters}
-    return query_url("/search", SearchQuery(query.q, ordered, query.sort).params())
+    return query_url("/search", query.with_filters(filters).params())
 
 
 def _link(url: str, label: str, inner: Markup) -> Markup:

@@ -97,7 +97,7 @@ def _toggle(query: SearchQuery, key: str, value: str) -> str:
         values.remove(value)
     else:
         values.append(value)
-    return query_url("/search", SearchQuery(query.q, filters, query.sort).params())
+    return query_url("/search", query.with_filters(filters).params())
 
 
 def _facet_label(t: Translator, key: str, value: str) -> str:
@@ -133,7 +133,7 @@ def _toggle_many(query: SearchQuery, key: str, values: list[str], active: bool) 
     filters = {k: list(v) for k, v in query.filters.items()}
     kept = [v for v in filters.get(key, []) if v not in values]
     filters[key] = kept if active else kept + values
-    return query_url("/search", SearchQuery(query.q, filters, query.sort).params())
+    return query_url("/search", query.with_filters(filters).params())
 
 
 def facet_groups(
@@ -270,7 +270,7 @@ def search_page(
             "active": active,
             "clear_url": query_url("/search", [("q", query.q)]),
             "sort_urls": {
-                s: query_url("/search", SearchQuery(query.q, query.filters, s).params())
+                s: query_url("/search", query.replace(sort=s).params())
                 for s in ("relevance", "date")
             },
             "pager": pager(base, page, pages),

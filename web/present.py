@@ -13,7 +13,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from corpus.model import ROLES, Case, Link, PartialDate, Party
-from search.snippets import LABELS as SNIPPET_LABELS
+from search.results import Snippet
 from web.i18n import Translator
 
 #: Named dates in the order a reader follows a project.
@@ -54,21 +54,18 @@ def basis(text: str | None, t: Translator, case: Case | None = None) -> str:
     return text
 
 
-def snippet_parts(snippet: str | None, t: Translator) -> tuple[str | None, str]:
-    """A search snippet as `(label in the reader's language, text)`.
-
-    The search service writes `"<field label>: <text>"` with English labels
-    (`search.snippets.LABELS`); the label is shown translated, and a snippet that only
-    repeats the case's name is dropped (the result's title already says it).
+def snippet_parts(snippet: Snippet | dict | None, t: Translator) -> tuple[str | None, str]:
+    """A search snippet (`search.results.Snippet`, or its JSON form) as `(label in the
+    reader's language, text)`; a snippet that only repeats the case's name is dropped
+    (the result's title already says it). `Snippet.segments()` gives the marked pieces.
     """
-    text = snippet or ""
-    for kind, label in SNIPPET_LABELS.items():
-        if text.startswith(label + ": "):
-            if kind == "title":
-                return None, ""
-            key = f"snippet.{kind}"
-            return (t(key) if t.has(key) else label), text[len(label) + 2 :]
-    return None, text
+    if snippet is None:
+        return None, ""
+    shown = snippet if isinstance(snippet, Snippet) else Snippet.model_validate(snippet)
+    if shown.kind == "title":
+        return None, ""
+    key = f"snippet.{shown.kind}"
+    return (t(key) if t.has(key) else None), shown.text
 
 
 def parties_by_role(case: Case) -> list[tuple[str, list[Party]]]:

@@ -12,10 +12,9 @@ from fastapi import Request
 from corpus.model import Case
 from corpus.settings import Settings
 from corpus.store import Store
-from web.params import SearchQuery
+from search.request import SearchRequest
+from search.results import SearchResponse
 
-#: Rows fetched per call when a search is read whole (the service's page limit).
-EXPORT_PAGE = 100
 #: Whole searches kept for charts and exports (a few MB at most).
 WHOLE_CACHE = 16
 
@@ -45,36 +44,40 @@ class Resources:
     def _service(self) -> SearchService:
         """The search service, created on first use (it loads the embedding model and index).
 
-        A newer index generation (built while the server runs) is picked up on the next call.
+        A newer index generation (built while the server runs) is swapped in on the next
+        call; searches never wait for one another (see `search.service`).
         """
         from search.index_files import current_generation
         from search.service import SearchService
 
         if self._search is None:
-            self._search = SearchService(self.settings)
+            with self._lock:
+                if self._search is None:
+                    self._search = SearchService(self.settings)
+                    self._generation = current_generation(self.settings.index_dir)
         generation = current_generation(self.settings.index_dir)
         if generation != self._generation:
-            # `casebank index` swapped in a new generation: drop the loaded one.
-            self._search.reload()
-            self._generation = generation
+            with self._lock:
+                if generation != self._generation:
+                    # `casebank index` published a new generation: swap it in.
+                    self._generation = generation
+                    self._search.reload()
         return self._search
 
-    # The service keeps one SQLite connection and loads its index lazily; requests run in
-    # a thread pool, so calls into it take turns (they are short and CPU-bound anyway).
+    def search_service(self) -> SearchService:
+        """The search service (typed results)."""
+        return self._service()
 
-    def run_search(self, query: SearchQuery, *, limit: int, offset: int = 0) -> dict[str, Any]:
-        """Run a checked search; pipeline projects are included only when asked for by stage."""
-        with self._lock:
-            return self._service().search(
-                query.q,
-                filters=query.filters,
-                limit=limit,
-                offset=offset,
-                sort=query.sort,
-                include_pipeline="pipeline" in query.filters.get("stage", []),
-            )
+    def search(self, request: SearchRequest, *, all_rows: bool = False) -> SearchResponse:
+        """Run a checked search: a page, or every row (exports)."""
+        return self._service().search(request, all_rows=all_rows)
 
-    def all_results(self, query: SearchQuery) -> dict[str, Any]:
+    def run_search(self, query: SearchRequest, *, limit: int, offset: int = 0) -> dict[str, Any]:
+        """A page of a search as plain data (what the page templates read)."""
+        found = self.search(query.replace(limit=limit, offset=offset))
+        return found.model_dump(mode="json")
+
+    def all_results(self, query: SearchRequest) -> dict[str, Any]:
         """Every result of a checked search (paged through the service, no cap).
 
         Returns the first page's `{query, total, facets, ...}` with `results` holding all
@@ -98,15 +101,8 @@ class Resources:
                 self._whole.popitem(last=False)
         return found
 
-    def _read_whole(self, query: SearchQuery) -> dict[str, Any]:
-        first = self.run_search(query, limit=EXPORT_PAGE)
-        rows = list(first["results"])
-        while len(rows) < first["total"]:
-            more = self.run_search(query, limit=EXPORT_PAGE, offset=len(rows))["results"]
-            if not more:  # the store changed under us: stop rather than loop
-                break
-            rows += more
-        return {**first, "results": rows}
+    def _read_whole(self, query: SearchRequest) -> dict[str, Any]:
+        return self.search(query.replace(offset=0), all_rows=True).model_dump(mode="json")
 
     def _store_version(self) -> tuple:
         """What changes when the cases do: their count and latest update."""
@@ -132,14 +128,13 @@ class Resources:
         return loaded
 
     def similar(self, case_id: str, *, limit: int = 5, country: str | None = None) -> list[dict]:
-        """Cases nearest to one case (see SearchService.similar)."""
-        with self._lock:
-            return self._service().similar(case_id, limit=limit, country=country)
+        """Cases similar to one case (see SearchService.similar), as plain data."""
+        hits = self._service().similar(case_id, limit=limit, country=country)
+        return [h.model_dump(mode="json") for h in hits]
 
     def health(self) -> dict[str, Any]:
         """The search service's health report."""
-        with self._lock:
-            return self._service().health()
+        return self._service().health()
 
 
 def resources(request: Request) -> Resources:

@@ -43,6 +43,40 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
+def cut_to_tokens(embedder: object, text: str, max_tokens: int, is_query: bool = True) -> str:
+    """The longest start of `text`, cut between words, that the model reads as at most
+    `max_tokens` tokens (models without a token count: the text unchanged)."""
+    counter = getattr(embedder, "token_count", None)
+    if counter is None:
+        return text
+
+    def count(piece: str) -> int:
+        return counter(piece, is_query)
+
+    if count(text) <= max_tokens:
+        return text
+    words = text.split(" ")
+    lo, hi = 1, len(words)
+    while lo < hi:  # the most words that fit (bisection: a few token counts)
+        mid = (lo + hi + 1) // 2
+        if count(" ".join(words[:mid])) <= max_tokens:
+            lo = mid
+        else:
+            hi = mid - 1
+    piece = " ".join(words[:lo])
+    if count(piece) > max_tokens:
+        # One very long "word" (emoji, no spaces): cut by characters instead.
+        lo_c, hi_c = 1, len(piece)
+        while lo_c < hi_c:
+            mid = (lo_c + hi_c + 1) // 2
+            if count(piece[:mid]) <= max_tokens:
+                lo_c = mid
+            else:
+                hi_c = mid - 1
+        piece = piece[:lo_c]
+    return piece
+
+
 _cache: dict[str, Embedder] = {}
 
 

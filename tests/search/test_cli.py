@@ -24,11 +24,13 @@ def casebank(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_search_without_index_says_what_to_do(settings: Settings, store: Store) -> None:
+def test_search_without_index_searches_by_keywords_and_says_so(
+    settings: Settings, store: Store
+) -> None:
     proc = casebank(settings, "search", "homeless")
-    assert proc.returncode == 1
-    assert "casebank index" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "keyword search only" in proc.stderr and "casebank index" in proc.stderr
+    assert "Housing First for unge hjemløse i Aarhus" in proc.stdout
 
 
 def test_index_then_search_json(settings: Settings, store: Store) -> None:
@@ -44,7 +46,8 @@ def test_index_then_search_json(settings: Settings, store: Store) -> None:
     assert doc["query"] == "Peterborough"
     assert len(doc["results"]) == 2
     assert doc["results"][0]["id"] == "c-homeless-uk"
-    assert {"country", "sector", "stage", "provider_model", "investor_model", "start_year"} == set(
+    assert doc["matched"] >= 1 and doc["results"][0]["match"] is True
+    assert {"country", "sector", "stage", "provider_model", "investor_model", "start_year"} <= set(
         doc["facets"]
     )
 
@@ -56,6 +59,8 @@ def test_index_then_search_json(settings: Settings, store: Store) -> None:
     text = casebank(settings, "search", "juvenile offenders")
     assert text.returncode == 0
     assert "Juvenile justice recidivism project" in text.stdout
+    nonsense = casebank(settings, "search", "xyzzyqq")
+    assert "0 matching cases" in nonsense.stdout and "closest" in nonsense.stdout
 
 
 def test_bad_country_is_a_clear_error(settings: Settings, store: Store) -> None:

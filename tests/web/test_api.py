@@ -10,14 +10,18 @@ from fastapi.testclient import TestClient
 
 from corpus.model import INVESTOR_MODELS, PROVIDER_MODELS
 
-RESULT_KEYS = {"id", "title", "countries", "score", "snippet", "external_ids"}
+RESULT_KEYS = {
+    "id", "title", "countries", "score", "match", "snippet", "external_ids", "outcome_funds",
+    "provider_model", "investor_model", "instrument",
+}  # fmt: skip
 
 
 def test_search_returns_the_contract_shape(client: TestClient) -> None:
     r = client.get("/api/search", params={"q": "hjemløse unge", "limit": 3})
     assert r.status_code == 200
     data = r.json()
-    assert set(data) >= {"query", "total", "results", "facets"}
+    assert set(data) >= {"query", "total", "matched", "results", "facets"}
+    assert 0 <= data["matched"] <= data["total"]
     assert data["query"] == "hjemløse unge"
     assert 1 <= len(data["results"]) <= 3
     for result in data["results"]:
@@ -138,6 +142,14 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(client: TestClient) -> Non
     for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))):
         assert not row["title"].startswith(("=", "+", "-", "@"))
         assert not row["service_providers"].startswith(("=", "+", "-", "@"))
+
+
+def test_csv_export_has_every_row_not_a_page(client: TestClient) -> None:
+    everything = client.get("/api/search", params={"limit": 1}).json()["total"]
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/api/search.csv").content.decode("utf-8-sig")))
+    )
+    assert len(rows) == everything > 1
 
 
 def test_openapi_documents_the_api(client: TestClient) -> None:

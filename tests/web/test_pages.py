@@ -502,7 +502,7 @@ def test_two_spellings_of_a_policy_area_are_one_facet() -> None:
         "Agriculture and environment",
     ]
     on = facet_groups(
-        SearchQuery(filters={"sector": ["Agriculture", "Agriculture and environment"]}),
+        SearchQuery(sector=["Agriculture", "Agriculture and environment"]),
         facets,
         Translator("da"),
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import get_args
 
 from corpus.model import Case, Link, PartialDate, Party, Provenance
-from search.snippets import LABELS
+from search.results import Snippet, SnippetKind
 from web import present
 from web.i18n import Translator
 
@@ -85,15 +86,14 @@ def test_citation_credits_indigo_only_for_indigo_data() -> None:
 
 def test_snippet_labels_are_translated_and_name_only_snippets_dropped() -> None:
     da = Translator("da")
-    assert present.snippet_parts(f"{LABELS['summary']}: Unge hjemløse", da) == (
-        "Resumé",
-        "Unge hjemløse",
-    )
-    assert present.snippet_parts(f"{LABELS['title']}: The title again", da) == (None, "")
-    assert present.snippet_parts("no label here", da) == (None, "no label here")
+    summary = Snippet(kind="summary", text="Unge hjemløse", lang="da", highlights=[(5, 13)])
+    assert present.snippet_parts(summary, da) == ("Resumé", "Unge hjemløse")
+    # The JSON form (what the page templates get) reads the same.
+    assert present.snippet_parts(summary.model_dump(mode="json"), da) == ("Resumé", "Unge hjemløse")
+    assert present.snippet_parts(Snippet(kind="title", text="The title again"), da) == (None, "")
     assert present.snippet_parts(None, da) == (None, "")
-    # Every label the search service writes has a Danish word.
-    assert all(da.has(f"snippet.{kind}") for kind in LABELS)
+    # Every kind of snippet the search service writes has a Danish word.
+    assert all(da.has(f"snippet.{kind}") for kind in get_args(SnippetKind))
 
 
 def test_model_basis_in_plain_words() -> None:

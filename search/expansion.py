@@ -1,0 +1,60 @@
+"""Query expansion with the Nordic social-policy glossary (`search/glossary/`).
+
+A Danish, Swedish or Finnish query gets the English terms of the concepts it names:
+the dense side embeds the query with those parts rendered in English beside the
+original (one batch), and the lexical side searches the English terms and acronyms as
+alternatives of the words they translate, the way synonym sets work in Elasticsearch or
+Typesense: a case that contains "care leavers" has covered "efterværn" as fully as a
+case that contains the Danish word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import search.glossary as glossary
+from search.lexical import query_terms
+
+#: Function words of every language the glossary knows: never lexical evidence.
+STOPWORDS: frozenset[str] = frozenset().union(*getattr(glossary, "STOPWORDS", {}).values())
+
+
+@dataclass(frozen=True)
+class QueryExpansion:
+    """What the lexical and dense sides search for one query."""
+
+    #: The query with its Nordic terms in English; None when the glossary found nothing.
+    translated: str | None = None
+    #: Alternatives per part of the query: a word alone, or a glossary concept's form in
+    #: the query with its English terms and acronyms. Function words are left out.
+    groups: list[list[str]] = field(default_factory=list)
+
+    @property
+    def terms(self) -> list[str]:
+        """Every term searched (each once), for the lexical index and for highlighting."""
+        return list(dict.fromkeys(t for g in self.groups for t in g))
+
+
+def expand(text: str, use_glossary: bool = True) -> QueryExpansion:
+    """The expansion of a (cleaned) query; `use_glossary=False` gives its words alone."""
+    if not text:
+        return QueryExpansion()
+    found = glossary.load_glossary().expand(text) if use_glossary else None
+    groups: list[list[str]] = []
+    covered: set[str] = set()
+    for m in found.matches if found else []:
+        if m.lang == "en":
+            continue
+        words = query_terms(text[m.start : m.end])
+        alternatives = [*words, *(t.casefold() for t in (*m.concept.english, *m.concept.acronyms))]
+        group = list(dict.fromkeys(alternatives))
+        if group not in groups:
+            groups.append(group)
+        covered.update(words)
+    for word in query_terms(text):
+        if word not in covered and word not in STOPWORDS:
+            groups.append([word])
+    translated = None
+    if found is not None and found.changed and found.translated_query != text:
+        translated = found.translated_query
+    return QueryExpansion(translated=translated, groups=groups)

@@ -1,0 +1,83 @@
+"""Snippets: the matching sentence, cut between words, with the matched words' spans."""
+
+from __future__ import annotations
+
+from corpus.model import Case, Party
+from search.snippets import MAX_LEN, cut, fold, highlights, snippet
+
+
+def marked(s) -> list[str]:
+    return [s.text[a:b] for a, b in s.highlights]
+
+
+def test_the_sentence_with_the_rarest_words_wins_and_they_are_marked() -> None:
+    case = Case(
+        id="c",
+        title="Youth programme",
+        social_challenge="Many young people leave school early. Few find work afterwards.",
+        intervention="Mentors help school leavers into apprenticeships. E.g. 1.5 days a week.",
+    )
+    s = snippet(case, ["apprenticeships", "school"], idf={"apprenticeships": 3.0, "school": 1.0})
+    assert s.kind == "intervention"
+    assert s.text == "Mentors help school leavers into apprenticeships."
+    assert marked(s) == ["school", "apprenticeships"]
+
+
+def test_sentences_do_not_break_inside_abbreviations_or_numbers() -> None:
+    case = Case(id="c", title="T", intervention="Support e.g. housing for 1.5 years. Then more.")
+    s = snippet(case, ["housing"])
+    assert s.text == "Support e.g. housing for 1.5 years."
+
+
+def test_stems_match_inflections_but_not_unrelated_words() -> None:
+    text = "Homeless people and homelessness services; international intervention."
+    assert [text[a:b] for a, b in highlights(text, ["homelessness"])] == [
+        "Homeless",
+        "homelessness",
+    ]
+    assert [text[a:b] for a, b in highlights(text, ["intervention"])] == ["intervention"]
+    # Folding keeps offsets: the marked span is the original text with its diacritics.
+    nordic = "Støtte til hjemløse i Århus"
+    assert [nordic[a:b] for a, b in highlights(nordic, ["arhus"])] == ["Århus"]
+    assert len(fold("Straße İstanbul")) == len("Straße İstanbul")
+
+
+def test_long_sentences_are_cut_between_words_around_the_match() -> None:
+    words = " ".join(f"word{i}" for i in range(80))
+    sentence = f"{words} the key rough sleepers match here {words}"
+    text, spans = cut(sentence, highlights(sentence, ["sleepers"]))
+    assert len(text) <= MAX_LEN + 4
+    assert text.startswith("… ") and text.endswith(" …")
+    assert text[2:].split(" ")[0] in sentence.split(" ")  # starts at a whole word
+    assert text[:-2].split(" ")[-1] in sentence.split(" ")  # ends at a whole word
+    assert [text[a:b] for a, b in spans] == ["sleepers"]
+
+
+def test_every_case_with_text_gets_a_snippet_and_names_come_last() -> None:
+    case = Case(
+        id="c",
+        title="Peterborough bond",
+        intervention="Key workers for people leaving prison.",
+        parties=[Party(name="Peterborough Council", role="outcome_payer")],
+    )
+    # The organisations that match are worth showing ...
+    assert snippet(case, ["peterborough"]).kind == "who"
+    # ... but when only the name matches, the description is shown (the title is on
+    # screen anyway).
+    alone = case.model_copy(update={"parties": []})
+    assert snippet(alone, ["peterborough"]).kind == "intervention"
+    # Nothing matches: the start of the best-matching field.
+    assert snippet(case, ["zzz"], best_field="intervention").kind == "intervention"
+    assert snippet(Case(id="t", title="Only a title"), ["x"]).kind == "title"
+
+
+def test_the_readers_language_wins_ties() -> None:
+    case = Case(
+        id="c",
+        title="Housing First",
+        intervention="Housing First for young homeless people.",
+        intervention_i18n={"da": "Housing First til unge hjemløse."},
+    )
+    s = snippet(case, ["housing"], lang="da")
+    assert s.lang == "da" and s.text == "Housing First til unge hjemløse."
+    assert snippet(case, ["housing"], lang="en").lang is None
