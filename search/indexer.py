@@ -5,11 +5,17 @@ live index keeps its vector, so only new or edited text is embedded. Cases gone 
 store leave the index. A different model (or a missing/corrupt index) means everything
 is embedded again: vectors of two models are never mixed. When nothing changed, nothing
 is written. The new index is written to a fresh generation and swapped in atomically.
+
+One process builds at a time (`build.lock`); the build's progress goes to BUILDING.json,
+which `/api/health` and the pages' banner read. A build that fails, or is killed, never
+becomes live: a failed one removes its own folder, and the next build prunes any folder
+a killed one left (see `index_files.publish`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,7 +27,7 @@ from corpus.errors import IndexMissing
 from corpus.settings import Settings
 from corpus.store import Store
 from search import index_files, lexical
-from search.bridge import WordBridge, build_bridge
+from search.bridge import MIN_LEN, WordBridge, build_bridge, vocabulary
 from search.embedders import Embedder, get_embedder
 from search.texts import TEXT_VERSION, field_texts, lexical_texts
 
@@ -40,7 +46,7 @@ def text_hash(text: str) -> str:
 def _previous(settings: Settings, model_id: str) -> index_files.DenseIndex | None:
     """The live index if it can be reused with this model, else None (full rebuild)."""
     try:
-        prev = index_files.load_dense(settings.index_dir, model_id)
+        prev = index_files.load_dense(settings.index_dir, model_id, check_all=False)
     except IndexMissing:
         return None
     return prev
@@ -52,17 +58,33 @@ def build_index(
     progress: Progress | None = None,
     embedder: Embedder | None = None,
 ) -> dict[str, Any]:
-    """Bring the index up to date with the store.
+    """Bring the index up to date with the store (holding the build lock).
 
     Returns counts `{embedded, reused, removed, total, texts_embedded, seconds, rebuilt}`:
     cases embedded (new or with changed text), cases whose vectors were reused, cases
-    removed, cases in the index now.
+    removed, cases in the index now. `progress(done, total)` follows every text and word
+    embedded, as one count. Raises LockHeld when another process is building.
     """
+    with index_files.build_lock(settings.index_dir):
+        try:
+            return _build(settings, store, progress, embedder)
+        finally:
+            index_files.clear_progress(settings.index_dir)
+
+
+def _build(
+    settings: Settings,
+    store: Store,
+    progress: Progress | None,
+    embedder: Embedder | None,
+) -> dict[str, Any]:
     started = time.perf_counter()
+    started_wall = time.time()
+    index_files.write_progress(settings.index_dir, 0, 0, started_wall)
     embedder = embedder or get_embedder(settings.embedder)
     hashes = store.case_hashes()
-    # Nothing changed? Decided from the meta and a look at each file's header, without
-    # loading the vectors (which takes seconds at 100k cases).
+    # Nothing changed? Decided from the meta and each file's size, without loading the
+    # vectors (which takes seconds at 100k cases).
     meta = index_files.read_meta(settings.index_dir) or {}
     gen = index_files.current_generation(settings.index_dir)
     if (
@@ -110,6 +132,27 @@ def build_index(
                 todo.setdefault(h, text)
                 embedded_cases.add(case.id)
 
+    previous_bridge = None
+    if prev is not None:
+        try:
+            for name in ("vocab.json", "vocab.npy"):
+                index_files.read_verified(prev.path, prev.meta, name)
+            previous_bridge = WordBridge.load(prev.path)
+        except (OSError, ValueError, KeyError, IndexMissing):
+            previous_bridge = None  # an unreadable bridge is simply built again
+    # One progress count over texts and bridge words; words are short, so each counts
+    # for less (measured: a word costs about a tenth of a field text; bench_first_build).
+    known = set(previous_bridge.words) if previous_bridge else set()
+    new_words = sum(1 for w in vocabulary(case_texts) if len(w) >= MIN_LEN and w not in known)
+    word_weight = 0.1
+    total = len(todo) + int(new_words * word_weight)
+
+    def report(done: int) -> None:
+        index_files.write_progress(settings.index_dir, done, total, started_wall)
+        if progress:
+            progress(done, total)
+
+    report(0)
     new_vectors: dict[str, np.ndarray] = {}
     pending = list(todo.items())
     for start in range(0, len(pending), BATCH):
@@ -117,8 +160,7 @@ def build_index(
         vecs = embedder.embed_documents([t for _, t in batch])
         for (h, _), v in zip(batch, vecs, strict=True):
             new_vectors[h] = v
-        if progress:
-            progress(min(start + BATCH, len(pending)), len(pending))
+        report(min(start + BATCH, len(pending)))
 
     vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
     for i, (_, _, h) in enumerate(rows):
@@ -126,30 +168,38 @@ def build_index(
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     gen = index_files.new_generation(settings.index_dir, stamp)
-    lexical.build(gen / "lexical.db", lexical_rows)
-    previous_bridge = None
-    if prev is not None:
-        try:
-            previous_bridge = WordBridge.load(prev.path)
-        except (OSError, ValueError, KeyError):
-            previous_bridge = None  # an unreadable bridge is simply built again
-    bridge, words_embedded = build_bridge(embedder, case_texts, previous_bridge, progress)
-    bridge.save(gen)
-    meta = {
-        "model_id": embedder.model_id,
-        "embedder": settings.embedder,
-        "dim": embedder.dim,
-        "count": len(ids),
-        "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "text_version": TEXT_VERSION,
-        "fields": sorted({r[1] for r in rows}),
-        "vocabulary": len(bridge.words),
-        "bridge_threshold": round(bridge.threshold, 4),
-        # A case added while this build ran is picked up by the next one.
-        "cases": {cid: hashes.get(cid, "") for cid in ids},
-    }
-    index_files.write_generation(gen, meta, rows, vectors, settings.index_kind)
-    index_files.publish(settings.index_dir, gen)
+    try:
+        with index_files.writing(gen / "lexical.db"):
+            lexical.build(gen / "lexical.db", lexical_rows)
+        bridge, words_embedded = build_bridge(
+            embedder,
+            case_texts,
+            previous_bridge,
+            lambda done, _n: report(len(pending) + min(int(done * word_weight), total)),
+        )
+        with index_files.writing(gen / "vocab.npy"):
+            bridge.save(gen)
+        meta = {
+            "model_id": embedder.model_id,
+            "embedder": settings.embedder,
+            "dim": embedder.dim,
+            "count": len(ids),
+            "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "text_version": TEXT_VERSION,
+            "fields": sorted({r[1] for r in rows}),
+            "vocabulary": len(bridge.words),
+            "bridge_threshold": round(bridge.threshold, 4),
+            # A case added while this build ran is picked up by the next one.
+            "cases": {cid: hashes.get(cid, "") for cid in ids},
+        }
+        index_files.write_generation(gen, meta, rows, vectors, settings.index_kind)
+        index_files.publish(settings.index_dir, gen)
+    except BaseException:
+        # Never leave a partial generation behind (a disk-full build left 4 MB of them).
+        if index_files.current_generation(settings.index_dir) != gen:
+            shutil.rmtree(gen, ignore_errors=True)
+        raise
+    report(total)
     return {
         "embedded": len(embedded_cases),
         "reused": len(ids) - len(embedded_cases),

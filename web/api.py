@@ -100,7 +100,6 @@ def search_csv(
 ) -> Response:
     """The same search as `/api/search` (same parameters), one row per case."""
     found = res.run_search(query, limit=limit, offset=offset)
-    base = str(request.base_url).rstrip("/")
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
@@ -117,7 +116,7 @@ def search_csv(
                 r.get("start_year") or "",
                 f"{r['score']:.4f}" if r.get("score") is not None else "",
                 (r.get("external_ids") or {}).get("indigo", ""),
-                base + case_url(r["id"]),
+                res.settings.absolute(case_url(r["id"])),
                 _cell(r.get("snippet")),
             ]
         )

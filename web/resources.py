@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
@@ -24,7 +23,7 @@ class Resources:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._search: SearchService | None = None
-        self._generation: Path | None = None
+        self._generation: tuple = ()
 
     def store(self) -> Store:
         """This thread's store: a sqlite3 connection must not be used by two threads at once."""
@@ -38,14 +37,15 @@ class Resources:
 
         A newer index generation (built while the server runs) is picked up on the next call.
         """
-        from search.index_files import current_generation
+        from search.index_files import fingerprint
         from search.service import SearchService
 
         if self._search is None:
             self._search = SearchService(self.settings)
-        generation = current_generation(self.settings.index_dir)
+        generation = fingerprint(self.settings.index_dir)
         if generation != self._generation:
-            # `casebank index` swapped in a new generation: drop the loaded one.
+            # A new generation was swapped in, or a file of the live one changed under us:
+            # load (and so verify) again; a damaged file is then a 503 naming it.
             self._search.reload()
             self._generation = generation
         return self._search
@@ -71,9 +71,13 @@ class Resources:
             return self._service().similar(case_id, limit=limit, country=country)
 
     def health(self) -> dict[str, Any]:
-        """The search service's health report."""
+        """The search service's health report, with the index files' state and the build
+        under way (see `web.index_state`)."""
+        from web.index_state import with_index_state
+
         with self._lock:
-            return self._service().health()
+            report = self._service().health()
+        return with_index_state(report, self.settings)
 
 
 def resources(request: Request) -> Resources:
