@@ -83,8 +83,8 @@ def _build(
     index_files.write_progress(settings.index_dir, 0, 0, started_wall)
     embedder = embedder or get_embedder(settings.embedder)
     hashes = store.case_hashes()
-    # Nothing changed? Decided from the meta and each file's size, without loading the
-    # vectors (which takes seconds at 100k cases).
+    # Nothing changed? Decided from the meta and each file's checksum, without parsing
+    # the vectors or the FAISS index (which takes seconds at 100k cases).
     meta = index_files.read_meta(settings.index_dir) or {}
     gen = index_files.current_generation(settings.index_dir)
     if (
