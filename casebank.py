@@ -543,10 +543,11 @@ def operational_message(exc: BaseException) -> str | None:
         path = settings().db_path
         if "disk is full" in text:
             return f"disk full while writing {path}: free some space and run it again; {after}"
-        if "readonly" in text or "read-only" in text:
-            return f"{path} is read-only: make the data folder writable (or set --data-dir)"
-        if "unable to open" in text:
-            return f"cannot open {path}: check that the data folder exists and is writable"
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            # SQLite does not say why; the folder does.
+            return _unwritable(path.parent, path) or (
+                f"cannot open {path}: check that the data folder exists and is writable"
+            )
         return None
     if not isinstance(exc, OSError) or exc.errno is None:
         return None
@@ -568,19 +569,37 @@ def operational_message(exc: BaseException) -> str | None:
     return None
 
 
+def _unwritable(folder: Path, path: Path) -> str | None:
+    """Why `folder` cannot be written (read-only file system, permissions), if it cannot."""
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return (
+                f"{path} is on a read-only file system: use a writable data folder "
+                "(--data-dir or CASEBANK_DATA_DIR); the store is as it was"
+            )
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return (
+            f"permission denied on {path}: run as a user who may write there, or use another "
+            "data folder (--data-dir); the store is as it was"
+        )
+    return None
+
+
 def main() -> None:
     """Entry point: run the app; domain errors and operational failures (disk full,
     read-only, permission denied) become one line on stderr and exit status 1."""
     try:
         app()
     except CasebankError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
     except Exception as exc:
         message = operational_message(exc)
         if message is None:
             raise
-        console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
 
 

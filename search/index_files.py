@@ -33,6 +33,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -235,6 +236,11 @@ def writing(path: Path) -> Iterator[None]:
     """
     try:
         yield
+    except sqlite3.OperationalError as exc:
+        # SQLite says "database or disk is full" without a path (the lexical index here).
+        if "full" in str(exc):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from exc
+        raise
     except OSError as exc:
         if exc.errno is not None:
             if exc.filename is None:
