@@ -437,6 +437,12 @@ def load_dense(index_dir: Path, model_id: str | None, *, check_all: bool = True)
     bridge apart and writes the lexical index anew)."""
     gen = current_generation(index_dir)
     if gen is None or not gen.is_dir():
+        build = build_progress(index_dir)
+        if build is not None:
+            raise IndexMissing(
+                f"the search index is being built ({build['percent']} %): semantic search "
+                "starts when it is ready"
+            )
         raise IndexMissing(f"no search index yet: {FIX}")
     meta = _meta_of(gen)
     if model_id is not None and meta.get("model_id") != model_id:

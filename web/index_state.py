@@ -52,6 +52,8 @@ def with_index_state(report: dict[str, Any], settings: Settings) -> dict[str, An
     build = build_state(settings)
     if build is not None:
         report["build"] = build
+        # "No index: run `casebank index`" is wrong advice while one is being built.
+        problems = [p for p in problems if "no search index" not in p]
         problems.insert(0, f"the search index is being built: {build['percent']} %")
     if problems:
         report["message"] = "; ".join(problems)
