@@ -259,3 +259,19 @@ def test_raw_utf8_in_the_request_line_gets_a_400(live_server: str) -> None:
     assert answer.startswith(b"HTTP/1.1 400")
     r = httpx.get(live_server + "/search?q=s%C3%B8g")
     assert r.status_code == 200
+
+
+def test_error_messages_name_no_server_path(web_settings) -> None:
+    """A domain error whose text holds the data folder's path reaches the client without it."""
+    from corpus.errors import IndexMissing
+    from web.app import create_app
+
+    app = create_app(web_settings)
+
+    @app.get("/api/boom")
+    def boom() -> None:
+        raise IndexMissing(f"the search index in {web_settings.index_dir}/gen-x is corrupt")
+
+    with TestClient(app) as c:
+        message = c.get("/api/boom").json()["error"]["message"]
+    assert str(web_settings.data_dir) not in message and "index/gen-x" in message
