@@ -468,8 +468,15 @@ def start_behind(args: list[str]) -> subprocess.Popen:
     It shares the terminal, so its progress bar shows there; it takes the index's build
     lock itself, so web workers never build.
     """
+    import time
+
+    from search import index_files
+
     cmd = [sys.executable, "-m", "casebank", "--data-dir", str(settings().data_dir), *args]
-    return subprocess.Popen(cmd, preexec_fn=lambda: os.nice(10))
+    child = subprocess.Popen(cmd, preexec_fn=lambda: os.nice(10))
+    # The build shows from now on (pages, health), not only once the child holds the lock.
+    index_files.write_progress(settings().index_dir, 0, 0, time.time(), pid=child.pid)
+    return child
 
 
 @app.command()

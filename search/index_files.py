@@ -371,11 +371,17 @@ def build_running(index_dir: Path) -> bool:
         os.close(fd)
 
 
-def write_progress(index_dir: Path, done: int, total: int, started: float) -> None:
-    """Record the build's progress in BUILDING.json (replaced atomically; best effort)."""
-    data = {"done": done, "total": total, "started": round(started, 3), "pid": os.getpid()}
+def write_progress(
+    index_dir: Path, done: int, total: int, started: float, pid: int | None = None
+) -> None:
+    """Record the build's progress in BUILDING.json (replaced atomically; best effort).
+
+    `pid`: the building process (default: this one); `casebank serve` writes it for the
+    child it starts, so the build shows before the child has taken the lock."""
+    data = {"done": done, "total": total, "started": round(started, 3), "pid": pid or os.getpid()}
     tmp = index_dir / (PROGRESS + ".tmp")
     try:
+        index_dir.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, index_dir / PROGRESS)
     except OSError:
@@ -400,7 +406,8 @@ def build_progress(index_dir: Path) -> dict[str, Any] | None:
         started = float(data["started"])
     except (OSError, ValueError, KeyError, TypeError):
         data = None
-    if not build_running(index_dir):
+    starting = data is not None and _alive(data.get("pid"))
+    if not (build_running(index_dir) or starting):
         return None
     if data is None:
         return {"done": 0, "total": 0, "percent": 0, "seconds": 0}
@@ -411,6 +418,23 @@ def build_progress(index_dir: Path) -> dict[str, Any] | None:
         "percent": max(0, min(percent, 100)),
         "seconds": max(0, round(time.time() - started)),
     }
+
+
+def _alive(pid: object) -> bool:
+    """Whether a process runs under this pid (a zombie, dead but not yet reaped, does not)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def looks_intact(gen: Path, meta: dict[str, Any]) -> bool:
