@@ -50,6 +50,16 @@ def pytest_make_collect_report(collector: pytest.Collector) -> None:
     _fail_if_required(outcome.get_result())
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the real INDIGO export and browser tests are `slow` (seconds to minutes
+    each): `make test-fast` leaves them out, `make test` runs them."""
+    for item in items:
+        if "indigo_csv_dir" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+            "browser"
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def indigo_csv_dir() -> Path:
     """The real INDIGO CSV export in ../shared/data/indigo/csv (skips when it is absent)."""
