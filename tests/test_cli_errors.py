@@ -125,6 +125,19 @@ def test_disk_full_on_an_update_keeps_the_live_index(tmp_path: Path, mount) -> N
 
 
 @needs_mount
+def test_disk_full_during_ingest_is_one_line_and_the_store_is_intact(tmp_path: Path, mount) -> None:
+    data = mount(tmp_path / "data", "2m")
+    settings = Settings(data_dir=data)
+    fill_store(settings)
+    before = Store(settings.db_path).case_hashes()
+    fill_disk(data, leave=16 * 1024)
+    line = one_line(casebank(data, "ingest", "corpus"))
+    assert "disk full" in line and str(data) in line, line
+    (data / "filler").unlink()
+    assert Store(settings.db_path).case_hashes() == before
+
+
+@needs_mount
 def test_read_only_data_folder_is_one_line_and_the_store_is_intact(tmp_path: Path, mount) -> None:
     data = mount(tmp_path / "data", "64m")
     settings = Settings(data_dir=data)
