@@ -474,8 +474,9 @@ def start_behind(args: list[str]) -> subprocess.Popen:
 
     cmd = [sys.executable, "-m", "casebank", "--data-dir", str(settings().data_dir), *args]
     child = subprocess.Popen(cmd, preexec_fn=lambda: os.nice(10))
-    # The build shows from now on (pages, health), not only once the child holds the lock.
-    index_files.write_progress(settings().index_dir, 0, 0, time.time(), pid=child.pid)
+    if "--no-index" not in args:
+        # The build shows from now on (pages, health), not only once the child holds the lock.
+        index_files.write_progress(settings().index_dir, 0, 0, time.time(), pid=child.pid)
     return child
 
 
