@@ -6,7 +6,9 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup setup-dev browser serve test lint bench
+WORKERS ?=
+
+.PHONY: setup setup-dev browser serve test test-fast lint bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,16 +32,22 @@ browser:
 SHARED_INDIGO := $(wildcard $(CURDIR)/../shared/data/indigo/csv)
 export CASEBANK_INDIGO_CSV ?= $(if $(SHARED_INDIGO),$(abspath $(SHARED_INDIGO)),)
 
-# The main job: refresh every configured source (a failing one is reported, never fatal),
-# update the search index, then serve the site.
+# Serve at once. The ingest job runs first only when the store is empty and its last run
+# is older than 24 h (CASEBANK_INGEST_MAX_AGE); with cases already in the store a stale
+# job runs behind the server instead. Failed sources never block serving. The search
+# index builds behind the server (lexical search until it is ready); see README.md.
 serve: setup
-	$(PY) -m casebank ingest
-	$(PY) -m casebank serve --host $(HOST) --port $(PORT)
+	$(PY) -m casebank serve --refresh --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS),)
 
+# Everything, as CI runs it (CI=true: a missing ../shared export or browser fails the run).
 test: setup-dev browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
+
+# The quick loop: everything but the tests marked slow (real INDIGO data, killed builds).
+test-fast: setup-dev
+	$(PY) -m pytest -m "not slow"
 
 lint: setup-dev
 	$(PY) -m ruff check .

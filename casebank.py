@@ -7,11 +7,14 @@ Domain errors raised anywhere inside become a one-line message and exit code 1 h
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from corpus import curated
@@ -282,14 +285,26 @@ def glossary_check(
 
 @app.command()
 def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """How many cases the store holds, by country, source and sector."""
-    data = open_store().stats()
+    """How many cases the store holds, by country, source, sector and instrument."""
+    store = open_store()
+    data = store.stats()
+    if "by_instrument" not in data:
+        # The store's counts predate the instrument field; counted here until it has them.
+        counts: dict[str, int] = {}
+        for case in store.iter_cases():
+            counts[case.instrument] = counts.get(case.instrument, 0) + 1
+        data["by_instrument"] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     if as_json:
         print_json(data)
         return
     out = Console()
     out.print(f"[bold]{data['cases']}[/bold] cases")
-    for key, title in (("by_country", "Country"), ("by_source", "Source"), ("by_sector", "Sector")):
+    for key, title in (
+        ("by_country", "Country"),
+        ("by_source", "Source"),
+        ("by_sector", "Sector"),
+        ("by_instrument", "Instrument"),
+    ):
         table = Table(title=title)
         table.add_column(title)
         table.add_column("Cases", justify="right")
@@ -305,11 +320,26 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
 @app.command()
 def index() -> None:
     """Build or update the search index (only new or changed cases are embedded)."""
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from search.indexer import build_index
 
-    with Progress(console=console, transient=True) as bar:
+    columns = (
+        TextColumn("search index"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("embedding", total=None)
         counts = build_index(
             settings(),
@@ -575,26 +605,171 @@ def sources_review(
 # -- web --------------------------------------------------------------------------------
 
 
+def ingest_is_recent(max_age_hours: float) -> bool:
+    """Whether the ingest job last ran to its end less than `max_age_hours` ago.
+
+    A job whose sources partly failed counts: failed sources are retried by the next
+    scheduled run, they never hold up serving.
+    """
+    from datetime import UTC, datetime
+
+    from ingest.job import last_report
+
+    report = last_report(settings())
+    try:
+        finished = datetime.fromisoformat(report["finished_at"])
+    except (TypeError, KeyError, ValueError):
+        return False
+    age = (datetime.now(UTC) - finished).total_seconds() / 3600
+    return 0 <= age < max_age_hours
+
+
+def start_behind(args: list[str]) -> subprocess.Popen:
+    """Run `casebank ARGS` as a child process at lower priority (serving comes first).
+
+    It shares the terminal, so its progress bar shows there; it takes the index's build
+    lock itself, so web workers never build.
+    """
+    import time
+
+    from search import index_files
+
+    cmd = [sys.executable, "-m", "casebank", "--data-dir", str(settings().data_dir), *args]
+    child = subprocess.Popen(cmd, preexec_fn=lambda: os.nice(10))
+    if "--no-index" not in args:
+        # The build shows from now on (pages, health), not only once the child holds the lock.
+        index_files.write_progress(settings().index_dir, 0, 0, time.time(), pid=child.pid)
+    return child
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(
+        None, "--workers", min=1, help="Web server processes (default: CASEBANK_WORKERS or 2)."
+    ),
+    refresh: bool = typer.Option(
+        False,
+        "--refresh",
+        help="Run the ingest job first when its last run is older than CASEBANK_INGEST_MAX_AGE "
+        "hours (24): in the foreground for an empty store, else behind the server.",
+    ),
+    build: bool = typer.Option(
+        True, "--build/--no-build", help="Build or update the search index behind the server."
+    ),
 ) -> None:
-    """Serve the website and the JSON API (http://HOST:PORT, API docs at /docs)."""
+    """Serve the website and the JSON API at once (http://HOST:PORT, API docs at /docs).
+
+    The search index is built behind, in a child process: until it is ready, the pages
+    and /api/health say how far it is, and the server picks it up without a restart.
+    """
     import uvicorn
 
-    from web.app import create_app
+    from corpus.errors import LockHeld
 
-    console.print(f"casebank: serving http://{host}:{port} (Ctrl-C stops)")
-    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+    conf = settings()
+    workers = workers or conf.workers
+    conf.data_dir.mkdir(parents=True, exist_ok=True)
+    behind: list[str] | None = ["index"] if build else None
+    if refresh and not ingest_is_recent(conf.ingest_max_age):
+        if open_store().count_cases() == 0:
+            console.print("casebank: empty store, running the ingest job first")
+            try:
+                run_ingest_job(None, index=False)
+            except LockHeld as exc:
+                console.print(f"[yellow]ingest skipped:[/yellow] {exc}")
+        else:
+            # Stale but not empty: serve what there is; the job updates the index after.
+            behind = ["ingest"] if build else ["ingest", "--no-index"]
+    child = start_behind(behind) if behind and open_store().count_cases() else None
+    # Every worker process builds its own app from the environment (an import string).
+    os.environ["CASEBANK_DATA_DIR"] = str(conf.data_dir.resolve())
+    console.print(f"casebank: serving http://{host}:{port} with {workers} worker(s) (Ctrl-C stops)")
+    try:
+        uvicorn.run(
+            "web.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()
+            child.wait(timeout=30)
+
+
+def operational_message(exc: BaseException) -> str | None:
+    """One line for an operational failure (disk full, read-only, permissions): what
+    happened, which path, what to do. None for anything else (a bug: traceback)."""
+    import errno
+    import sqlite3
+
+    after = "the store and the live search index are as they were"
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        path = settings().db_path
+        if "disk is full" in text:
+            return f"disk full while writing {path}: free some space and run it again; {after}"
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            # SQLite does not say why; the folder does.
+            return _unwritable(path.parent, path) or (
+                f"cannot open {path}: check that the data folder exists and is writable"
+            )
+        return None
+    if not isinstance(exc, OSError) or exc.errno is None:
+        return None
+    path = exc.filename or settings().data_dir
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        return f"disk full while writing {path}: free some space and run it again; {after}"
+    if exc.errno == errno.EROFS:
+        return (
+            f"{path} is on a read-only file system: use a writable data folder "
+            f"(--data-dir or CASEBANK_DATA_DIR); {after}"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"permission denied on {path}: run as a user who may write there, or use another "
+            f"data folder (--data-dir); {after}"
+        )
+    if exc.errno in (errno.EIO, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EMFILE):
+        return f"{exc.strerror} on {path}: check the data folder; {after}"
+    return None
+
+
+def _unwritable(folder: Path, path: Path) -> str | None:
+    """Why `folder` cannot be written (read-only file system, permissions), if it cannot."""
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return (
+                f"{path} is on a read-only file system: use a writable data folder "
+                "(--data-dir or CASEBANK_DATA_DIR); the store is as it was"
+            )
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return (
+            f"permission denied on {path}: run as a user who may write there, or use another "
+            "data folder (--data-dir); the store is as it was"
+        )
+    return None
 
 
 def main() -> None:
-    """Entry point: run the app, turning domain errors into a clear message and exit 1."""
+    """Entry point: run the app; domain errors and operational failures (disk full,
+    read-only, permission denied) become one line on stderr and exit status 1."""
     try:
         app()
     except CasebankError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
+    except Exception as exc:
+        message = operational_message(exc)
+        if message is None:
+            raise
+        console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
 
 

@@ -96,12 +96,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen:
-    """`casebank serve` in its own process; its log goes to bench/out/load-server.log."""
+def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Popen:
+    """`casebank serve --workers N` in its own process; its log goes to
+    bench/out/load-server.log."""
     SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
     log = SERVER_LOG.open("w", encoding="utf-8")
     cmd = [sys.executable, "-m", "casebank", "--data-dir", str(data_dir), "serve",
-           "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+           "--no-build"]  # fmt: skip
     return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -305,6 +307,9 @@ def main() -> None:
     )
     parser.add_argument("--max-requests", type=int, default=20_000, help="per client and run")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (section per count)"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     args = parser.parse_args()
 
@@ -312,7 +317,7 @@ def main() -> None:
     embed_s = embedding_seconds()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_server(data_dir, port)
+    proc = start_server(data_dir, port, args.workers)
     try:
         wait_ready(base, proc)
         ids = case_ids(base)
@@ -356,7 +361,8 @@ def main() -> None:
     text = report(runs, solo, args, len(ids), embed_s, with_long)
     print(text)
     if not args.no_write:
-        replace_section(RESULTS, "Web load", text)
+        title = "Web load" if args.workers == 1 else f"Web load ({args.workers} workers)"
+        replace_section(RESULTS, title, text)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,17 @@ live index keeps its vector, so only new or edited text is embedded. Cases gone 
 store leave the index. A different model (or a missing/corrupt index) means everything
 is embedded again: vectors of two models are never mixed. When nothing changed, nothing
 is written. The new index is written to a fresh generation and swapped in atomically.
+
+One process builds at a time (`build.lock`); the build's progress goes to BUILDING.json,
+which `/api/health` and the pages' banner read. A build that fails, or is killed, never
+becomes live: a failed one removes its own folder, and the next build prunes any folder
+a killed one left (see `index_files.publish`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -39,7 +45,7 @@ def text_hash(text: str) -> str:
 def _previous(settings: Settings, model_id: str) -> index_files.DenseIndex | None:
     """The live index if it can be reused with this model, else None (full rebuild)."""
     try:
-        prev = index_files.load_dense(settings.index_dir, model_id)
+        prev = index_files.load_dense(settings.index_dir, model_id, check_all=False)
     except IndexMissing:
         return None
     return prev
@@ -51,17 +57,33 @@ def build_index(
     progress: Progress | None = None,
     embedder: Embedder | None = None,
 ) -> dict[str, Any]:
-    """Bring the index up to date with the store.
+    """Bring the index up to date with the store (holding the build lock).
 
     Returns counts `{embedded, reused, removed, total, texts_embedded, seconds, rebuilt}`:
     cases embedded (new or with changed text), cases whose vectors were reused, cases
-    removed, cases in the index now.
+    removed, cases in the index now. `progress(done, total)` follows every text
+    embedded. Raises LockHeld when another process is building.
     """
+    with index_files.build_lock(settings.index_dir):
+        try:
+            return _build(settings, store, progress, embedder)
+        finally:
+            index_files.clear_progress(settings.index_dir)
+
+
+def _build(
+    settings: Settings,
+    store: Store,
+    progress: Progress | None,
+    embedder: Embedder | None,
+) -> dict[str, Any]:
     started = time.perf_counter()
+    started_wall = time.time()
+    index_files.write_progress(settings.index_dir, 0, 0, started_wall)
     embedder = embedder or get_embedder(settings.embedder)
     hashes = store.case_hashes()
-    # Nothing changed? Decided from the meta and a look at each file's header, without
-    # loading the vectors (which takes seconds at 100k cases).
+    # Nothing changed? Decided from the meta and each file's checksum, without parsing
+    # the vectors or the FAISS index (which takes seconds at 100k cases).
     meta = index_files.read_meta(settings.index_dir) or {}
     gen = index_files.current_generation(settings.index_dir)
     if (
@@ -106,6 +128,14 @@ def build_index(
                 todo.setdefault(h, text)
                 embedded_cases.add(case.id)
 
+    total = len(todo)
+
+    def report(done: int) -> None:
+        index_files.write_progress(settings.index_dir, done, total, started_wall)
+        if progress:
+            progress(done, total)
+
+    report(0)
     new_vectors: dict[str, np.ndarray] = {}
     pending = list(todo.items())
     for start in range(0, len(pending), BATCH):
@@ -113,8 +143,7 @@ def build_index(
         vecs = embedder.embed_documents([t for _, t in batch])
         for (h, _), v in zip(batch, vecs, strict=True):
             new_vectors[h] = v
-        if progress:
-            progress(min(start + BATCH, len(pending)), len(pending))
+        report(min(start + BATCH, len(pending)))
 
     vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
     for i, (_, _, h) in enumerate(rows):
@@ -122,20 +151,28 @@ def build_index(
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     gen = index_files.new_generation(settings.index_dir, stamp)
-    lexical.build(gen / "lexical.db", lexical_rows)
-    meta = {
-        "model_id": embedder.model_id,
-        "embedder": settings.embedder,
-        "dim": embedder.dim,
-        "count": len(ids),
-        "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "text_version": TEXT_VERSION,
-        "fields": sorted({r[1] for r in rows}),
-        # A case added while this build ran is picked up by the next one.
-        "cases": {cid: hashes.get(cid, "") for cid in ids},
-    }
-    index_files.write_generation(gen, meta, rows, vectors, settings.index_kind)
-    index_files.publish(settings.index_dir, gen)
+    try:
+        with index_files.writing(gen / "lexical.db"):
+            lexical.build(gen / "lexical.db", lexical_rows)
+        meta = {
+            "model_id": embedder.model_id,
+            "embedder": settings.embedder,
+            "dim": embedder.dim,
+            "count": len(ids),
+            "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "text_version": TEXT_VERSION,
+            "fields": sorted({r[1] for r in rows}),
+            # A case added while this build ran is picked up by the next one.
+            "cases": {cid: hashes.get(cid, "") for cid in ids},
+        }
+        index_files.write_generation(gen, meta, rows, vectors, settings.index_kind)
+        index_files.publish(settings.index_dir, gen)
+    except BaseException:
+        # Never leave a partial generation behind (a disk-full build left 4 MB of them).
+        if index_files.current_generation(settings.index_dir) != gen:
+            shutil.rmtree(gen, ignore_errors=True)
+        raise
+    report(total)
     return {
         "embedded": len(embedded_cases),
         "reused": len(ids) - len(embedded_cases),

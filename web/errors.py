@@ -54,9 +54,23 @@ def describe(exc: Exception) -> tuple[int, str]:
     return 500, "internal error; the server log has the details"
 
 
+def without_server_paths(request: Request, message: str) -> str:
+    """The message with the data folder's location taken out: a client learns which file
+    (`index/gen-.../vectors.npy` within the data folder), never where the server keeps it."""
+    resources = getattr(request.app.state, "resources", None)
+    if resources is None:
+        return message
+    data_dir = resources.settings.data_dir
+    for prefix in {str(data_dir.resolve()), str(data_dir.absolute()), str(data_dir)}:
+        if prefix not in (".", ""):
+            message = message.replace(prefix + "/", "").replace(prefix, "the data folder")
+    return message
+
+
 async def handle_error(request: Request, exc: Exception) -> Response:
     """Render an error as `{"error": {"status", "message"}}` for the API, else as a page."""
     status, message = describe(exc)
+    message = without_server_paths(request, message)
     if status >= 500 and not isinstance(exc, CasebankError):
         log.error("unhandled error on %s", request.url.path, exc_info=exc)
     headers = getattr(exc, "headers", None) or None

@@ -301,7 +301,7 @@ def case_page(
     except CasebankError:
         similar = None  # no index yet: the page still shows the case
     cases = res.cases()
-    url = str(request.base_url).rstrip("/") + case_url(case.id)
+    url = res.settings.absolute(case_url(case.id))
     # Narrow similar cases to Denmark or to a country of the case (links, no script).
     choices = [None, *dict.fromkeys(["DK", *case.countries])]
     similar_links = [

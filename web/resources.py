@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
@@ -30,7 +29,7 @@ class Resources:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._search: SearchService | None = None
-        self._generation: Path | None = None
+        self._generation: tuple = ()
         self._cases: tuple[tuple, dict[str, Case]] | None = None
         self._whole: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 
@@ -47,21 +46,22 @@ class Resources:
         A newer index generation (built while the server runs) is swapped in on the next
         call; searches never wait for one another (see `search.service`).
         """
-        from search.index_files import current_generation
+        from search.index_files import fingerprint
         from search.service import SearchService
 
         if self._search is None:
             with self._lock:
                 if self._search is None:
                     self._search = SearchService(self.settings)
-                    self._generation = current_generation(self.settings.index_dir)
-        generation = current_generation(self.settings.index_dir)
+        generation = fingerprint(self.settings.index_dir)
         if generation != self._generation:
             with self._lock:
                 if generation != self._generation:
-                    # `casebank index` published a new generation: swap it in.
-                    self._generation = generation
+                    # A new generation was swapped in, or a file of the live one changed
+                    # under us: load (and so verify) again; a damaged file is then a 503
+                    # naming it. Searches under way keep the generation they started with.
                     self._search.reload()
+                    self._generation = generation
         return self._search
 
     def search_service(self) -> SearchService:
@@ -133,8 +133,11 @@ class Resources:
         return [h.model_dump(mode="json") for h in hits]
 
     def health(self) -> dict[str, Any]:
-        """The search service's health report."""
-        return self._service().health()
+        """The search service's health report, with the index files' state and the build
+        under way (see `web.index_state`)."""
+        from web.index_state import with_index_state
+
+        return with_index_state(self._service().health(), self.settings)
 
 
 def resources(request: Request) -> Resources:

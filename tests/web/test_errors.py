@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
@@ -170,3 +171,114 @@ def test_language_switch_never_redirects_to_another_site(client: TestClient) -> 
         r = client.get("/lang/en", params={"next": target}, follow_redirects=False)
         assert r.status_code == 303
         assert r.headers["location"] == "/"
+
+
+# -- URLs from configuration, never from the Host header -----------------------------------
+
+HOST_PATHS = [
+    "/",
+    "/search?q=housing",
+    "/cases/INDIGO-POJ-0901",
+    "/compare?id=INDIGO-POJ-0901&id=INDIGO-POJ-0902",
+    "/about",
+    "/api/search?q=housing",
+    "/api/search.csv?q=housing",
+    "/api/cases/INDIGO-POJ-0901",
+    "/api/cases/INDIGO-POJ-0901/similar",
+    "/api/health",
+    "/cases/no-such-case",
+    "/api/cases/no-such-case",
+]
+
+
+@pytest.mark.parametrize("path", HOST_PATHS)
+def test_the_host_header_changes_no_url(client: TestClient, path: str) -> None:
+    r = client.get(path, headers={"host": "evil.example", "x-forwarded-host": "evil.example"})
+    assert r.status_code < 500
+    assert "evil.example" not in r.text
+    assert not any("evil.example" in v for v in r.headers.values())
+
+
+def test_absolute_links_come_from_casebank_base_url(web_settings) -> None:
+    """With CASEBANK_BASE_URL the CSV's url column and the case page's citation use it,
+    whatever the request's Host says."""
+    from dataclasses import replace
+
+    from web.app import create_app
+
+    settings = replace(web_settings, base_url="https://casebank.example.dk")
+    with TestClient(create_app(settings)) as c:
+        csv_text = c.get("/api/search.csv?q=housing", headers={"host": "evil.example"}).text
+        page = c.get("/cases/INDIGO-POJ-0901", headers={"host": "evil.example"}).text
+    rows = [line for line in csv_text.splitlines()[1:] if line]
+    assert rows and all("https://casebank.example.dk/cases/" in line for line in rows)
+    cite = BeautifulSoup(page, "html.parser").select_one("p.cite").get_text()
+    assert "https://casebank.example.dk/cases/indigo-poj-0901" in cite.lower()
+    assert "evil.example" not in csv_text + page
+
+
+def test_without_base_url_links_are_relative(client: TestClient) -> None:
+    csv_text = client.get("/api/search.csv?q=housing").text
+    rows = [line for line in csv_text.splitlines()[1:] if line]
+    assert rows and all(",/cases/" in line for line in rows)
+    assert "http://testserver" not in csv_text
+
+
+# -- HEAD, Cache-Control ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/search?q=housing", "/cases/INDIGO-POJ-0901", "/about", "/api/health",
+     "/api/search?q=housing", "/api/search.csv?q=housing", "/static/style.css",
+     "/cases/no-such-case"],
+)  # fmt: skip
+def test_head_is_answered_wherever_get_is(client: TestClient, path: str) -> None:
+    get = client.get(path)
+    head = client.head(path)
+    assert head.status_code == get.status_code != 405
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_cache_control_on_static_files_and_exports(client: TestClient) -> None:
+    static = client.get("/static/style.css")
+    assert static.status_code == 200
+    assert "max-age=86400" in static.headers["cache-control"]
+    export = client.get("/api/search.csv?q=housing")
+    assert export.headers["cache-control"] == "no-cache"
+    assert "cache-control" not in client.get("/cases/no-such-case").headers
+
+
+def test_raw_utf8_in_the_request_line_gets_a_400(live_server: str) -> None:
+    """uvicorn (h11, as installed here without httptools) refuses a request line whose
+    target holds raw non-ASCII bytes: h11's request-target grammar is visible ASCII
+    only (h11/_abnf.py `request_target = r"{vchar}+"`, vchar = [\\x21-\\x7e]), and
+    uvicorn answers its parse error with 400 "Invalid HTTP request received." before the
+    app sees anything. Percent-encoded UTF-8 is what clients send and works."""
+    import socket
+    from urllib.parse import urlsplit
+
+    port = urlsplit(live_server).port
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall("GET /search?q=søg HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        answer = s.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400")
+    r = httpx.get(live_server + "/search?q=s%C3%B8g")
+    assert r.status_code == 200
+
+
+def test_error_messages_name_no_server_path(web_settings) -> None:
+    """A domain error whose text holds the data folder's path reaches the client without it."""
+    from corpus.errors import IndexMissing
+    from web.app import create_app
+
+    app = create_app(web_settings)
+
+    @app.get("/api/boom")
+    def boom() -> None:
+        raise IndexMissing(f"the search index in {web_settings.index_dir}/gen-x is corrupt")
+
+    with TestClient(app) as c:
+        message = c.get("/api/boom").json()["error"]["message"]
+    assert str(web_settings.data_dir) not in message and "index/gen-x" in message
