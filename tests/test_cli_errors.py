@@ -97,7 +97,7 @@ def fill_disk(path: Path, leave: int) -> None:
 def test_disk_full_on_a_first_build_is_one_line_and_leaves_nothing(tmp_path: Path, mount) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     fill_store(settings)
-    mount(settings.index_dir, "160k")
+    mount(settings.index_dir, "64k")
     line = one_line(casebank(settings.data_dir, "index"))
     assert "disk full" in line and str(settings.index_dir) in line
     assert "store and the live search index are as they were" in line

@@ -35,8 +35,8 @@ from web.templating import case_url, language_of
 
 router = APIRouter()
 
-#: Exports change when the store does (a few times a day at most).
-CACHE_CONTROL = "public, max-age=300"
+# Exports follow the store, which an ingest run may change at any time: revalidate.
+CACHE_CONTROL = "no-cache"
 
 CREDIT = (
     "Case data from GO Lab INDIGO (International Network for Data on Impact and Government "

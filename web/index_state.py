@@ -19,6 +19,11 @@ _lock = threading.Lock()
 _checked: dict[str, tuple[tuple, dict[str, Any]]] = {}
 
 
+def _no_index(problem: str) -> bool:
+    """A problem that only says no (semantic) index exists yet, with its advice."""
+    return "no search index" in problem or "no semantic search index" in problem
+
+
 def files_state(settings: Settings) -> dict[str, Any]:
     """`index_files.status` of the live generation, checked again only when it changed."""
     key = str(settings.index_dir)
@@ -47,14 +52,18 @@ def with_index_state(report: dict[str, Any], settings: Settings) -> dict[str, An
         report["status"] = "degraded"
         report["index_file"] = state["file"]
         # The service may only know "no index"; the file check knows which file is bad.
-        problems = [p for p in problems if "no search index" not in p and state["file"] not in p]
+        problems = [p for p in problems if not _no_index(p) and state["file"] not in p]
         problems.insert(0, state["message"])
     build = build_state(settings)
     if build is not None:
         report["build"] = build
         # "No index: run `casebank index`" is wrong advice while one is being built.
-        problems = [p for p in problems if "no search index" not in p]
-        problems.insert(0, f"the search index is being built: {build['percent']} %")
+        problems = [p for p in problems if not _no_index(p)]
+        problems.insert(
+            0,
+            f"the search index is being built: {build['percent']} % "
+            "(search works by keywords until it is ready)",
+        )
     if problems:
         report["message"] = "; ".join(problems)
     return report
