@@ -228,7 +228,9 @@ def corpus_check(
     """
     ids: set[str] | None = None
     if indigo_csv is not None:
-        ids, against = curated.indigo_ids_from_csv(indigo_csv), str(indigo_csv)
+        from ingest.indigo.csv_export import project_ids
+
+        ids, against = project_ids(indigo_csv), str(indigo_csv)
     else:
         against = "the INDIGO records in the store"
         if settings().db_path.exists():  # checking must not create an empty store

@@ -42,10 +42,7 @@ A minimal file (`corpus/cases/dk-example.yaml`)::
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -559,30 +556,6 @@ def read_files(folder: Path | None = None) -> list[CuratedFile]:
             else:
                 first_indigo[indigo] = name
     return files
-
-
-def indigo_ids_from_csv(path: Path) -> set[str]:
-    """The project ids of an INDIGO CSV export: its folder, zip or `projects.csv` itself."""
-    path = Path(path)
-    try:
-        if path.is_dir():
-            text = (path / "projects.csv").read_text(encoding="utf-8-sig")
-        elif zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf:
-                member = next(
-                    (n for n in zf.namelist() if n.rsplit("/", 1)[-1] == "projects.csv"), None
-                )
-                if member is None:
-                    raise SourceError(f"no projects.csv inside {path}")
-                text = zf.read(member).decode("utf-8-sig")
-        else:
-            text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
-        raise SourceError(f"cannot read the INDIGO export at {path}: {exc}") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "ID" not in reader.fieldnames:
-        raise SourceError(f"{path} is not INDIGO's projects.csv (no ID column)")
-    return {row["ID"].strip() for row in reader if (row.get("ID") or "").strip()}
 
 
 def check(

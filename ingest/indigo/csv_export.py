@@ -331,6 +331,18 @@ def read_export(path: Path | str, on_total: Callable[[int], None] | None = None)
         yield from export_items(export, on_total=on_total)
 
 
+def project_ids(path: Path | str) -> set[str]:
+    """The project ids of an export (folder, zip or its projects.csv), read with the
+    export reader's bounds: what `casebank corpus check --indigo-csv` checks the curated
+    files' INDIGO ids against. SourceError names an unreadable export."""
+    with Export(path) as export:
+        return {
+            item.cells["ID"].strip()
+            for item in export.rows("projects.csv", ("ID",))
+            if isinstance(item, Row) and (item.cells.get("ID") or "").strip()
+        }
+
+
 #: The options `items(ctx)` reads from the sources file (the job refuses others).
 OPTIONS = frozenset({"path"})
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import yaml
 
 from corpus import curated
 from corpus.errors import SourceError
+from ingest.indigo.csv_export import project_ids
 
 
 def good_case(**changes) -> dict:
@@ -81,7 +81,7 @@ def test_every_shipped_file_passes_the_check():
 
 
 def test_shipped_indigo_ids_exist_in_the_indigo_export(indigo_csv_dir):
-    ids = curated.indigo_ids_from_csv(indigo_csv_dir)
+    ids = project_ids(indigo_csv_dir)
     report = curated.check(indigo_ids=ids, indigo_checked_against="export")
     assert messages(report) == []
     assert report.summary()["indigo_checked_against"] == "export"
@@ -265,39 +265,6 @@ def test_unknown_indigo_id_is_reported_only_when_ids_are_known(tmp_path):
     assert messages(report) == [
         "dk-test-case.yaml: external_ids.indigo: unknown INDIGO id INDIGO-POJ-9001 in the store"
     ]
-
-
-def write_projects_csv(path: Path, ids: list[str]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["ID", "Impact Bond Name - (Value)"])
-        for i in ids:
-            w.writerow([i, f"Project {i}"])
-
-
-def test_indigo_ids_from_a_folder_a_zip_or_the_file(tmp_path):
-    folder = tmp_path / "export"
-    folder.mkdir()
-    write_projects_csv(folder / "projects.csv", ["INDIGO-POJ-9001", "INDIGO-POJ-0002"])
-    zipped = tmp_path / "export.zip"
-    with zipfile.ZipFile(zipped, "w") as zf:
-        zf.write(folder / "projects.csv", "indigo/projects.csv")
-    want = {"INDIGO-POJ-9001", "INDIGO-POJ-0002"}
-    assert curated.indigo_ids_from_csv(folder) == want
-    assert curated.indigo_ids_from_csv(zipped) == want
-    assert curated.indigo_ids_from_csv(folder / "projects.csv") == want
-
-
-def test_indigo_export_errors_are_source_errors(tmp_path):
-    with pytest.raises(SourceError, match="cannot read the INDIGO export"):
-        curated.indigo_ids_from_csv(tmp_path / "missing")
-    (tmp_path / "other.csv").write_text("name,value\na,1\n", encoding="utf-8")
-    with pytest.raises(SourceError, match="no ID column"):
-        curated.indigo_ids_from_csv(tmp_path / "other.csv")
-    with zipfile.ZipFile(tmp_path / "empty.zip", "w") as zf:
-        zf.writestr("readme.txt", "nothing")
-    with pytest.raises(SourceError, match="no projects.csv inside"):
-        curated.indigo_ids_from_csv(tmp_path / "empty.zip")
 
 
 def test_missing_cases_folder_is_a_source_error(tmp_path):

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from corpus.errors import SourceError
 from corpus.model import Case
 from corpus.store import Store
-from ingest.indigo.csv_export import LIST_FILES, PROJECT_COLUMNS, read_export
+from ingest.indigo.csv_export import LIST_FILES, PROJECT_COLUMNS, project_ids, read_export
 from ingest.runner import Note, Reject, run_source
 
 NAME = "Impact Bond Name - (Value)"
@@ -541,3 +542,39 @@ def test_latin1_project_row_is_rejected_and_the_others_imported(tmp_path, store)
     assert "project not updated" in reject["reason"]
     assert report.counts["unchanged"] == 1 and report.counts["removed"] == 0
     assert store.get_case("INDIGO-POJ-9002").content_hash() == stored
+
+
+def _write_projects_csv(path: Path, ids: list[str]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["ID", "Impact Bond Name - (Value)"])
+        for i in ids:
+            w.writerow([i, f"Project {i}"])
+
+
+def test_project_ids_from_a_folder_a_zip_or_the_file(tmp_path):
+    """`casebank corpus check --indigo-csv` reads the ids through the bounded reader."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    _write_projects_csv(folder / "projects.csv", ["INDIGO-POJ-9001", "INDIGO-POJ-0002"])
+    zipped = tmp_path / "export.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.write(folder / "projects.csv", "projects.csv")
+    want = {"INDIGO-POJ-9001", "INDIGO-POJ-0002"}
+    assert project_ids(folder) == want
+    assert project_ids(zipped) == want
+    assert project_ids(folder / "projects.csv") == want
+
+
+def test_project_ids_errors_are_source_errors(tmp_path):
+    with pytest.raises(SourceError, match="no such file or folder"):
+        project_ids(tmp_path / "missing")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "projects.csv").write_text("name,value\na,1\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="required column 'ID' missing"):
+        project_ids(other)
+    with zipfile.ZipFile(tmp_path / "empty.zip", "w") as zf:
+        zf.writestr("readme.txt", "nothing")
+    with pytest.raises(SourceError, match="projects.csv not found"):
+        project_ids(tmp_path / "empty.zip")
