@@ -68,6 +68,11 @@ _NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
 _FUND = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", re.ASCII)
 
 
+def _shown(value: str) -> str:
+    """A bad value as an error message quotes it: at most 40 characters, then an ellipsis."""
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
 class OutOfRange(InvalidInput):
     """A number or length outside its documented range (HTTP 422)."""
 
@@ -208,9 +213,8 @@ class SearchRequest(BaseModel):
         out = []
         for x in _values(v):
             if x.lower() not in CODELISTS[key]:
-                shown = x if len(x) <= 40 else x[:40] + "…"
                 raise InvalidInput(
-                    f"{key}: unknown value {shown!r}; use one of {', '.join(CODELISTS[key])}"
+                    f"{key}: unknown value {_shown(x)!r}; use one of {', '.join(CODELISTS[key])}"
                 )
             out.append(x.lower())
         return list(dict.fromkeys(out))
@@ -221,9 +225,8 @@ class SearchRequest(BaseModel):
         out = []
         for x in _values(v):
             if not _FUND.fullmatch(x):
-                shown = x if len(x) <= 40 else x[:40] + "…"
                 raise InvalidInput(
-                    f"fund: {shown!r} is not an outcomes-fund id (like INDIGO-FUND-0012)"
+                    f"fund: {_shown(x)!r} is not an outcomes-fund id (like INDIGO-FUND-0012)"
                 )
             out.append(x.upper())
         return list(dict.fromkeys(out))
