@@ -116,13 +116,12 @@ class Resources:
         The version is the count and latest update of the cases table, so an ingest run
         while the server runs is picked up on the next call.
         """
-        store = self.store()
-        version = tuple(store.db.execute("SELECT count(*), max(updated_at) FROM cases").fetchone())
+        version = self._store_version()
         with self._lock:
             cached = self._cases
             if cached is not None and cached[0] == version:
                 return cached[1]
-        loaded = {c.id: c for c in store.iter_cases()}
+        loaded = {c.id: c for c in self.store().iter_cases()}
         with self._lock:
             self._cases = (version, loaded)
         return loaded
