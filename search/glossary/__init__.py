@@ -54,6 +54,9 @@ COMPOUND_MIN = 5
 # A stem shorter than this would swallow unrelated words.
 STEM_MIN = 4
 _MAX_PHRASE = 6
+#: Function words of a query skipped in a row while a phrase is matched by its content
+#: words ("er i" in "hverken er i job eller uddannelse").
+MAX_GAP = 2
 
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e"})
@@ -86,9 +89,25 @@ STOPWORDS: dict[str, frozenset[str]] = {
         "och om på sig som till under ut vid vara är"
     ),
     "fi": _wordset(
-        "ei ja jos kanssa kuin mutta on ovat se sekä tai tämä että joka jotka myös vai olla oli"
+        "ei ja jos kanssa kuin mutta on ovat se sekä tai tämä että joka jotka myös vai olla oli "
+        "oleva olevat olevia olevien olevan"
     ),
 }
+# The function words of the translated query in English: a query such as "job til
+# tidligere soldater" is embedded as "job for ... veterans", not half Danish. Only words
+# that are function words in Danish, Swedish or Finnish and not English words
+# themselves; an empty translation drops the word (Finnish "olevat", "being").
+_FUNCTION_EN: dict[str, str] = {
+    "og": "and", "och": "and", "ja": "and", "seka": "and", "samt": "and",
+    "eller": "or", "tai": "or", "af": "of", "av": "of", "til": "for", "till": "for",
+    "med": "with", "uden": "without", "utan": "without", "pa": "in", "fra": "from",
+    "fran": "from", "efter": "after", "hos": "at", "mod": "against", "mot": "against",
+    "ikke": "not", "inte": "not", "ei": "not", "der": "who", "som": "who", "joka": "who",
+    "jotka": "who", "er": "are", "for": "for", "har": "have", "att": "to", "et": "a",
+    "ett": "a", "den": "the", "det": "the", "de": "the", "ved": "at", "vid": "at",
+    "hverken": "neither", "varken": "neither", "bland": "among", "blandt": "among",
+    "kuin": "than", "oleva": "", "olevat": "", "olevia": "", "olevien": "", "olevan": "",
+}  # fmt: skip
 _ALL_STOP = frozenset(normalise(w) for ws in STOPWORDS.values() for w in ws)
 # Acronyms that are also words in one of the languages: only matched in capitals.
 _WORDLIKE = _wordset("act aid art cap dib man pip sen sib top") | _ALL_STOP
@@ -335,12 +354,22 @@ class Glossary:
         self._stems: dict[str, tuple[Concept, str, str]] = {}
         self._parts: dict[str, tuple[Concept, str, str]] = {}  # compound parts (words + stems)
         self._phrases: dict[tuple[str, ...], list[tuple[str, bool, Concept, str, str]]] = {}
+        # Phrases by their content words alone: a query says "hverken er i job eller
+        # uddannelse" where the form says "hverken i job eller uddannelse", so function
+        # words on either side are skipped when a phrase is matched this way.
+        self._gapped: dict[tuple[str, ...], list[tuple[str, bool, Concept, str, str]]] = {}
         self._acronyms: dict[str, tuple[Concept, bool]] = {}
         for f, c in forms:
             hit = (c, f.lang, f.raw)
             if len(f.words) > 1:
                 head = f.words[:-1]
                 self._phrases.setdefault(head, []).append((f.words[-1], f.stem, *hit))
+                content = tuple(w for w in f.words if w not in _ALL_STOP)
+                # The last word must stay (a stem is matched on it); one content word
+                # alone is not a phrase any more.
+                if len(content) >= 2 and content[-1] == f.words[-1]:
+                    entry = (content[-1], f.stem, *hit)
+                    self._gapped.setdefault(content[:-1], []).append(entry)
                 continue
             w = f.words[0]
             (self._stems if f.stem else self._words).setdefault(w, hit)
@@ -353,6 +382,7 @@ class Glossary:
         self._max_stem = max((len(s) for s in self._stems), default=0)
         self._max_part = max((len(s) for s in self._parts), default=0)
         self._max_head = max((len(h) for h in self._phrases), default=0)
+        self._max_gapped = max((len(h) for h in self._gapped), default=0)
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -390,6 +420,34 @@ class Glossary:
                     return n + 1, (c, lang, raw)
         return None
 
+    def _gapped_phrase(
+        self, toks: list[str], i: int
+    ) -> tuple[int, tuple[Concept, str, str]] | None:
+        """The longest phrase by content words starting at token i, function words of
+        the query skipped (at most `MAX_GAP` in a row): (number of tokens, hit)."""
+        if toks[i] in _ALL_STOP:
+            return None
+        pos = [i]
+        j = i + 1
+        while len(pos) <= self._max_gapped and j < len(toks):
+            gap = 0
+            while j < len(toks) and toks[j] in _ALL_STOP and gap < MAX_GAP:
+                j, gap = j + 1, gap + 1
+            if j >= len(toks) or toks[j] in _ALL_STOP:
+                break
+            pos.append(j)
+            j += 1
+        content = [toks[p] for p in pos]
+        for n in range(min(self._max_gapped, len(content) - 1), 0, -1):
+            cands = self._gapped.get(tuple(content[:n]))
+            if not cands:
+                continue
+            last = content[n]
+            for word, stem, c, lang, raw in cands:
+                if last == word or (stem and last.startswith(word)):
+                    return pos[n] - i + 1, (c, lang, raw)
+        return None
+
     def find(self, query: str) -> list[Match]:
         """Every glossary form in the query, left to right, longest first, no overlaps."""
         toks = _tokens(query)
@@ -405,6 +463,9 @@ class Glossary:
                 i += 1
                 continue
             ph = self._phrase(words, i) if self._max_head else None
+            gapped = self._gapped_phrase(words, i) if self._max_gapped else None
+            if gapped and (not ph or gapped[0] > ph[0]):
+                ph = gapped
             if ph:
                 n, (c, lang, raw) = ph
                 out.append(Match(c, lang, raw, start, toks[i + n - 1][2]))
@@ -430,6 +491,15 @@ class Glossary:
         return _expand(self, query)
 
 
+def _english_gap(text: str) -> str:
+    """The text between two glossary matches with its Nordic function words in English."""
+
+    def word(m: re.Match[str]) -> str:
+        return _FUNCTION_EN.get(normalise(m.group()), m.group())
+
+    return re.sub(r"\s+", " ", _TOKEN.sub(word, text))
+
+
 def _expand(g: Glossary, query: str) -> Expansion:
     matches = g.find(query)
     exp = Expansion(query=query, matches=matches)
@@ -450,14 +520,17 @@ def _expand(g: Glossary, query: str) -> Expansion:
         # embedded beside this one); an acronym keeps its letters and gains its
         # expansion, since the case texts use both; English words stay as typed.
         if m.lang == "acronym":
-            pieces.append(query[pos : m.end] + f" ({c.term})")
+            gap = _english_gap(query[pos : m.start])
+            said = query[m.start : m.end]
+            extra = f" ({c.term})" if normalise(c.term) != normalise(said) else ""
+            pieces.append(gap + said + extra)
         elif foreign:
-            pieces.append(query[pos : m.start] + c.term)
+            pieces.append(_english_gap(query[pos : m.start]) + c.term)
         else:
-            pieces.append(query[pos : m.end])
+            pieces.append(_english_gap(query[pos : m.start]) + query[m.start : m.end])
         pos = m.end
-    pieces.append(query[pos:])
-    exp.translated_query = "".join(pieces) if exp.english_terms else query
+    pieces.append(_english_gap(query[pos:]))
+    exp.translated_query = "".join(pieces).strip() if exp.english_terms else query
     exp.lexical_terms = lexical
     return exp
 
