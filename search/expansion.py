@@ -46,7 +46,11 @@ def expand(text: str, use_glossary: bool = True) -> QueryExpansion:
         # English forms too: "leaving foster care" then also finds "care leavers", the
         # synonym-set way (measured: +0.02 on the own set's English, equal on the shared).
         words = [w for w in query_terms(text[m.start : m.end]) if w not in STOPWORDS]
-        alternatives = [*words, *(t.casefold() for t in (*m.concept.english, *m.concept.acronyms))]
+        # A phrase's words are one alternative together: "job" alone is no evidence
+        # for "hverken i job eller uddannelse" (NEET), nor "børn" for "anbragte børn".
+        # (An English query's own words stay separate: they are what the texts say.)
+        said = [" ".join(words)] if len(words) > 1 and m.lang != "en" else words
+        alternatives = [*said, *(t.casefold() for t in (*m.concept.english, *m.concept.acronyms))]
         group = list(dict.fromkeys(alternatives))
         if group not in groups:
             groups.append(group)
