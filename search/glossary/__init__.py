@@ -344,6 +344,47 @@ def _build(path: Path | None) -> tuple[Glossary | None, list[Problem]]:
     return Glossary(concepts, forms), []
 
 
+_VOWELS = frozenset("aeiouy")  # folded: ä -> a, ö -> o
+# Finnish consonant gradation, strong -> weak grade: most case endings put the last
+# consonant of the stem in the weak grade (hoito -> hoidon, tupakointi -> tupakoinnin,
+# elintapa -> elintavoilla, apu -> avun). Clusters that do not alternate (st, sk, sp)
+# are absent; k -> nothing is left out (it would make stems too short to be specific).
+_GRADATION = (
+    ("kk", "k"), ("pp", "p"), ("tt", "t"), ("nk", "ng"), ("mp", "mm"), ("lt", "ll"),
+    ("nt", "nn"), ("rt", "rr"), ("ht", "hd"), ("t", "d"), ("p", "v"),
+)  # fmt: skip
+
+
+def weak_grade(word: str, stem: bool) -> str | None:
+    """The weak-grade stem of a normalised Finnish form (a stem when `stem`), or None.
+
+    A stem ending in a consonant is graded at its end (`elintap*` -> `elintav`), a word
+    (or a stem ending in a vowel) at its last consonant between vowels, keeping the
+    vowel after it (`hoito` -> `hoido`); the result is matched as a stem. Only single
+    words; None when no consonant alternates.
+    """
+    if not word.isalpha():
+        return None
+    if stem and word[-1] not in _VOWELS:
+        head, tail = word, ""
+    else:
+        end = len(word)
+        while end and word[end - 1] in _VOWELS:
+            end -= 1
+        if end == len(word) or end == 0:
+            return None  # ends in a consonant (koulutus): no strong grade to weaken
+        head, tail = word[:end], word[end : end + 1]
+    for strong, weak in _GRADATION:
+        if head.endswith(strong):
+            before = head[: -len(strong)]
+            # The consonant must follow a vowel (single t/p) or be the whole cluster.
+            if not before or before[-1] not in _VOWELS:
+                continue
+            graded = before + weak + tail
+            return graded if len(graded) >= STEM_MIN + 1 else None
+    return None
+
+
 class Glossary:
     """The compiled glossary: lookup tables built once, then `expand` per query."""
 
@@ -359,6 +400,7 @@ class Glossary:
         # words on either side are skipped when a phrase is matched this way.
         self._gapped: dict[tuple[str, ...], list[tuple[str, bool, Concept, str, str]]] = {}
         self._acronyms: dict[str, tuple[Concept, bool]] = {}
+        graded: list[tuple[str, tuple[Concept, str, str]]] = []
         for f, c in forms:
             hit = (c, f.lang, f.raw)
             if len(f.words) > 1:
@@ -375,6 +417,15 @@ class Glossary:
             (self._stems if f.stem else self._words).setdefault(w, hit)
             if not f.exact and len(w) >= COMPOUND_MIN:
                 self._parts.setdefault(w, hit)
+            if f.lang == "fi" and not f.exact:
+                weak = weak_grade(w, f.stem)
+                if weak:
+                    graded.append((weak, hit))
+        # Weak grades after every written form: a form written by hand keeps its concept.
+        for weak, hit in graded:
+            self._stems.setdefault(weak, hit)
+            if len(weak) >= COMPOUND_MIN:
+                self._parts.setdefault(weak, hit)
         for c in concepts:
             for acr in c.acronyms:
                 low = normalise(acr)
