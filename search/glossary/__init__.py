@@ -96,7 +96,8 @@ STOPWORDS: dict[str, frozenset[str]] = {
 # The function words of the translated query in English: a query such as "job til
 # tidligere soldater" is embedded as "job for ... veterans", not half Danish. Only words
 # that are function words in Danish, Swedish or Finnish and not English words
-# themselves; an empty translation drops the word (Finnish "olevat", "being").
+# themselves; an empty translation drops the word (Finnish "olevat", "being"). Danish and
+# Swedish "i" stays: as "in" it cost the own set's Danish 0.01.
 _FUNCTION_EN: dict[str, str] = {
     "og": "and", "och": "and", "ja": "and", "seka": "and", "samt": "and",
     "eller": "or", "tai": "or", "af": "of", "av": "of", "til": "for", "till": "for",
@@ -557,6 +558,7 @@ def _expand(g: Glossary, query: str) -> Expansion:
     seen: set[str] = set()
     lexical: list[str] = []
     pieces: list[str] = []
+    rendered: set[str] = set()
     pos = 0
     for m in matches:
         c = m.concept
@@ -576,7 +578,11 @@ def _expand(g: Glossary, query: str) -> Expansion:
             extra = f" ({c.term})" if normalise(c.term) != normalise(said) else ""
             pieces.append(gap + said + extra)
         elif foreign:
-            pieces.append(_english_gap(query[pos : m.start]) + c.term)
+            # A concept named twice ("huostaanotetut lapset sijaishuollossa") is said
+            # once: the English query would otherwise repeat it.
+            said = c.term if c.id not in rendered else ""
+            rendered.add(c.id)
+            pieces.append(_english_gap(query[pos : m.start]) + said)
         else:
             pieces.append(_english_gap(query[pos : m.start]) + query[m.start : m.end])
         pos = m.end
