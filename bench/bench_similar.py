@@ -52,10 +52,11 @@ VARIANTS: dict[str, RankConfig] = {
 
 
 def target_groups(case: Case) -> set[str]:
-    """Glossary concepts named in the case's target group (else title and intervention)."""
+    """Glossary concepts named in the case's target group (else title and intervention);
+    the general words (`general.yaml`: people, aged, improve) name no target group."""
     glossary = load_glossary()
     text = case.target_population or f"{case.title}. {case.intervention or ''}"
-    return {m.concept.id for m in glossary.find(text)}
+    return {m.concept.id for m in glossary.find(text) if m.concept.domain != "general"}
 
 
 def evaluate(service: SearchService, curated: list[Case], store: Store) -> dict[str, float]:
