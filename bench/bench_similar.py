@@ -109,7 +109,9 @@ def main() -> None:
         + "\n\nThe default compares the whole-case, intervention and target-group vectors "
         "of two cases (cosine, averaged over the kinds both have) and adds 0.05 for the "
         "same policy area: what a case does, rather than the language or country its "
-        "text is in."
+        "text is in. The target-group share is measured with the glossary's concepts "
+        "(its general words left out), so it moves when the glossary grows as well as "
+        "when `similar()` changes."
     )
     if args.write:
         replace_section(REPO / "bench" / "RESULTS.md", "Similar cases", text)
