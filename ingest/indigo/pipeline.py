@@ -13,6 +13,11 @@ Three paths give the same cases (source "indigo-pipeline", external id scheme
   leaves are wrapped as `{"value": ...}`. A pipeline listed as not public (or gone by the
   time it is asked for: 404) is removed from the store.
 
+What a record says of its service providers (the domestic government as a service provider;
+providers chosen by request for proposals, direct contracting or a provider-led deal; the
+record's own words) becomes `Case.provider_selection`, from which `corpus.provider_models`
+settles a public provider or the "not yet chosen or named" state; no provider is made up.
+
 The source is complete: a pipeline that no longer appears is removed. Pipeline data is
 thin and often "TBD": JSON numbers are read exactly (5000000 stays 5000000), texts
 that are not numbers (a target of "TBD", an amount "ranging
