@@ -23,7 +23,9 @@ DATA_DIR = Path(os.environ.get("CASEBANK_BENCH_DATA") or REPO / "bench" / "out" 
 def casebank(*args: str, data_dir: Path = DATA_DIR) -> None:
     """Run one casebank command on the benchmark's data folder."""
     cmd = [sys.executable, "-m", "casebank", "--data-dir", str(data_dir), *args]
-    subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    # casebank refuses CASEBANK_* settings it does not know; this one is the bench's own.
+    env = {k: v for k, v in os.environ.items() if k != "CASEBANK_BENCH_DATA"}
+    subprocess.run(cmd, cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def ensure_data(data_dir: Path = DATA_DIR) -> Path:

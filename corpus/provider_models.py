@@ -19,6 +19,12 @@ The order of precedence, strongest first:
 Every value comes with a basis string that names the rule and the organisation that
 decided, so the case page and the API can say where the value came from.
 
+A project still in design (INDIGO pipeline) that names no service provider and that no
+record, override or rule settles keeps `provider_model` "unknown" (the API's codelist) but
+is marked `provider_not_yet_selected`, with a basis naming its stage of development and
+what its record says of the selection (a request for proposals, a provider-led deal ...):
+"not chosen or named yet" is a state the record shows, not a gap in the rules.
+
 `provider_detail` keeps apart what `provider_model` groups: the municipality's own team,
 a municipal company, a regional body, a state body, an NGO, a social enterprise, a company
 (`corpus.model.ProviderKind`), one per service provider, with its basis in
@@ -346,13 +352,51 @@ def _combine(kinds: list[tuple[str | None, str]]) -> tuple[str, str]:
 
 
 def infer_provider_model(case: Case, overrides: Overrides | None = None) -> tuple[str, str]:
-    """`(provider_model, basis)` from the case's service providers, by the rules only."""
+    """`(provider_model, basis)` from the case's service providers, by the rules only.
+
+    A project in design whose record says the domestic government is a service provider
+    counts a public provider beside any named ones.
+    """
     overrides = overrides or default_overrides()
     kinds = []
     for p in case.parties_by_role("service_provider"):
         kind, why = party_kind(p, _NAME_RULES_PROVIDER, overrides)
         kinds.append((_PROVIDER_BY_KIND.get(kind or ""), why))
+    selection = case.provider_selection
+    if selection and selection.government_provides:
+        kinds.append(("public", "pipeline record: the domestic government is a service provider"))
     return _combine(kinds)
+
+
+_METHOD_WORDS = {
+    "request_for_proposals": "to be chosen by a request for proposals",
+    "direct_contracting": "chosen by direct contracting by the outcome funder, investor or "
+    "intermediary",
+    "provider_led": "a provider-led deal",
+}
+
+
+def not_yet_selected_basis(case: Case) -> str | None:
+    """The basis of "no provider chosen or named yet", or None when that is not the state.
+
+    That is the state of a project still in design (stage "pipeline") that names no
+    service provider and whose provider model no record, override or rule settles; the
+    basis gives the record's stage of development and what it says of the selection.
+    """
+    if case.stage != "pipeline" or case.parties_by_role("service_provider"):
+        return None
+    selection = case.provider_selection
+    stage = selection.development_stage if selection else None
+    said = [_METHOD_WORDS[m] for m in (selection.methods if selection else [])]
+    if selection and selection.other:
+        # The record's free text can run to a paragraph; the page shows a basis line.
+        other = selection.other if len(selection.other) <= 160 else selection.other[:157] + "..."
+        said.append(f'the record says: "{other}"')
+    where = f"INDIGO pipeline, stage: {stage or 'not given'}"
+    tail = f"; {'; '.join(said)}" if said else ""
+    return (
+        f"not yet selected or named: project in design, no service provider named ({where}){tail}"
+    )
 
 
 def infer_investor_model(case: Case, overrides: Overrides | None = None) -> tuple[str, str]:
@@ -393,4 +437,11 @@ def apply_models(case: Case, overrides: Overrides | None = None) -> Case:
             update[field], update[basis_field] = entry[field], f"override: {entry['reason']}"
         else:
             update[field], update[basis_field] = infer(case, overrides)
+    pending = None
+    if update.get("provider_model", case.provider_model) == "unknown":
+        pending = not_yet_selected_basis(case)
+    if pending:
+        update["provider_model_basis"] = pending
+    if bool(pending) != case.provider_not_yet_selected:
+        update["provider_not_yet_selected"] = bool(pending)
     return case.model_copy(update=update) if update else case

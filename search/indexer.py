@@ -1,7 +1,9 @@
 """Build or update the search index from the store, embedding only what changed.
 
 Each case's field texts (see `search/texts.py`) are hashed; a text whose hash is in the
-live index keeps its vector, so only new or edited text is embedded. Cases gone from the
+live index keeps its vector, so only new or edited text is embedded. Composed fields
+(`texts.COMPOSED`, the `whole` vector) are the normalised mean of their parts' vectors
+and cost no model pass. Cases gone from the
 store leave the index. A different model (or a missing/corrupt index) means everything
 is embedded again: vectors of two models are never mixed. When nothing changed, nothing
 is written. The new index is written to a fresh generation and swapped in atomically.
@@ -27,8 +29,8 @@ from corpus.errors import IndexMissing
 from corpus.settings import Settings
 from corpus.store import Store
 from search import index_files, lexical
-from search.embedders import Embedder, get_embedder
-from search.texts import TEXT_VERSION, field_texts, lexical_texts
+from search.embedders import Embedder, get_embedder, l2_normalise
+from search.texts import COMPOSED, TEXT_VERSION, field_texts, lexical_texts
 
 #: progress(done, total) is called while field texts are embedded.
 Progress = Callable[[int, int], None]
@@ -40,6 +42,11 @@ BATCH = 32
 def text_hash(text: str) -> str:
     """Key of an embedded text in the cache."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def composed_hash(part_hashes: list[str]) -> str:
+    """Key of a composed vector: which texts it averages (never a text's own hash)."""
+    return "mean:" + text_hash(",".join(part_hashes))
 
 
 def _previous(settings: Settings, model_id: str) -> index_files.DenseIndex | None:
@@ -115,18 +122,25 @@ def _build(
     ids: list[str] = []
     lexical_rows: list[tuple[str, dict[str, str]]] = []
     rows: list[tuple[str, str, str]] = []
+    parts_of: dict[int, list[str]] = {}  # row of a composed field -> its parts' hashes
     todo: dict[str, str] = {}  # text hash -> text, for texts not in the cache
     embedded_cases: set[str] = set()
     for case in store.iter_cases():
         texts = field_texts(case)
         ids.append(case.id)
         lexical_rows.append((case.id, lexical_texts(case)))
+        hashes_of = {field: text_hash(text) for field, text in texts.items()}
         for field, text in texts.items():
-            h = text_hash(text)
+            h = hashes_of[field]
             rows.append((case.id, field, h))
             if h not in cache:
                 todo.setdefault(h, text)
                 embedded_cases.add(case.id)
+        for field, parts in COMPOSED.items():
+            part_hashes = [hashes_of[p] for p in parts if p in hashes_of]
+            if part_hashes:
+                parts_of[len(rows)] = part_hashes
+                rows.append((case.id, field, composed_hash(part_hashes)))
 
     total = len(todo)
 
@@ -137,7 +151,9 @@ def _build(
 
     report(0)
     new_vectors: dict[str, np.ndarray] = {}
-    pending = list(todo.items())
+    # Texts of like length share a batch: the engine splits a batch across its threads
+    # text by text, so one long text among short ones leaves the other core idle.
+    pending = sorted(todo.items(), key=lambda item: len(item[1]))
     for start in range(0, len(pending), BATCH):
         batch = pending[start : start + BATCH]
         vecs = embedder.embed_documents([t for _, t in batch])
@@ -145,9 +161,15 @@ def _build(
             new_vectors[h] = v
         report(min(start + BATCH, len(pending)))
 
+    def vector_of(h: str) -> np.ndarray:
+        return new_vectors[h] if h in new_vectors else prev.vectors[cache[h]]
+
     vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
     for i, (_, _, h) in enumerate(rows):
-        vectors[i] = new_vectors[h] if h in new_vectors else prev.vectors[cache[h]]
+        if i in parts_of:
+            vectors[i] = l2_normalise(np.mean([vector_of(p) for p in parts_of[i]], axis=0))
+        else:
+            vectors[i] = vector_of(h)
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     gen = index_files.new_generation(settings.index_dir, stamp)

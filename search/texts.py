@@ -1,10 +1,15 @@
 """What is embedded and indexed per case: a few short texts ("fields"), each on one theme.
 
 A case is embedded as several vectors, one per field (the problem, the intervention, the
-target group, the outcomes paid for, the curated summaries), plus one `whole` vector of
-the main fields together that stands for the case in "similar cases". Short, focused
-texts let a query about a target group meet the target-group text directly instead of a
-long average of everything. `search/ranking.py` says how field scores combine.
+target group, the outcomes paid for, the curated summaries), plus one `whole` vector
+that stands for the case in "similar cases" and in the ranking. Short, focused texts let
+a query about a target group meet the target-group text directly instead of a long
+average of everything. `search/ranking.py` says how field scores combine.
+
+`whole` is *composed*, not embedded: the normalised mean of the vectors of the main
+fields (`COMPOSED`). Embedding the main fields joined together cost 36 % of the first
+build's tokens for a text that only repeats them; the composed vector scored the same or
+better on both development sets (bench/RESULTS.md, "What the first build embeds").
 
 Change `TEXT_VERSION` whenever the texts change: the index then re-embeds what differs.
 """
@@ -15,12 +20,11 @@ import re
 
 from corpus.model import Case
 
-TEXT_VERSION = "fields-v2"
+TEXT_VERSION = "fields-v3"
 
 #: Fields embedded per case, in index order; curated summaries add one `summary_<lang>`
-#: field per language. `whole` must stay: similar cases use it.
+#: field per language.
 FIELDS: tuple[str, ...] = (
-    "whole",
     "title",
     "names",
     "challenge",
@@ -29,6 +33,13 @@ FIELDS: tuple[str, ...] = (
     "outcomes",
 )
 SUMMARY_PREFIX = "summary_"
+
+#: Fields whose vector is the normalised mean of the vectors of other fields, in the
+#: case's source language (what the joined text of those fields would say). `whole`
+#: must stay: similar cases use it.
+COMPOSED: dict[str, tuple[str, ...]] = {
+    "whole": ("title", "summary_en", "challenge", "intervention", "target"),
+}
 
 #: Characters kept per field: e5 reads at most 512 tokens, and the start says the most.
 MAX_CHARS = 1500
@@ -74,7 +85,7 @@ def field_texts(case: Case) -> dict[str, str]:
     language higher, so a Danish summary mixed into the English fields would pull every
     Danish query toward the few cases that have one. Kept apart, each field is
     standardised against its own background (`search/ranking.py`), which removes that
-    language offset. `whole` is the case's main text in its source language.
+    language offset. Composed fields (`COMPOSED`) have no text of their own.
     """
     texts = {
         "title": title_text(case),
@@ -84,13 +95,6 @@ def field_texts(case: Case) -> dict[str, str]:
         "target": clean(case.target_population),
         "outcomes": outcomes_text(case),
     }
-    texts["whole"] = _join(
-        texts["title"],
-        case.summary.get("en"),
-        texts["challenge"],
-        texts["intervention"],
-        texts["target"],
-    )
     out = {f: texts[f][:MAX_CHARS] for f in FIELDS if texts.get(f)}
     for lang in sorted(case.summary):
         if clean(case.summary[lang]):

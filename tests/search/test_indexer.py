@@ -5,15 +5,18 @@ from __future__ import annotations
 import importlib.util
 import json
 
+import numpy as np
 import pytest
 
 from corpus.errors import IndexMissing
 from corpus.settings import Settings
 from corpus.store import Store
 from search import index_files
+from search.embedders import l2_normalise
 from search.indexer import build_index
 from search.request import SearchRequest
 from search.service import SearchService
+from search.texts import COMPOSED, field_texts
 
 HAS_ST = importlib.util.find_spec("sentence_transformers") is not None
 
@@ -53,7 +56,7 @@ def test_changed_case_is_embedded_again_and_others_reused(
     store.upsert_record(changed, "test")
     counts = build_index(settings, store)
     assert counts["embedded"] == 1 and counts["reused"] == 7
-    assert counts["texts_embedded"] == 2  # the intervention and the whole-case text
+    assert counts["texts_embedded"] == 1  # the intervention; `whole` is composed from it
     after = index_files.load_dense(settings.index_dir, None)
     for i, (c, f) in enumerate(zip(after.row_case, after.row_field, strict=True)):
         same = (after.vectors[i] == old_rows[(c, f)]).all()
@@ -63,6 +66,27 @@ def test_changed_case_is_embedded_again_and_others_reused(
             assert same, (c, f)
     hits = SearchService(settings, store).search(SearchRequest(q="nicotine replacement nurses"))
     assert hits.results[0].id == changed.id
+
+
+def test_whole_vector_is_the_mean_of_the_main_fields_and_costs_no_pass(
+    settings: Settings, store: Store, cases
+) -> None:
+    """`whole` is composed from the vectors of the main fields (texts.COMPOSED), so the
+    build embeds only real field texts."""
+    counts = build_index(settings, store)
+    texts = [field_texts(c) for c in cases]
+    assert counts["texts_embedded"] == len({t for ft in texts for t in ft.values()})
+    dense = index_files.load_dense(settings.index_dir, None)
+    case = cases[0]
+    rows = {
+        f: dense.vectors[i]
+        for i, (c, f) in enumerate(zip(dense.row_case, dense.row_field, strict=True))
+        if c == case.id
+    }
+    parts = [rows[f] for f in COMPOSED["whole"] if f in rows]
+    assert len(parts) >= 2
+    expected = l2_normalise(np.mean(parts, axis=0))
+    assert np.allclose(rows["whole"], expected, atol=1e-6)
 
 
 def test_deleted_case_leaves_the_index(settings: Settings, store: Store) -> None:
