@@ -307,7 +307,8 @@ NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`
   call) and the two vectors are added; the lexical side searches the English terms and
   acronyms as alternatives of the word they translate (a part of the query counts once).
 - *Session 3, the glossary's rules* (each measured with the default alone on both sets,
-  nDCG@10 overall, shared / own; session start 0.81 / 0.73):
+  nDCG@10 overall, shared / own, on the fields-v2 texts before main's fields-v3 came
+  in; session start 0.81 / 0.73):
   phrases matched by their content words across the query's function words ("hverken
   er i job eller uddannelse" is the NEET form "hverken i job eller uddannelse"), the
   translated query's Nordic function words in English (til -> for, med -> with, olevat
