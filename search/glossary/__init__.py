@@ -20,6 +20,13 @@ Form syntax inside the YAML lists (kept small so the files stay readable):
 
 Acronyms (`acronyms:`) match a whole token; ones that are also ordinary words
 (`ACT`) match only when written in capitals.
+
+Rules that spare the files from listing every form: a phrase also matches by its
+content words with up to `MAX_GAP` function words of the query between them; every
+Finnish form also matches its weak-grade stem (`weak_grade`: hoito -> hoidon); the
+translated query renders the Nordic function words between matches in English and
+names each concept once. The English side is written from the corpus's own wording
+(`python -m search.glossary.vocabulary` lists its frequent terms and which are covered).
 """
 
 from __future__ import annotations
@@ -53,7 +60,6 @@ LANGS = ("da", "sv", "fi")
 COMPOUND_MIN = 5
 # A stem shorter than this would swallow unrelated words.
 STEM_MIN = 4
-_MAX_PHRASE = 6
 #: Function words of a query skipped in a row while a phrase is matched by its content
 #: words ("er i" in "hverken er i job eller uddannelse").
 MAX_GAP = 2
