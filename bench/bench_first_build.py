@@ -12,7 +12,7 @@ export in ../shared + the pipeline), copied into `bench/out/first-build` once wi
    wall time and CPU time, the median of `--runs` runs (default 1: a run is minutes).
 
 Writes the `## First index build` section of bench/RESULTS.md.
-Run: `.venv/bin/python bench/bench_first_build.py [--runs N] [--skip-build]`.
+Run: `.venv/bin/python bench/bench_first_build.py [--runs N] [--skip-build] [--skip-engine]`.
 """
 
 from __future__ import annotations
@@ -130,10 +130,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--skip-build", action="store_true", help="Only the profile.")
+    parser.add_argument(
+        "--skip-engine", action="store_true", help="Leave out the batch-size and thread table."
+    )
     args = parser.parse_args()
     ensure_store()
     texts, table = texts_profile()
-    engine = engine_profile(texts)
+    engine = (
+        "(Batch-size and thread table not re-run: `--skip-engine`.)"
+        if args.skip_engine
+        else engine_profile(texts)
+    )
     body = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
         f"{platform.python_version()}; `bench/bench_first_build.py`.",
@@ -145,11 +152,13 @@ def main() -> None:
         engine,
     ]
     if not args.skip_build:
+        load = os.getloadavg()[0]
         wall, cpu, last = full_build(args.runs)
         body += [
             "",
             f"Full first build (`casebank index`, empty index folder, median of {args.runs}): "
-            f"**{wall:.0f} s wall**, {cpu:.0f} s CPU. Last run: {last['line']}",
+            f"**{wall:.0f} s wall**, {cpu:.0f} s CPU (load average {load:.2f} before it). "
+            f"Last run: {last['line']}",
         ]
     text = "\n".join(body)
     print(text)

@@ -19,6 +19,7 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
+from corpus.currency import euro_equivalent
 from corpus.model import Money, PartialDate
 
 LANGUAGES: tuple[str, ...] = ("da", "en")
@@ -60,6 +61,13 @@ def pick_language(cookie: str | None, accept_language: str | None) -> str:
     if cookie in LANGUAGES:
         return cookie
     return negotiate(accept_language)
+
+
+def _significant(value: float, digits: int) -> float:
+    """`value` rounded to `digits` significant digits (3,109,785 -> 3,110,000)."""
+    if value == 0:
+        return 0.0
+    return float(f"{value:.{digits}g}")
 
 
 class Translator:
@@ -117,7 +125,8 @@ class Translator:
         return format_decimal(value, locale=self.lang, decimal_quantization=False)
 
     def money(self, money: Money | None) -> str:
-        """A `Money` as text: exact amount or a min-max range in its currency, plus USD."""
+        """A `Money` as text: exact amount or a min-max range in its currency, plus USD
+        and euro where known (`corpus.currency`: a fixed-rate conversion shows as "≈")."""
         if money is None or money.is_empty():
             return ""
         cur = money.currency
@@ -140,7 +149,20 @@ class Translator:
             text = " – ".join(
                 fmt(a, cur) for a in (money.amount_min, money.amount_max) if a is not None
             )
+        extra = []
         if money.amount_usd is not None and cur != "USD":
-            usd = fmt(money.amount_usd, "USD")
-            text = f"{text} ({usd})" if text else usd
+            extra.append(fmt(money.amount_usd, "USD"))
+        eur = euro_equivalent(money)
+        if eur is not None:
+            # A conversion at a fixed rate is close, not exact: three significant digits.
+            shown = [
+                fmt(a if eur.rate is None else _significant(a, 3), "EUR")
+                for a in (
+                    (eur.amount,) if eur.amount is not None else (eur.amount_min, eur.amount_max)
+                )
+                if a is not None
+            ]
+            extra.append(("" if eur.rate is None else "≈ ") + " – ".join(shown))
+        if extra:
+            text = f"{text} ({'; '.join(extra)})" if text else "; ".join(extra)
         return text

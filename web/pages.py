@@ -331,6 +331,7 @@ def case_page(
             "parties": present.parties_by_role(case),
             "dates": present.ordered_dates(case),
             "years": present.years(case),
+            "eur_rates": present.eur_rates(case),
             "summaries": present.summaries(case, t.lang),
             "documents": present.dedupe_links(present.links(case.documents)),
             "sources": present.dedupe_links(present.links(case.sources)),

@@ -12,6 +12,7 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
+from corpus.currency import FixedRate, euro_equivalent
 from corpus.model import ROLES, Case, Link, PartialDate, Party
 from search.results import Snippet
 from web.i18n import Translator
@@ -82,6 +83,15 @@ def years(case: Case) -> str:
     if end is None:
         return f"{start}–"
     return str(start) if end == start else f"{start}–{end}"
+
+
+def eur_rates(case: Case) -> list[FixedRate]:
+    """The fixed rates that the case's euro figures were converted at (for a note)."""
+    amounts = [case.investment, case.max_outcome_payment, case.outcome_payments_made]
+    amounts += [p.amount for p in case.parties] + [m.price for m in case.outcome_metrics]
+    amounts += [p.amount for p in case.payments]
+    found = {e.rate.source: e.rate for m in amounts if (e := euro_equivalent(m)) and e.rate}
+    return list(found.values())
 
 
 def ordered_dates(case: Case) -> list[tuple[str, PartialDate]]:

@@ -39,7 +39,7 @@ def plain(text: str) -> str:
 def test_money_in_each_language() -> None:
     da, en = Translator("da"), Translator("en")
     exact = Money(currency="DKK", amount=15_000_000)
-    assert plain(da.money(exact)) == "15.000.000 kr."
+    assert plain(da.money(exact)) == "15.000.000 kr. (≈ 2.010.000 €)"  # ERM II central rate
     assert plain(en.money(Money(currency="GBP", amount=1234.5))) == "£1,234.50"
     ranged = Money(currency="EUR", amount_min=1_000_000, amount_max=2_000_000)
     assert plain(da.money(ranged)) == "1.000.000 € – 2.000.000 €"
