@@ -20,7 +20,7 @@ import re
 
 from corpus.model import Case
 
-TEXT_VERSION = "fields-v3"
+TEXT_VERSION = "fields-v4"
 
 #: Fields embedded per case, in index order; curated summaries add one `summary_<lang>`
 #: field per language.
@@ -108,8 +108,11 @@ def field_kind(field: str) -> str:
 
 
 def lexical_texts(case: Case) -> dict[str, str]:
-    """Columns of the lexical index: names, who and where, and the descriptive text."""
-    names = " ; ".join([case.title, *case.alt_names, *case.external_ids.values()])
+    """Columns of the lexical index: names (with the outcome funds'), who and where, and
+    the descriptive text."""
+    # The outcome fund's name too: "Fair Chance Fund" is how people name its projects.
+    funds = [f.name for f in case.outcome_funds if f.name]
+    names = " ; ".join([case.title, *case.alt_names, *case.external_ids.values(), *funds])
     who_where = " ; ".join(
         [p.name for p in case.parties]
         + [x for pl in case.places for x in (pl.name, pl.admin_area) if x]

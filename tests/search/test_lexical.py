@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus.model import FundRef
 from search import lexical
 from search.lexical import LexicalIndex, query_terms, quote
 from search.texts import lexical_texts
@@ -59,3 +60,16 @@ def test_idf_of_unknown_terms_is_highest(index: LexicalIndex) -> None:
     hits = index.search(["zzzunknown", "peterborough", "young"])
     assert hits.known == {"peterborough", "young"}
     assert hits.idf["zzzunknown"] > hits.idf["peterborough"] > hits.idf["young"]
+
+
+def test_a_projects_outcome_fund_names_it(tmp_path: Path, cases) -> None:
+    """People name projects by their fund ("Fair Chance Fund"): the fund's name is in the
+    names column, so a fund query finds every project in it."""
+    funded = cases[0].model_copy(
+        update={"outcome_funds": [FundRef(id="INDIGO-FUND-0001", name="Fair Chance Fund")]}
+    )
+    rows = [(c.id, lexical_texts(c)) for c in [funded, *cases[1:]]]
+    lexical.build(tmp_path / "lex.db", rows)
+    hits = LexicalIndex(tmp_path / "lex.db").search(["fair", "chance", "fund"])
+    assert funded.id in hits.matched
+    assert "Fair Chance Fund" in lexical_texts(funded)["names"]
