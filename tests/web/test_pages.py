@@ -131,7 +131,8 @@ def test_case_page_shows_the_facts(client: TestClient) -> None:
     assert glance["Policy area"] == "Homelessness"
     assert glance["Stage"] == "Running"
     assert glance["Provider model (who delivers)"].startswith("Non-profit")
-    assert glance["Investment"] == "DKK\u00a015,000,000 ($2,200,000)"  # code and number apart
+    # Code and number apart; euro at the ERM II central rate (corpus/currency.py).
+    assert glance["Investment"] == "DKK\u00a015,000,000 ($2,200,000; ≈ €2,010,000)"
     assert glance["Planned number of participants"] == "120"
     # Summary in the original language and in English.
     langs = [d["lang"] for d in soup.select(".summary")]
