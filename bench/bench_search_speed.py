@@ -40,7 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._setup import DATA_DIR, REPO, ensure_data, replace_section  # noqa: E402
+from bench._setup import DATA_DIR, DEV_QUERIES, REPO, ensure_data, replace_section  # noqa: E402
 from corpus.model import Case  # noqa: E402
 from corpus.settings import Settings  # noqa: E402
 from corpus.store import Store  # noqa: E402
@@ -227,6 +227,61 @@ def latency(service: SearchService) -> dict[str, float]:
     }
 
 
+#: The answers of the ranking check (`--check`), beside the benchmark data.
+ANSWERS = OUT / "ranking-answers.json"
+MORE_QUERIES = REPO / "bench" / "dev_queries_more.json"
+
+
+def check_requests() -> list[SearchRequest]:
+    """Every query of both dev sets (and their nonsense queries), and the speed queries
+    as they run here: alone, with the facet-click filter, and on page 2."""
+    texts: list[str] = []
+    for path in (DEV_QUERIES, MORE_QUERIES):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        texts += [q["q"] for q in data["queries"]] + list(data.get("nomatch_queries", []))
+    out = [SearchRequest(q=t) for t in texts]
+    for q, flt in QUERIES:
+        request = SearchRequest(q=q, **flt)
+        out += [request, request.replace(**{**CLICK, **flt}), request.replace(offset=10)]
+    return out
+
+
+def answers(service: SearchService) -> list[dict]:
+    """The whole response of every check request (ids, order, scores, match flags,
+    snippets, facets, counts): what a speed change must leave exactly as it was."""
+    return [
+        {"request": r.model_dump(mode="json"), **service.search(r).model_dump(mode="json")}
+        for r in check_requests()
+    ]
+
+
+def check(data_dir: Path, write: bool) -> int:
+    """Compare the answers with those saved by an earlier `--check --save` run on the
+    same index; with `save`, write them instead. Returns the number of differences."""
+    settings = Settings(data_dir=data_dir)
+    service = SearchService(settings, Store(settings.db_path))
+    got = {"index": index_files.read_meta(settings.index_dir), "answers": answers(service)}
+    if write:
+        ANSWERS.write_text(json.dumps(got, ensure_ascii=False), encoding="utf-8")
+        print(f"{len(got['answers'])} answers saved to {ANSWERS}")
+        return 0
+    if not ANSWERS.exists():
+        sys.exit(f"no saved answers at {ANSWERS}: run with --check --save on the old code first")
+    saved = json.loads(ANSWERS.read_text(encoding="utf-8"))
+    if saved["index"] != got["index"]:
+        sys.exit("the saved answers are of another index: save them again on the old code")
+    bad = 0
+    for old, new in zip(saved["answers"], got["answers"], strict=True):
+        if old != new:
+            bad += 1
+            print(f"differs: {old['request']}")
+            for key in old:
+                if old[key] != new[key]:
+                    print(f"  {key}: {str(old[key])[:300]}\n  now: {str(new[key])[:300]}")
+    print(f"{len(got['answers']) - bad} of {len(got['answers'])} answers unchanged")
+    return bad
+
+
 def run_real(data_dir: Path) -> dict:
     """Figures at the real cases."""
     settings = Settings(data_dir=data_dir)
@@ -266,7 +321,15 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     parser.add_argument("--scales", default="10000")
     parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only compare every dev-set answer with the saved ones (exit 1 if any differs)",
+    )
+    parser.add_argument("--save", action="store_true", help="with --check: save the answers")
     args = parser.parse_args()
+    if args.check:
+        sys.exit(1 if check(ensure_data(), args.save) else 0)
     if args.scale is not None:
         one(args)
         return
