@@ -25,6 +25,8 @@ barely moves the dense order.
 from __future__ import annotations
 
 import heapq
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import faiss
@@ -39,6 +41,8 @@ TOP_ROWS = 1000
 HNSW_ROWS = 800
 #: Rows sampled per field for that field's background mean and spread.
 BACKGROUND = 256
+#: FAISS row selections kept (one per distinct filter mask searched lately).
+SELECTIONS = 32
 
 
 def _default_weights() -> dict[str, float]:
@@ -160,6 +164,10 @@ class DenseScorer:
         every = np.concatenate(list(self.background_rows.values())) if self.fields else []
         self._bg_all = np.asarray(every, dtype=np.int64)
         self._bg_vectors = self.vectors[self._bg_all]
+        self._selections: OrderedDict[tuple, tuple[int, faiss.SearchParameters] | None] = (
+            OrderedDict()
+        )
+        self._selections_lock = threading.Lock()
 
     def field_background(self, q: np.ndarray, config: RankConfig) -> tuple[np.ndarray, np.ndarray]:
         """Per field (index into `self.fields`): mean and spread of the query's cosine
@@ -186,6 +194,57 @@ class DenseScorer:
             mu[i], sd[i] = m, max(np.sqrt(var), 1e-3)
         return mu, sd
 
+    def _selection(
+        self, wkind: np.ndarray, allowed_cases: np.ndarray | None, retrieve: set[str] | None
+    ) -> tuple[int, faiss.SearchParameters] | None:
+        """How many rows to fetch and the FAISS search parameters for the rows a search
+        may return (None: no row). Kept for the last few masks: most searches share
+        one (every case but those in the pipeline), and building the selector is a
+        large part of a search's own cost."""
+        key = (
+            wkind.tobytes(),
+            None if allowed_cases is None else np.packbits(allowed_cases).tobytes(),
+            None if retrieve is None else tuple(sorted(retrieve)),
+        )
+        with self._selections_lock:
+            if key in self._selections:
+                self._selections.move_to_end(key)
+                return self._selections[key]
+        n_rows = len(self.dense.row_case)
+        row_ok = wkind[self.row_kind_id] > 0
+        if allowed_cases is not None:
+            row_ok &= allowed_cases[self.row_case_idx]
+        if retrieve is not None:
+            wanted = [i for i, k in enumerate(self.kinds) if k in retrieve]
+            row_ok &= np.isin(self.row_kind_id, wanted)
+        n_ok = int(row_ok.sum())
+        out: tuple[int, faiss.SearchParameters] | None = None
+        if n_ok:
+            hnsw = isinstance(self.dense.faiss_index, faiss.IndexHNSW)
+            # A graph search costs in proportion to how many rows it returns; exact
+            # search scans everything anyway, so it returns more and the matched set is
+            # fuller.
+            k = min(n_ok, HNSW_ROWS if hnsw else TOP_ROWS)
+            if n_ok < n_rows:
+                # Flat search skips the rows left out; HNSW walks past them.
+                bitmap = np.packbits(row_ok, bitorder="little")
+                sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bitmap))
+                # The selector points into the bitmap: keep it alive with it.
+                sel.referenced_bitmap = bitmap
+            else:
+                sel = None  # nothing excluded: a selector would only slow the search down
+            if hnsw:
+                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
+            else:
+                params = faiss.SearchParameters(sel=sel)
+            params.referenced_selector = sel
+            out = (k, params)
+        with self._selections_lock:
+            self._selections[key] = out
+            while len(self._selections) > SELECTIONS:
+                self._selections.popitem(last=False)
+        return out
+
     def scores(
         self,
         q: np.ndarray,
@@ -205,29 +264,10 @@ class DenseScorer:
         if n_rows == 0:
             return {}
         wkind = np.array([config.weights.get(k, 0.0) for k in self.kinds], dtype=np.float32)
-        row_ok = wkind[self.row_kind_id] > 0
-        if allowed_cases is not None:
-            row_ok &= allowed_cases[self.row_case_idx]
-        if retrieve is not None:
-            wanted = [i for i, k in enumerate(self.kinds) if k in retrieve]
-            row_ok &= np.isin(self.row_kind_id, wanted)
-        n_ok = int(row_ok.sum())
-        if n_ok == 0:
+        selection = self._selection(wkind, allowed_cases, retrieve)
+        if selection is None:
             return {}
-        hnsw = isinstance(self.dense.faiss_index, faiss.IndexHNSW)
-        # A graph search costs in proportion to how many rows it returns; exact search
-        # scans everything anyway, so it returns more and the matched set is fuller.
-        k = min(n_ok, HNSW_ROWS if hnsw else TOP_ROWS)
-        if n_ok < n_rows:
-            # Flat search skips the rows left out; HNSW walks past them.
-            bitmap = np.packbits(row_ok, bitorder="little")
-            sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bitmap))
-        else:
-            sel = None  # nothing excluded: a selector would only slow the search down
-        if hnsw:
-            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
-        else:
-            params = faiss.SearchParameters(sel=sel)
+        k, params = selection
         qq = np.ascontiguousarray(q.reshape(1, -1), dtype=np.float32)
         _, idx = self.dense.faiss_index.search(qq, k, params=params)
         hits = idx[0][idx[0] >= 0]
@@ -265,11 +305,13 @@ class DenseScorer:
             score = np.where(has_two, (best + v_o[nxt]) / 2, best)
         else:
             score = best
-        case_idx = cand[seg_o[first]]
-        best_rows = rows_o[first]
+        case_idx = cand[seg_o[first]].tolist()
+        best_rows = rows_o[first].tolist()
+        # tolist() gives the same Python floats as float() per element, in one call.
+        ids, names = self.case_ids, self.dense.row_field
         return {
-            self.case_ids[c]: (float(sc), self.dense.row_field[r])
-            for c, sc, r in zip(case_idx, score, best_rows, strict=True)
+            ids[c]: (sc, names[r])
+            for c, sc, r in zip(case_idx, score.tolist(), best_rows, strict=True)
         }
 
 

