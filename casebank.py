@@ -669,6 +669,7 @@ def serve(
     import uvicorn
 
     from corpus.errors import LockHeld
+    from search.embedders import set_model_threads
 
     conf = settings()
     workers = workers or conf.workers
@@ -687,6 +688,8 @@ def serve(
     child = start_behind(behind) if behind and open_store().count_cases() else None
     # Every worker process builds its own app from the environment (an import string).
     os.environ["CASEBANK_DATA_DIR"] = str(conf.data_dir.resolve())
+    # Model threads per worker: the cores shared out (search/embedders/__init__.py).
+    set_model_threads(workers)
     console.print(f"casebank: serving http://{host}:{port} with {workers} worker(s) (Ctrl-C stops)")
     try:
         uvicorn.run(

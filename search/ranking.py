@@ -268,6 +268,11 @@ class DenseScorer:
         if selection is None:
             return {}
         k, params = selection
+        # One FAISS thread per search: requests already run in parallel, and more threads
+        # per search only wait for each other (OpenMP keeps this setting per thread, so
+        # it is set by the thread that searches). It also makes a near tie at the edge
+        # of the candidate rows come out the same in every thread.
+        faiss.omp_set_num_threads(1)
         qq = np.ascontiguousarray(q.reshape(1, -1), dtype=np.float32)
         _, idx = self.dense.faiss_index.search(qq, k, params=params)
         hits = idx[0][idx[0] >= 0]
@@ -356,18 +361,23 @@ def coverage(hits: LexicalHits, groups: list[list[str]] | None = None) -> dict[s
         weights.append(max(known) if known else max(hits.idf[t] for t in alts))
         usable.append(alts)
     total = sum(weights)
-    if total <= 0:
+    if total <= 0 or not hits.term_cases:
         return {}
-    out = {}
-    for cid, terms in hits.matched.items():
-        got = 0.0
-        for w, alts in zip(weights, usable, strict=True):
-            found = [hits.idf[t] for t in alts if t in terms]
-            if found:
-                got += min(w, max(found))
-        if got > 0:
-            out[cid] = got / total
-    return out
+    # Over the cases some term matched, part by part in order (so the sums are those of
+    # a per-case loop): the best alternative a case contains, capped at the part's weight.
+    cases = hits.matched_cases()
+    got = np.zeros(len(cases), dtype=np.float64)
+    for w, alts in zip(weights, usable, strict=True):
+        best = np.zeros(len(cases), dtype=np.float64)
+        for t in alts:
+            found = hits.term_cases.get(t)
+            if found is not None:
+                at = np.searchsorted(cases, found)
+                best[at] = np.maximum(best[at], hits.idf[t])
+        got += np.minimum(w, best)
+    share = (got / total).tolist()
+    ids = hits.case_ids
+    return {ids[c]: v for c, v in zip(cases.tolist(), share, strict=True) if v > 0}
 
 
 def rank(

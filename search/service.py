@@ -116,6 +116,16 @@ class Generation:
     #: Per case, its snippet texts (`search.snippets.prepare`).
     prepared: _LRU = field(default_factory=lambda: _LRU(CASE_CACHE))
     snippets: _LRU = field(default_factory=lambda: _LRU(SNIPPET_CACHE))
+    _lexical_rows: np.ndarray | None = None
+
+    def lexical_to_table(self) -> np.ndarray:
+        """For each case of the lexical index, its row in the case table (-1: none)."""
+        rows = self._lexical_rows
+        if rows is None:
+            pos = self.table.pos
+            rows = np.array([pos.get(c, -1) for c in self.lexical.case_ids], dtype=np.int64)
+            self._lexical_rows = rows
+        return rows
 
     def close(self) -> None:
         """Release the lexical index (and a scratch one's folder)."""
@@ -367,9 +377,11 @@ class SearchService:
         hits = gen.lexical.search(
             expansion.terms, candidates=set(dense), with_bm25=config.method in ("lexical", "rrf")
         )
-        keep = {c for c in hits.matched if c in table.pos and base[table.pos[c]]}
-        hits.bm25 = {c: v for c, v in hits.bm25.items() if c in keep}
-        hits.matched = {c: v for c, v in hits.matched.items() if c in keep}
+        # Only the cases of the result's base (not in the pipeline unless asked).
+        lex_rows = gen.lexical_to_table()
+        known = lex_rows >= 0
+        hits.restrict(known & base[np.where(known, lex_rows, 0)])
+        hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
         out = (expansion, q, config, dense, first_pass, hits)
         gen.ranks.put(key, out)
         return out

