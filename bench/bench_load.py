@@ -20,7 +20,8 @@ median against the plain run's (goal: less than 2x). The throughput goal is 0.6 
 (cores / one query embedding), the embedding timed in this process before the runs.
 Writes the `## Web load` section of bench/RESULTS.md.
 
-Run: `.venv/bin/python bench/bench_load.py [--clients 20] [--seconds 20] [--runs 2]`.
+Run: `.venv/bin/python bench/bench_load.py [--workers 1|2] [--clients 20] [--seconds 20] [--runs 2]`
+(one section of RESULTS.md per worker count: "Web load", "Web load (2 workers)").
 """
 
 from __future__ import annotations
@@ -259,7 +260,7 @@ def report(
         f"average at the end of each run: {loads});",
         f"`casebank serve --workers {args.workers}` (model threads per worker: "
         f"{model_threads(args.workers)}, the cores shared out), the clients on the same "
-        "machine.",
+        f"machine; {args.warmup:.0f} s of the same mix first warm every worker (not counted).",
         "",
         f"Median of {len(runs)} runs: **{med('median_ms'):.0f} ms median latency, "
         f"{med('p95_ms'):.0f} ms p95, {med('rps'):.1f} requests/s; "
@@ -313,6 +314,9 @@ def main() -> None:
         "--solo-seconds", type=float, default=10, help="then one client alone (0: skip)"
     )
     parser.add_argument("--max-requests", type=int, default=20_000, help="per client and run")
+    parser.add_argument(
+        "--warmup", type=float, default=5, help="seconds of the mix first, not counted"
+    )
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes (section per count)"
@@ -328,6 +332,10 @@ def main() -> None:
     try:
         wait_ready(base, proc)
         ids = case_ids(base)
+        if args.warmup > 0:
+            # Every worker loads its model, index and caches on its first requests: a
+            # run of the same mix first, not counted, so the runs measure a warm server.
+            asyncio.run(one_run(base, ids, args.clients, args.warmup, args.max_requests, 4321))
         runs = []
         for n in range(args.runs):
             run = asyncio.run(

@@ -267,31 +267,27 @@ class SearchService:
         hits = LexicalHits()
         terms: list[str] = []
         in_result = base
+        ranking: _Ranking | None = None
         if text:
             key = (text, tuple(sorted((k, tuple(sorted(v))) for k, v in wanted.items())))
             key = (*key, request.include_pipeline)
-            cached = gen.ranks.get(key)
-            if cached is None:
-                cached = self._rank(gen, text, base, allowed)
-                gen.ranks.put(key, cached)
-            ranked, hits, terms = cached
-            scored = {r.case_id: r for r in ranked}
-            in_result = np.zeros(len(table), dtype=bool)
-            in_result[[table.pos[c] for c in scored if c in table.pos]] = True
-            in_result &= base
+            ranking = gen.ranks.get(key)
+            if ranking is None:
+                ranking = _Ranking.of(table, base, *self._rank(gen, text, base, allowed))
+                gen.ranks.put(key, ranking)
+            scored, hits, terms = ranking.scored, ranking.hits, ranking.terms
+            in_result = ranking.in_result
         facets = table.facets(in_result, masks)
-        rows = np.flatnonzero(in_result & allowed)
+        rows = in_result & allowed
         sort = request.sort if (request.sort != "relevance" or text) else "title"
         if sort == "date":
-            order = sorted(
-                rows, key=lambda i: (-int(table.start_year[i]), table.titles[i].casefold())
-            )
-        elif sort == "relevance":
-            order = sorted(rows, key=lambda i: (-scored[table.ids[i]].score, table.ids[i]))
+            order = table.ordered(table.date_order, rows)
+        elif sort == "relevance" and ranking is not None:
+            order = table.ordered(ranking.order, rows)
         else:
-            order = sorted(rows, key=lambda i: (table.titles[i].casefold(), table.ids[i]))
+            order = table.ordered(table.title_order, rows)
         page = order if all_rows else order[request.offset : request.offset + request.limit]
-        matched = sum(1 for i in order if scored.get(table.ids[i], _NO_SCORE).match) if text else 0
+        matched = int(ranking.match[order].sum()) if ranking is not None else 0
         results = [
             self._hit(gen, table.ids[i], terms, scored.get(table.ids[i]), hits) for i in page
         ]
@@ -495,7 +491,40 @@ class SearchService:
         return out
 
 
-_NO_SCORE = Scored("", 0.0, match=False)
+@dataclass(frozen=True)
+class _Ranking:
+    """A query's ranking over the case table, kept per generation: a facet click or
+    another page re-uses it (and its order) instead of sorting again."""
+
+    scored: dict[str, Scored]
+    hits: LexicalHits
+    terms: list[str]
+    #: Rows of the result: scored and in the base (not in the pipeline unless asked).
+    in_result: np.ndarray
+    #: Scored rows by score (best first), ties by id.
+    order: np.ndarray
+    #: Per row, whether it passes the relevance bar.
+    match: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        table: CaseTable,
+        base: np.ndarray,
+        ranked: list[Scored],
+        hits: LexicalHits,
+        terms: list[str],
+    ) -> _Ranking:
+        scored = {r.case_id: r for r in ranked}
+        rows = np.array([table.pos[c] for c in scored if c in table.pos], dtype=np.int64)
+        score = np.array([scored[table.ids[i]].score for i in rows], dtype=np.float64)
+        match = np.zeros(len(table), dtype=bool)
+        match[rows] = [scored[table.ids[i]].match for i in rows]
+        in_result = np.zeros(len(table), dtype=bool)
+        in_result[rows] = True
+        in_result &= base
+        order = rows[np.lexsort((table.id_rank[rows], -score))]
+        return cls(scored, hits, terms, in_result, order, match)
 
 
 def similar_scores(
