@@ -114,7 +114,7 @@ class RankConfig:
     similar_sector_bonus: float = 0.05
 
 
-@dataclass
+@dataclass(slots=True)
 class Scored:
     """One ranked case: its score and the field that matched best."""
 
@@ -432,16 +432,18 @@ def rank(
         rest = ((v[0], cid) for cid, v in cand.items() if cid not in passing)
         chosen |= {cid for _, cid in heapq.nlargest(config.min_matches - len(chosen), rest)}
     first = first_pass if first_pass is not None else dense_scores
-
-    def matches(cid: str) -> bool:
-        if config.method == "lexical" or not first:
-            return cov.get(cid, 0.0) >= config.min_coverage
-        z = first.get(cid, (0.0, None))[0]
-        return z >= config.match_z_alone or (
-            z >= config.match_z and cov.get(cid, 0.0) >= config.match_coverage
-        )
-
-    ranked = [Scored(cid, *cand[cid], match=matches(cid)) for cid in chosen]
+    ranked = []
+    if config.method == "lexical" or not first:
+        for cid in chosen:
+            match = cov.get(cid, 0.0) >= config.min_coverage
+            ranked.append(Scored(cid, *cand[cid], match=match))
+    else:
+        alone, with_z, with_cov = config.match_z_alone, config.match_z, config.match_coverage
+        none = (0.0, None)
+        for cid in chosen:
+            z = first.get(cid, none)[0]
+            match = z >= alone or (z >= with_z and cov.get(cid, 0.0) >= with_cov)
+            ranked.append(Scored(cid, *cand[cid], match=match))
     if config.matches_first:
         ranked.sort(key=lambda r: (not r.match, -r.score, r.case_id))
     else:
