@@ -380,29 +380,148 @@ def coverage(hits: LexicalHits, groups: list[list[str]] | None = None) -> dict[s
     return {ids[c]: v for c, v in zip(cases.tolist(), share, strict=True) if v > 0}
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """A query's ranked cases as arrays, best first; `Scored` objects are made only for
+    the cases a page shows (`get`), since a query at 10,000 cases ranks thousands."""
+
+    ids: list[str]
+    score: np.ndarray
+    dense: np.ndarray
+    coverage: np.ndarray
+    best_field: list[str | None]
+    match: np.ndarray
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def scored(self, i: int) -> Scored:
+        """The i-th case as a `Scored`."""
+        return Scored(
+            self.ids[i],
+            float(self.score[i]),
+            float(self.dense[i]),
+            float(self.coverage[i]),
+            self.best_field[i],
+            match=bool(self.match[i]),
+        )
+
+    def get(self, case_id: str) -> Scored | None:
+        """The case's `Scored`, or None when it is not in the result."""
+        if not self._index and self.ids:
+            self._index.update(zip(self.ids, range(len(self.ids)), strict=True))
+        i = self._index.get(case_id)
+        return None if i is None else self.scored(i)
+
+    def __iter__(self):
+        return (self.scored(i) for i in range(len(self.ids)))
+
+
 def rank(
     dense_scores: dict[str, tuple[float, str]],
     hits: LexicalHits,
     config: RankConfig,
     groups: list[list[str]] | None = None,
     first_pass: dict[str, tuple[float, str]] | None = None,
-) -> list[Scored]:
+    cov: dict[str, float] | None = None,
+) -> Ranked:
     """The matching cases, best first, by the configured method.
 
     A case is in the result when its dense score reaches `min_z` or its lexical coverage
     reaches `min_coverage`; when fewer than `min_matches` cases are, the best of the rest
     fill up to that number, so a query always gets answers. Each is marked `match` by
     the relevance bar (see `RankConfig.match_z`), on the first dense pass `first_pass`.
+    `cov` is `coverage(hits, groups)` when the caller has it already.
     """
-    cov = coverage(hits, groups)
-    # (score, dense, coverage, best field) per case; Scored objects only for the shown ones.
+    if cov is None:
+        cov = coverage(hits, groups)
+    if config.method in ("lexical", "rrf"):
+        ids, score, dense, cover, best, passing = _rank_table_lexical(
+            dense_scores, hits, config, cov
+        )
+    else:
+        ids, score, dense, cover, best, passing = _rank_table_fusion(dense_scores, config, cov)
+    chosen = passing.copy()
+    n_pass = int(passing.sum())
+    if n_pass < config.min_matches:
+        rest = ((score[i], ids[i], i) for i in np.flatnonzero(~passing).tolist())
+        for _, _, i in heapq.nlargest(config.min_matches - n_pass, rest):
+            chosen[i] = True
+    keep = np.flatnonzero(chosen)
+    ids = [ids[i] for i in keep.tolist()]
+    score, dense, cover = score[keep], dense[keep], cover[keep]
+    best = [best[i] for i in keep.tolist()]
+    first = first_pass if first_pass is not None else dense_scores
+    # The lexical coverage of every chosen case (the fusion's `cover` is 0 without boost).
+    full_cov = np.array([cov.get(cid, 0.0) for cid in ids], dtype=np.float64)
+    if config.method == "lexical" or not first:
+        match = full_cov >= config.min_coverage
+    else:
+        if first is dense_scores and config.method != "rrf":
+            z1 = dense  # the dense score of a case is its first-pass score
+        else:
+            none = (0.0, None)
+            z1 = np.array([first.get(cid, none)[0] for cid in ids], dtype=np.float64)
+        match = (z1 >= config.match_z_alone) | (
+            (z1 >= config.match_z) & (full_cov >= config.match_coverage)
+        )
+    # Best first, ties by id (a stable sort of the ids' places); matches first if asked.
+    id_place = np.empty(len(ids), dtype=np.int64)
+    id_place[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+    keys = (id_place, -score, ~match) if config.matches_first else (id_place, -score)
+    order = np.lexsort(keys).tolist()
+    return Ranked(
+        ids=[ids[i] for i in order],
+        score=score[order],
+        dense=dense[order],
+        coverage=cover[order],
+        best_field=[best[i] for i in order],
+        match=match[order],
+    )
+
+
+def _rank_table_fusion(
+    dense_scores: dict[str, tuple[float, str]], config: RankConfig, cov: dict[str, float]
+) -> tuple:
+    """Dense score plus the bounded lexical boost ("fusion"), or the dense score alone."""
+    boost = config.lexical_boost if config.method == "fusion" else 0.0
+    ids = list(dense_scores)
+    z = np.array([v[0] for v in dense_scores.values()], dtype=np.float64)
+    best: list[str | None] = [v[1] for v in dense_scores.values()]
+    if boost:
+        c = np.array([cov.get(cid, 0.0) for cid in ids], dtype=np.float64)
+        passing = (z >= config.min_z) | (c >= config.min_coverage)
+        # Cases found by words alone.
+        only = [(cid, v) for cid, v in cov.items() if cid not in dense_scores]
+        c_only = np.array([v for _, v in only], dtype=np.float64)
+        ids += [cid for cid, _ in only]
+        best += [None] * len(only)
+        score = np.concatenate([z + boost * c, boost * c_only])
+        passing = np.concatenate([passing, c_only >= config.min_coverage])
+        z = np.concatenate([z, np.zeros(len(only))])
+        c = np.concatenate([c, c_only])
+    else:
+        c = np.zeros(len(ids))
+        score = z + 0.0
+        passing = z >= config.min_z
+    return ids, score, z, c, best, passing
+
+
+def _rank_table_lexical(
+    dense_scores: dict[str, tuple[float, str]],
+    hits: LexicalHits,
+    config: RankConfig,
+    cov: dict[str, float],
+) -> tuple:
+    """BM25 alone ("lexical") or reciprocal-rank fusion of the dense and BM25 orders."""
     cand: dict[str, tuple[float, float, float, str | None]] = {}
     passing: set[str] = set()
     if config.method == "lexical":
         for cid, s in hits.bm25.items():
             cand[cid] = (s, 0.0, cov.get(cid, 0.0), None)
         passing = {cid for cid in hits.bm25 if cov.get(cid, 0.0) >= config.min_coverage}
-    elif config.method == "rrf":
+    else:
         dense_order = sorted(dense_scores, key=lambda c: -dense_scores[c][0])
         lex_order = sorted(hits.bm25, key=lambda c: -hits.bm25[c])
         fused: dict[str, float] = {}
@@ -414,38 +533,13 @@ def rank(
             cand[cid] = (s, d, cov.get(cid, 0.0), best)
             if d >= config.min_z or cid in hits.bm25:
                 passing.add(cid)
-    else:
-        boost = config.lexical_boost if config.method == "fusion" else 0.0
-        for cid, (z, best) in dense_scores.items():
-            c = cov.get(cid, 0.0) if boost else 0.0
-            cand[cid] = (z + boost * c, z, c, best)
-            if z >= config.min_z or (boost and c >= config.min_coverage):
-                passing.add(cid)
-        if boost:
-            for cid, c in cov.items():
-                if cid not in cand:
-                    cand[cid] = (boost * c, 0.0, c, None)
-                    if c >= config.min_coverage:
-                        passing.add(cid)
-    chosen = set(passing)
-    if len(chosen) < config.min_matches:
-        rest = ((v[0], cid) for cid, v in cand.items() if cid not in passing)
-        chosen |= {cid for _, cid in heapq.nlargest(config.min_matches - len(chosen), rest)}
-    first = first_pass if first_pass is not None else dense_scores
-    ranked = []
-    if config.method == "lexical" or not first:
-        for cid in chosen:
-            match = cov.get(cid, 0.0) >= config.min_coverage
-            ranked.append(Scored(cid, *cand[cid], match=match))
-    else:
-        alone, with_z, with_cov = config.match_z_alone, config.match_z, config.match_coverage
-        none = (0.0, None)
-        for cid in chosen:
-            z = first.get(cid, none)[0]
-            match = z >= alone or (z >= with_z and cov.get(cid, 0.0) >= with_cov)
-            ranked.append(Scored(cid, *cand[cid], match=match))
-    if config.matches_first:
-        ranked.sort(key=lambda r: (not r.match, -r.score, r.case_id))
-    else:
-        ranked.sort(key=lambda r: (-r.score, r.case_id))
-    return ranked
+    ids = list(cand)
+    values = list(cand.values())
+    return (
+        ids,
+        np.array([v[0] for v in values], dtype=np.float64),
+        np.array([v[1] for v in values], dtype=np.float64),
+        np.array([v[2] for v in values], dtype=np.float64),
+        [v[3] for v in values],
+        np.array([cid in passing for cid in ids], dtype=bool),
+    )

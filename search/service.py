@@ -42,7 +42,7 @@ from search.embedders import Embedder, cut_to_tokens, get_embedder, l2_normalise
 from search.expansion import QueryExpansion, expand
 from search.filters import CaseTable
 from search.lexical import LexicalHits, LexicalIndex
-from search.ranking import DenseScorer, RankConfig, Scored, feedback_query, rank
+from search.ranking import DenseScorer, RankConfig, Ranked, Scored, coverage, feedback_query, rank
 from search.request import SearchRequest
 from search.results import FacetValue, Hit, SearchResponse, Snippet
 from search.snippets import Prepared, prepare, snippet
@@ -263,7 +263,7 @@ class SearchService:
         for m in masks.values():
             allowed &= m
         text = request.q
-        scored: dict[str, Scored] = {}
+        scored: Ranked | None = None
         hits = LexicalHits()
         terms: list[str] = []
         in_result = base
@@ -275,7 +275,7 @@ class SearchService:
             if ranking is None:
                 ranking = _Ranking.of(table, base, *self._rank(gen, text, base, allowed))
                 gen.ranks.put(key, ranking)
-            scored, hits, terms = ranking.scored, ranking.hits, ranking.terms
+            scored, hits, terms = ranking.ranked, ranking.hits, ranking.terms
             in_result = ranking.in_result
         facets = table.facets(in_result, masks)
         rows = in_result & allowed
@@ -289,7 +289,8 @@ class SearchService:
         page = order if all_rows else order[request.offset : request.offset + request.limit]
         matched = int(ranking.match[order].sum()) if ranking is not None else 0
         results = [
-            self._hit(gen, table.ids[i], terms, scored.get(table.ids[i]), hits) for i in page
+            self._hit(gen, table.ids[i], terms, scored.get(table.ids[i]) if scored else None, hits)
+            for i in page
         ]
         return SearchResponse(
             query=text,
@@ -320,10 +321,10 @@ class SearchService:
 
     def _rank(
         self, gen: Generation, text: str, base: np.ndarray, allowed: np.ndarray
-    ) -> tuple[list[Scored], LexicalHits, list[str]]:
+    ) -> tuple[Ranked, LexicalHits, list[str]]:
         """Every case of the result (before the filters of the facet keys, except with a
         restrictive filter), the lexical evidence, and the terms searched."""
-        expansion, q, config, dense, first_pass, hits = self._unfiltered(gen, text, base)
+        expansion, q, config, dense, first_pass, hits, cov = self._unfiltered(gen, text, base)
         scorer = gen.scorer
         if scorer is not None and q is not None and not np.array_equal(allowed, base):
             # With filters, also the best cases among the filtered ones: a restrictive
@@ -338,12 +339,13 @@ class SearchService:
                 first_pass = {**scorer.scores(q0, in_allowed, config), **first_pass}
             else:
                 first_pass = dense
-        ranked = rank(dense, hits, config, expansion.groups, first_pass)
+        ranked = rank(dense, hits, config, expansion.groups, first_pass, cov)
         return ranked, hits, expansion.terms
 
     def _unfiltered(self, gen: Generation, text: str, base: np.ndarray) -> tuple:
         """What a query finds before filters (cached per generation): its expansion, the
-        query vector, the dense scores, the first-pass scores and the lexical evidence."""
+        query vector, the dense scores, the first-pass scores, the lexical evidence and
+        its coverage."""
         key = ("unfiltered", text, int(base.sum()))
         cached = gen.ranks.get(key)
         if cached is not None:
@@ -378,7 +380,8 @@ class SearchService:
         known = lex_rows >= 0
         hits.restrict(known & base[np.where(known, lex_rows, 0)])
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
-        out = (expansion, q, config, dense, first_pass, hits)
+        # The lexical coverage is the same whatever the filters: computed once here.
+        out = (expansion, q, config, dense, first_pass, hits, coverage(hits, expansion.groups))
         gen.ranks.put(key, out)
         return out
 
@@ -496,7 +499,7 @@ class _Ranking:
     """A query's ranking over the case table, kept per generation: a facet click or
     another page re-uses it (and its order) instead of sorting again."""
 
-    scored: dict[str, Scored]
+    ranked: Ranked
     hits: LexicalHits
     terms: list[str]
     #: Rows of the result: scored and in the base (not in the pipeline unless asked).
@@ -511,20 +514,20 @@ class _Ranking:
         cls,
         table: CaseTable,
         base: np.ndarray,
-        ranked: list[Scored],
+        ranked: Ranked,
         hits: LexicalHits,
         terms: list[str],
     ) -> _Ranking:
-        scored = {r.case_id: r for r in ranked}
-        rows = np.array([table.pos[c] for c in scored if c in table.pos], dtype=np.int64)
-        score = np.array([scored[table.ids[i]].score for i in rows], dtype=np.float64)
+        at = np.array([table.pos.get(c, -1) for c in ranked.ids], dtype=np.int64)
+        known = at >= 0
+        rows, score = at[known], ranked.score[known]
         match = np.zeros(len(table), dtype=bool)
-        match[rows] = [scored[table.ids[i]].match for i in rows]
+        match[rows] = ranked.match[known]
         in_result = np.zeros(len(table), dtype=bool)
         in_result[rows] = True
         in_result &= base
         order = rows[np.lexsort((table.id_rank[rows], -score))]
-        return cls(scored, hits, terms, in_result, order, match)
+        return cls(ranked, hits, terms, in_result, order, match)
 
 
 def similar_scores(

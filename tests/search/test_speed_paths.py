@@ -143,3 +143,94 @@ def test_precomputed_orders_equal_sorting_the_rows(indexed_service: SearchServic
         assert table.ordered(table.title_order, rows).tolist() == by_title
         assert table.ordered(table.date_order, rows).tolist() == by_date
     assert [table.ids[i] for i in np.argsort(table.id_rank)] == sorted(table.ids)
+
+
+def reference_rank(dense_scores, hits, config, groups=None, first_pass=None):
+    """`rank` as a plain per-case loop (how it was written before it worked on arrays):
+    the oracle the array version must equal, for every method."""
+    import heapq
+
+    from search.ranking import Scored, coverage
+
+    cov = coverage(hits, groups)
+    cand, passing = {}, set()
+    if config.method == "lexical":
+        for cid, s in hits.bm25.items():
+            cand[cid] = (s, 0.0, cov.get(cid, 0.0), None)
+        passing = {cid for cid in hits.bm25 if cov.get(cid, 0.0) >= config.min_coverage}
+    elif config.method == "rrf":
+        dense_order = sorted(dense_scores, key=lambda c: -dense_scores[c][0])
+        lex_order = sorted(hits.bm25, key=lambda c: -hits.bm25[c])
+        fused = {}
+        for order in (dense_order, lex_order):
+            for r, cid in enumerate(order):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (config.rrf_k + r + 1)
+        for cid, s in fused.items():
+            d, best = dense_scores.get(cid, (0.0, None))
+            cand[cid] = (s, d, cov.get(cid, 0.0), best)
+            if d >= config.min_z or cid in hits.bm25:
+                passing.add(cid)
+    else:
+        boost = config.lexical_boost if config.method == "fusion" else 0.0
+        for cid, (z, best) in dense_scores.items():
+            c = cov.get(cid, 0.0) if boost else 0.0
+            cand[cid] = (z + boost * c, z, c, best)
+            if z >= config.min_z or (boost and c >= config.min_coverage):
+                passing.add(cid)
+        if boost:
+            for cid, c in cov.items():
+                if cid not in cand:
+                    cand[cid] = (boost * c, 0.0, c, None)
+                    if c >= config.min_coverage:
+                        passing.add(cid)
+    chosen = set(passing)
+    if len(chosen) < config.min_matches:
+        rest = ((v[0], cid) for cid, v in cand.items() if cid not in passing)
+        chosen |= {cid for _, cid in heapq.nlargest(config.min_matches - len(chosen), rest)}
+    first = first_pass if first_pass is not None else dense_scores
+
+    def matches(cid):
+        if config.method == "lexical" or not first:
+            return cov.get(cid, 0.0) >= config.min_coverage
+        z = first.get(cid, (0.0, None))[0]
+        return z >= config.match_z_alone or (
+            z >= config.match_z and cov.get(cid, 0.0) >= config.match_coverage
+        )
+
+    ranked = [Scored(cid, *cand[cid], match=matches(cid)) for cid in chosen]
+    if config.matches_first:
+        ranked.sort(key=lambda r: (not r.match, -r.score, r.case_id))
+    else:
+        ranked.sort(key=lambda r: (-r.score, r.case_id))
+    return ranked
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        RankConfig(),
+        RankConfig(method="dense"),
+        RankConfig(method="lexical"),
+        RankConfig(method="rrf"),
+        RankConfig(matches_first=False),
+        RankConfig(min_matches=50),
+    ],
+    ids=["fusion", "dense", "lexical", "rrf", "by-score", "fill-up"],
+)
+def test_rank_equals_the_per_case_loop(indexed_service: SearchService, config) -> None:
+    """The array version of `rank` gives the cases, scores, fields, flags and order of
+    the per-case loop, for each method, on real dense and lexical evidence."""
+    from search.expansion import expand
+    from search.ranking import rank
+
+    gen = indexed_service.generation()
+    for text in QUERIES:
+        expansion = expand(text)
+        q = indexed_service.query_vector(text, expansion.translated)
+        dense = gen.scorer.scores(q, None, config)
+        first = {c: (v[0] - 1.0, v[1]) for c, v in dense.items()}  # a distinct first pass
+        hits = gen.lexical.search(expansion.terms, candidates=set(dense))
+        for first_pass in (None, first):
+            got = list(rank(dense, hits, config, expansion.groups, first_pass))
+            want = reference_rank(dense, hits, config, expansion.groups, first_pass)
+            assert got == want, (text, config.method)
