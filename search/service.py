@@ -19,7 +19,6 @@ second, and `health()` says the semantic index is missing.
 
 from __future__ import annotations
 
-import functools
 import heapq
 import shutil
 import tempfile
@@ -165,9 +164,9 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
     return gen
 
 
-@functools.cache
 def one_blas_thread() -> None:
-    """Run numpy's BLAS on the calling thread only, process-wide (once).
+    """Run numpy's BLAS on the calling thread only, process-wide (each time a service is
+    made: a library loaded since, e.g. by another backend, is limited too).
 
     A search multiplies a few thousand field vectors by the query. OpenBLAS hands
     products of that size to its thread pool, whose threads spin while they wait: with
