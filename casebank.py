@@ -666,9 +666,9 @@ def serve(
     The search index is built behind, in a child process: until it is ready, the pages
     and /api/health say how far it is, and the server picks it up without a restart.
     """
-    import uvicorn
-
     from corpus.errors import LockHeld
+    from search.embedders import set_model_threads
+    from web import serving
 
     conf = settings()
     workers = workers or conf.workers
@@ -687,16 +687,12 @@ def serve(
     child = start_behind(behind) if behind and open_store().count_cases() else None
     # Every worker process builds its own app from the environment (an import string).
     os.environ["CASEBANK_DATA_DIR"] = str(conf.data_dir.resolve())
+    # Model threads per worker: the cores shared out (search/embedders/__init__.py).
+    set_model_threads(workers)
     console.print(f"casebank: serving http://{host}:{port} with {workers} worker(s) (Ctrl-C stops)")
     try:
-        uvicorn.run(
-            "web.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="info",
-        )
+        # uvicorn's own run(), with the workers' socket marked TCP (see web/serving.py).
+        serving.run("web.app:app_from_env", host=host, port=port, workers=workers)
     finally:
         if child is not None and child.poll() is None:
             child.terminate()

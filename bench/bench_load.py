@@ -20,7 +20,8 @@ median against the plain run's (goal: less than 2x). The throughput goal is 0.6 
 (cores / one query embedding), the embedding timed in this process before the runs.
 Writes the `## Web load` section of bench/RESULTS.md.
 
-Run: `.venv/bin/python bench/bench_load.py [--clients 20] [--seconds 20] [--runs 2]`.
+Run: `.venv/bin/python bench/bench_load.py [--workers 1|2] [--clients 20] [--seconds 20] [--runs 2]`
+(one section of RESULTS.md per worker count: "Web load", "Web load (2 workers)").
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._setup import DATA_DIR, ensure_data, replace_section  # noqa: E402
+from search.embedders import model_threads  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SERVER_LOG = DATA_DIR.parent / "load-server.log"
@@ -209,6 +211,8 @@ async def one_run(
     elapsed = time.perf_counter() - started
     every = [x for kind, xs in latencies.items() if kind != "long query" for x in xs]
     return {
+        # The 1-minute load average as the run ends: what else ran on the cores with it.
+        "load_avg": os.getloadavg()[0],
         "requests": len(every),
         "errors": errors,
         "elapsed": elapsed,
@@ -243,6 +247,7 @@ def report(
 ) -> str:  # fmt: skip
     med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
     errors = sum(len(r["errors"]) for r in runs)
+    loads = ", ".join(f"{r['load_avg']:.1f}" for r in runs)
     lines = [
         "`bench/bench_load.py` (`.venv/bin/python bench/bench_load.py`) starts `casebank serve`",
         f"on 127.0.0.1 with the INDIGO export and the curated cases ({cases} cases, indexed with",
@@ -251,8 +256,11 @@ def report(
         "Finnish queries), 15 % filtered API searches, 15 % HTML result pages, 10 % HTML case",
         "pages (with similar cases), 5 % API case documents.",
         f"Machine: {os.cpu_count()} cores ({platform.machine()}, Python "
-        f"{platform.python_version()}), shared with other work while measuring; one uvicorn",
-        "worker, the client in the same machine.",
+        f"{platform.python_version()}), shared with other work while measuring (load "
+        f"average at the end of each run: {loads});",
+        f"`casebank serve --workers {args.workers}` (model threads per worker: "
+        f"{model_threads(args.workers)}, the cores shared out), the clients on the same "
+        f"machine; {args.warmup:.0f} s of the same mix first warm every worker (not counted).",
         "",
         f"Median of {len(runs)} runs: **{med('median_ms'):.0f} ms median latency, "
         f"{med('p95_ms'):.0f} ms p95, {med('rps'):.1f} requests/s; "
@@ -262,13 +270,13 @@ def report(
         f"embedding, timed here before the runs) = {0.6 * os.cpu_count() / embed_s:.0f} "
         f"requests/s: **{'met' if med('rps') >= 0.6 * os.cpu_count() / embed_s else 'missed'}**.",
         "",
-        "| run | requests | errors | requests/s | median ms | p95 ms |",
-        "|---|---|---|---|---|---|",
+        "| run | load avg | requests | errors | requests/s | median ms | p95 ms |",
+        "|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(runs, 1):
         lines.append(
-            f"| {i} | {r['requests']} | {len(r['errors'])} | {r['rps']:.1f} | "
-            f"{r['median_ms']:.0f} | {r['p95_ms']:.0f} |"
+            f"| {i} | {r['load_avg']:.1f} | {r['requests']} | {len(r['errors'])} | "
+            f"{r['rps']:.1f} | {r['median_ms']:.0f} | {r['p95_ms']:.0f} |"
         )
     if solo:
         lines += [
@@ -306,6 +314,9 @@ def main() -> None:
         "--solo-seconds", type=float, default=10, help="then one client alone (0: skip)"
     )
     parser.add_argument("--max-requests", type=int, default=20_000, help="per client and run")
+    parser.add_argument(
+        "--warmup", type=float, default=5, help="seconds of the mix first, not counted"
+    )
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes (section per count)"
@@ -321,6 +332,10 @@ def main() -> None:
     try:
         wait_ready(base, proc)
         ids = case_ids(base)
+        if args.warmup > 0:
+            # Every worker loads its model, index and caches on its first requests: a
+            # run of the same mix first, not counted, so the runs measure a warm server.
+            asyncio.run(one_run(base, ids, args.clients, args.warmup, args.max_requests, 4321))
         runs = []
         for n in range(args.runs):
             run = asyncio.run(

@@ -9,6 +9,7 @@ query matched. The values are checked before they get here (`search.request`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -91,6 +92,30 @@ class CaseTable:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def id_rank(self) -> np.ndarray:
+        """Each row's place when the cases are sorted by id (ties of a sort by score)."""
+        rank = np.empty(len(self.ids), dtype=np.int64)
+        rank[sorted(range(len(self.ids)), key=self.ids.__getitem__)] = np.arange(len(self.ids))
+        return rank
+
+    @cached_property
+    def title_order(self) -> np.ndarray:
+        """Every row, sorted by title (case-folded), then id: a browse sorts only once."""
+        key = [(t.casefold(), i) for t, i in zip(self.titles, self.ids, strict=True)]
+        return np.array(sorted(range(len(key)), key=key.__getitem__), dtype=np.int64)
+
+    @cached_property
+    def date_order(self) -> np.ndarray:
+        """Every row, newest start year first, then by title (case-folded); rows that tie
+        keep their order, as a stable sort of any subset of them does."""
+        key = [(-int(y), t.casefold()) for y, t in zip(self.start_year, self.titles, strict=True)]
+        return np.array(sorted(range(len(key)), key=key.__getitem__), dtype=np.int64)
+
+    def ordered(self, order: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The rows selected by a boolean mask `rows`, in the given full `order`."""
+        return order[rows[order]]
 
     def mask(self, key: str, wanted: set[str]) -> np.ndarray:
         """Cases with any of the wanted values of one key."""

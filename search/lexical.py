@@ -8,7 +8,9 @@ Besides BM25 it reports, per case, which query terms matched and their IDF, so r
 can tell strong lexical evidence (rare names that match) from weak (common words).
 
 Each thread reads through its own read-only connection, so searches run in parallel
-(sqlite3 releases the GIL while a query runs).
+(sqlite3 releases the GIL while a query runs). The cases a term matches are kept as an
+array of positions, not as per-case sets: at 10,000 cases a common word matches
+thousands, and ranking reads them with numpy.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 COLUMNS = ("names", "who_where", "body")
 #: BM25 weights per column: a hit in a name says more than one in the description.
@@ -60,14 +64,36 @@ class LexicalHits:
 
     #: case id -> BM25 score (higher is better; FTS5's is negated so larger is better here).
     bm25: dict[str, float] = field(default_factory=dict)
-    #: case id -> query terms found in that case.
-    matched: dict[str, set[str]] = field(default_factory=dict)
     #: query term -> IDF in the index (terms absent from the index get the highest IDF).
     idf: dict[str, float] = field(default_factory=dict)
     #: query terms found in at least one case.
     known: set[str] = field(default_factory=set)
     #: known terms found in so many cases that they are no evidence (see COMMON_SHARE).
     common: set[str] = field(default_factory=set)
+    #: query term -> sorted positions (in `case_ids`) of the cases it was matched in.
+    term_cases: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The index's case ids by position (shared with the index, never changed).
+    case_ids: list[str] = field(default_factory=list)
+
+    @property
+    def matched(self) -> dict[str, set[str]]:
+        """case id -> query terms found in that case."""
+        out: dict[str, set[str]] = {}
+        for term, cases in self.term_cases.items():
+            for i in cases.tolist():
+                out.setdefault(self.case_ids[i], set()).add(term)
+        return out
+
+    def matched_cases(self) -> np.ndarray:
+        """Sorted positions of every case some term matched."""
+        if not self.term_cases:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(list(self.term_cases.values())))
+
+    def restrict(self, keep: np.ndarray) -> None:
+        """Forget the matches of cases outside `keep` (a boolean mask over positions)."""
+        self.term_cases = {t: c[keep[c]] for t, c in self.term_cases.items()}
+        self.term_cases = {t: c for t, c in self.term_cases.items() if len(c)}
 
 
 def build(path: Path, rows: Iterable[tuple[str, dict[str, str]]]) -> None:
@@ -100,7 +126,11 @@ class LexicalIndex:
         self._all_lock = threading.Lock()
         conn = self._connection()
         self.count = conn.execute("SELECT count(*) FROM fts").fetchone()[0]
-        self._rowid = {c: r for r, c in conn.execute("SELECT rowid, case_id FROM fts")}
+        rows = conn.execute("SELECT rowid, case_id FROM fts ORDER BY rowid").fetchall()
+        #: Case ids by position; `rowids[i]` is the FTS rowid of `case_ids[i]`.
+        self.case_ids: list[str] = [c for _, c in rows]
+        self.rowids = np.array([r for r, _ in rows], dtype=np.int64)
+        self._pos = {c: i for i, c in enumerate(self.case_ids)}
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's read-only connection (one sqlite3 connection per thread)."""
@@ -140,7 +170,7 @@ class LexicalIndex:
         BM25 (only needed by the plain lexical and RRF rankings) covers the best
         `MAX_HITS` cases.
         """
-        hits = LexicalHits()
+        hits = LexicalHits(case_ids=self.case_ids)
         if not terms:
             return hits
         common_df = max(COMMON_SHARE * self.count, COMMON_MIN)
@@ -161,20 +191,19 @@ class LexicalIndex:
             elif df > FETCH_MAX:
                 deferred.append(term)
             else:
-                for (case_id,) in self._conn.execute(
-                    "SELECT case_id FROM fts WHERE fts MATCH ?", [quote(term)]
-                ):
-                    hits.matched.setdefault(case_id, set()).add(term)
+                self._add(hits, term, "SELECT rowid FROM fts WHERE fts MATCH ?", [quote(term)])
         if deferred:
-            pool = set(hits.matched) | (candidates or set())
-            rowids = json.dumps([self._rowid[c] for c in pool if c in self._rowid])
+            pool = hits.matched_cases().tolist()
+            pool += [self._pos[c] for c in candidates or () if c in self._pos]
+            rowids = json.dumps(sorted({int(self.rowids[i]) for i in pool}))
             for term in deferred:
-                for (case_id,) in self._conn.execute(
-                    "SELECT case_id FROM fts WHERE fts MATCH ? AND rowid IN "
+                self._add(
+                    hits,
+                    term,
+                    "SELECT rowid FROM fts WHERE fts MATCH ? AND rowid IN "
                     "(SELECT value FROM json_each(?))",
                     [quote(term), rowids],
-                ):
-                    hits.matched.setdefault(case_id, set()).add(term)
+                )
         useful = [t for t in terms if t in hits.known and t not in hits.common]
         if with_bm25 and useful:
             weights = ", ".join(str(w) for w in WEIGHTS)
@@ -185,3 +214,9 @@ class LexicalIndex:
             )
             hits.bm25 = {case_id: -score for case_id, score in rows}
         return hits
+
+    def _add(self, hits: LexicalHits, term: str, sql: str, args: list) -> None:
+        """Record the cases one term matches (the rowids `sql` returns)."""
+        found = np.array([r for (r,) in self._conn.execute(sql, args)], dtype=np.int64)
+        if len(found):
+            hits.term_cases[term] = np.unique(np.searchsorted(self.rowids, found))

@@ -25,6 +25,8 @@ barely moves the dense order.
 from __future__ import annotations
 
 import heapq
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import faiss
@@ -39,6 +41,8 @@ TOP_ROWS = 1000
 HNSW_ROWS = 800
 #: Rows sampled per field for that field's background mean and spread.
 BACKGROUND = 256
+#: FAISS row selections kept (one per distinct filter mask searched lately).
+SELECTIONS = 32
 
 
 def _default_weights() -> dict[str, float]:
@@ -110,7 +114,7 @@ class RankConfig:
     similar_sector_bonus: float = 0.05
 
 
-@dataclass
+@dataclass(slots=True)
 class Scored:
     """One ranked case: its score and the field that matched best."""
 
@@ -160,6 +164,10 @@ class DenseScorer:
         every = np.concatenate(list(self.background_rows.values())) if self.fields else []
         self._bg_all = np.asarray(every, dtype=np.int64)
         self._bg_vectors = self.vectors[self._bg_all]
+        self._selections: OrderedDict[tuple, tuple[int, faiss.SearchParameters] | None] = (
+            OrderedDict()
+        )
+        self._selections_lock = threading.Lock()
 
     def field_background(self, q: np.ndarray, config: RankConfig) -> tuple[np.ndarray, np.ndarray]:
         """Per field (index into `self.fields`): mean and spread of the query's cosine
@@ -186,6 +194,57 @@ class DenseScorer:
             mu[i], sd[i] = m, max(np.sqrt(var), 1e-3)
         return mu, sd
 
+    def _selection(
+        self, wkind: np.ndarray, allowed_cases: np.ndarray | None, retrieve: set[str] | None
+    ) -> tuple[int, faiss.SearchParameters] | None:
+        """How many rows to fetch and the FAISS search parameters for the rows a search
+        may return (None: no row). Kept for the last few masks: most searches share
+        one (every case but those in the pipeline), and building the selector is a
+        large part of a search's own cost."""
+        key = (
+            wkind.tobytes(),
+            None if allowed_cases is None else np.packbits(allowed_cases).tobytes(),
+            None if retrieve is None else tuple(sorted(retrieve)),
+        )
+        with self._selections_lock:
+            if key in self._selections:
+                self._selections.move_to_end(key)
+                return self._selections[key]
+        n_rows = len(self.dense.row_case)
+        row_ok = wkind[self.row_kind_id] > 0
+        if allowed_cases is not None:
+            row_ok &= allowed_cases[self.row_case_idx]
+        if retrieve is not None:
+            wanted = [i for i, k in enumerate(self.kinds) if k in retrieve]
+            row_ok &= np.isin(self.row_kind_id, wanted)
+        n_ok = int(row_ok.sum())
+        out: tuple[int, faiss.SearchParameters] | None = None
+        if n_ok:
+            hnsw = isinstance(self.dense.faiss_index, faiss.IndexHNSW)
+            # A graph search costs in proportion to how many rows it returns; exact
+            # search scans everything anyway, so it returns more and the matched set is
+            # fuller.
+            k = min(n_ok, HNSW_ROWS if hnsw else TOP_ROWS)
+            if n_ok < n_rows:
+                # Flat search skips the rows left out; HNSW walks past them.
+                bitmap = np.packbits(row_ok, bitorder="little")
+                sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bitmap))
+                # The selector points into the bitmap: keep it alive with it.
+                sel.referenced_bitmap = bitmap
+            else:
+                sel = None  # nothing excluded: a selector would only slow the search down
+            if hnsw:
+                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
+            else:
+                params = faiss.SearchParameters(sel=sel)
+            params.referenced_selector = sel
+            out = (k, params)
+        with self._selections_lock:
+            self._selections[key] = out
+            while len(self._selections) > SELECTIONS:
+                self._selections.popitem(last=False)
+        return out
+
     def scores(
         self,
         q: np.ndarray,
@@ -205,29 +264,15 @@ class DenseScorer:
         if n_rows == 0:
             return {}
         wkind = np.array([config.weights.get(k, 0.0) for k in self.kinds], dtype=np.float32)
-        row_ok = wkind[self.row_kind_id] > 0
-        if allowed_cases is not None:
-            row_ok &= allowed_cases[self.row_case_idx]
-        if retrieve is not None:
-            wanted = [i for i, k in enumerate(self.kinds) if k in retrieve]
-            row_ok &= np.isin(self.row_kind_id, wanted)
-        n_ok = int(row_ok.sum())
-        if n_ok == 0:
+        selection = self._selection(wkind, allowed_cases, retrieve)
+        if selection is None:
             return {}
-        hnsw = isinstance(self.dense.faiss_index, faiss.IndexHNSW)
-        # A graph search costs in proportion to how many rows it returns; exact search
-        # scans everything anyway, so it returns more and the matched set is fuller.
-        k = min(n_ok, HNSW_ROWS if hnsw else TOP_ROWS)
-        if n_ok < n_rows:
-            # Flat search skips the rows left out; HNSW walks past them.
-            bitmap = np.packbits(row_ok, bitorder="little")
-            sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bitmap))
-        else:
-            sel = None  # nothing excluded: a selector would only slow the search down
-        if hnsw:
-            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
-        else:
-            params = faiss.SearchParameters(sel=sel)
+        k, params = selection
+        # One FAISS thread per search: requests already run in parallel, and more threads
+        # per search only wait for each other (OpenMP keeps this setting per thread, so
+        # it is set by the thread that searches). It also makes a near tie at the edge
+        # of the candidate rows come out the same in every thread.
+        faiss.omp_set_num_threads(1)
         qq = np.ascontiguousarray(q.reshape(1, -1), dtype=np.float32)
         _, idx = self.dense.faiss_index.search(qq, k, params=params)
         hits = idx[0][idx[0] >= 0]
@@ -265,11 +310,13 @@ class DenseScorer:
             score = np.where(has_two, (best + v_o[nxt]) / 2, best)
         else:
             score = best
-        case_idx = cand[seg_o[first]]
-        best_rows = rows_o[first]
+        case_idx = cand[seg_o[first]].tolist()
+        best_rows = rows_o[first].tolist()
+        # tolist() gives the same Python floats as float() per element, in one call.
+        ids, names = self.case_ids, self.dense.row_field
         return {
-            self.case_ids[c]: (float(sc), self.dense.row_field[r])
-            for c, sc, r in zip(case_idx, score, best_rows, strict=True)
+            ids[c]: (sc, names[r])
+            for c, sc, r in zip(case_idx, score.tolist(), best_rows, strict=True)
         }
 
 
@@ -314,18 +361,61 @@ def coverage(hits: LexicalHits, groups: list[list[str]] | None = None) -> dict[s
         weights.append(max(known) if known else max(hits.idf[t] for t in alts))
         usable.append(alts)
     total = sum(weights)
-    if total <= 0:
+    if total <= 0 or not hits.term_cases:
         return {}
-    out = {}
-    for cid, terms in hits.matched.items():
-        got = 0.0
-        for w, alts in zip(weights, usable, strict=True):
-            found = [hits.idf[t] for t in alts if t in terms]
-            if found:
-                got += min(w, max(found))
-        if got > 0:
-            out[cid] = got / total
-    return out
+    # Over the cases some term matched, part by part in order (so the sums are those of
+    # a per-case loop): the best alternative a case contains, capped at the part's weight.
+    cases = hits.matched_cases()
+    got = np.zeros(len(cases), dtype=np.float64)
+    for w, alts in zip(weights, usable, strict=True):
+        best = np.zeros(len(cases), dtype=np.float64)
+        for t in alts:
+            found = hits.term_cases.get(t)
+            if found is not None:
+                at = np.searchsorted(cases, found)
+                best[at] = np.maximum(best[at], hits.idf[t])
+        got += np.minimum(w, best)
+    share = (got / total).tolist()
+    ids = hits.case_ids
+    return {ids[c]: v for c, v in zip(cases.tolist(), share, strict=True) if v > 0}
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A query's ranked cases as arrays, best first; `Scored` objects are made only for
+    the cases a page shows (`get`), since a query at 10,000 cases ranks thousands."""
+
+    ids: list[str]
+    score: np.ndarray
+    dense: np.ndarray
+    coverage: np.ndarray
+    best_field: list[str | None]
+    match: np.ndarray
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def scored(self, i: int) -> Scored:
+        """The i-th case as a `Scored`."""
+        return Scored(
+            self.ids[i],
+            float(self.score[i]),
+            float(self.dense[i]),
+            float(self.coverage[i]),
+            self.best_field[i],
+            match=bool(self.match[i]),
+        )
+
+    def get(self, case_id: str) -> Scored | None:
+        """The case's `Scored`, or None when it is not in the result."""
+        if not self._index and self.ids:
+            self._index.update(zip(self.ids, range(len(self.ids)), strict=True))
+        i = self._index.get(case_id)
+        return None if i is None else self.scored(i)
+
+    def __iter__(self):
+        return (self.scored(i) for i in range(len(self.ids)))
 
 
 def rank(
@@ -334,23 +424,104 @@ def rank(
     config: RankConfig,
     groups: list[list[str]] | None = None,
     first_pass: dict[str, tuple[float, str]] | None = None,
-) -> list[Scored]:
+    cov: dict[str, float] | None = None,
+) -> Ranked:
     """The matching cases, best first, by the configured method.
 
     A case is in the result when its dense score reaches `min_z` or its lexical coverage
     reaches `min_coverage`; when fewer than `min_matches` cases are, the best of the rest
     fill up to that number, so a query always gets answers. Each is marked `match` by
     the relevance bar (see `RankConfig.match_z`), on the first dense pass `first_pass`.
+    `cov` is `coverage(hits, groups)` when the caller has it already.
     """
-    cov = coverage(hits, groups)
-    # (score, dense, coverage, best field) per case; Scored objects only for the shown ones.
+    if cov is None:
+        cov = coverage(hits, groups)
+    if config.method in ("lexical", "rrf"):
+        ids, score, dense, cover, best, passing = _rank_table_lexical(
+            dense_scores, hits, config, cov
+        )
+    else:
+        ids, score, dense, cover, best, passing = _rank_table_fusion(dense_scores, config, cov)
+    chosen = passing.copy()
+    n_pass = int(passing.sum())
+    if n_pass < config.min_matches:
+        rest = ((score[i], ids[i], i) for i in np.flatnonzero(~passing).tolist())
+        for _, _, i in heapq.nlargest(config.min_matches - n_pass, rest):
+            chosen[i] = True
+    keep = np.flatnonzero(chosen)
+    ids = [ids[i] for i in keep.tolist()]
+    score, dense, cover = score[keep], dense[keep], cover[keep]
+    best = [best[i] for i in keep.tolist()]
+    first = first_pass if first_pass is not None else dense_scores
+    # The lexical coverage of every chosen case (the fusion's `cover` is 0 without boost).
+    full_cov = np.array([cov.get(cid, 0.0) for cid in ids], dtype=np.float64)
+    if config.method == "lexical" or not first:
+        match = full_cov >= config.min_coverage
+    else:
+        if first is dense_scores and config.method != "rrf":
+            z1 = dense  # the dense score of a case is its first-pass score
+        else:
+            none = (0.0, None)
+            z1 = np.array([first.get(cid, none)[0] for cid in ids], dtype=np.float64)
+        match = (z1 >= config.match_z_alone) | (
+            (z1 >= config.match_z) & (full_cov >= config.match_coverage)
+        )
+    # Best first, ties by id (a stable sort of the ids' places); matches first if asked.
+    id_place = np.empty(len(ids), dtype=np.int64)
+    id_place[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+    keys = (id_place, -score, ~match) if config.matches_first else (id_place, -score)
+    order = np.lexsort(keys).tolist()
+    return Ranked(
+        ids=[ids[i] for i in order],
+        score=score[order],
+        dense=dense[order],
+        coverage=cover[order],
+        best_field=[best[i] for i in order],
+        match=match[order],
+    )
+
+
+def _rank_table_fusion(
+    dense_scores: dict[str, tuple[float, str]], config: RankConfig, cov: dict[str, float]
+) -> tuple:
+    """Dense score plus the bounded lexical boost ("fusion"), or the dense score alone."""
+    boost = config.lexical_boost if config.method == "fusion" else 0.0
+    ids = list(dense_scores)
+    z = np.array([v[0] for v in dense_scores.values()], dtype=np.float64)
+    best: list[str | None] = [v[1] for v in dense_scores.values()]
+    if boost:
+        c = np.array([cov.get(cid, 0.0) for cid in ids], dtype=np.float64)
+        passing = (z >= config.min_z) | (c >= config.min_coverage)
+        # Cases found by words alone.
+        only = [(cid, v) for cid, v in cov.items() if cid not in dense_scores]
+        c_only = np.array([v for _, v in only], dtype=np.float64)
+        ids += [cid for cid, _ in only]
+        best += [None] * len(only)
+        score = np.concatenate([z + boost * c, boost * c_only])
+        passing = np.concatenate([passing, c_only >= config.min_coverage])
+        z = np.concatenate([z, np.zeros(len(only))])
+        c = np.concatenate([c, c_only])
+    else:
+        c = np.zeros(len(ids))
+        score = z + 0.0
+        passing = z >= config.min_z
+    return ids, score, z, c, best, passing
+
+
+def _rank_table_lexical(
+    dense_scores: dict[str, tuple[float, str]],
+    hits: LexicalHits,
+    config: RankConfig,
+    cov: dict[str, float],
+) -> tuple:
+    """BM25 alone ("lexical") or reciprocal-rank fusion of the dense and BM25 orders."""
     cand: dict[str, tuple[float, float, float, str | None]] = {}
     passing: set[str] = set()
     if config.method == "lexical":
         for cid, s in hits.bm25.items():
             cand[cid] = (s, 0.0, cov.get(cid, 0.0), None)
         passing = {cid for cid in hits.bm25 if cov.get(cid, 0.0) >= config.min_coverage}
-    elif config.method == "rrf":
+    else:
         dense_order = sorted(dense_scores, key=lambda c: -dense_scores[c][0])
         lex_order = sorted(hits.bm25, key=lambda c: -hits.bm25[c])
         fused: dict[str, float] = {}
@@ -362,36 +533,13 @@ def rank(
             cand[cid] = (s, d, cov.get(cid, 0.0), best)
             if d >= config.min_z or cid in hits.bm25:
                 passing.add(cid)
-    else:
-        boost = config.lexical_boost if config.method == "fusion" else 0.0
-        for cid, (z, best) in dense_scores.items():
-            c = cov.get(cid, 0.0) if boost else 0.0
-            cand[cid] = (z + boost * c, z, c, best)
-            if z >= config.min_z or (boost and c >= config.min_coverage):
-                passing.add(cid)
-        if boost:
-            for cid, c in cov.items():
-                if cid not in cand:
-                    cand[cid] = (boost * c, 0.0, c, None)
-                    if c >= config.min_coverage:
-                        passing.add(cid)
-    chosen = set(passing)
-    if len(chosen) < config.min_matches:
-        rest = ((v[0], cid) for cid, v in cand.items() if cid not in passing)
-        chosen |= {cid for _, cid in heapq.nlargest(config.min_matches - len(chosen), rest)}
-    first = first_pass if first_pass is not None else dense_scores
-
-    def matches(cid: str) -> bool:
-        if config.method == "lexical" or not first:
-            return cov.get(cid, 0.0) >= config.min_coverage
-        z = first.get(cid, (0.0, None))[0]
-        return z >= config.match_z_alone or (
-            z >= config.match_z and cov.get(cid, 0.0) >= config.match_coverage
-        )
-
-    ranked = [Scored(cid, *cand[cid], match=matches(cid)) for cid in chosen]
-    if config.matches_first:
-        ranked.sort(key=lambda r: (not r.match, -r.score, r.case_id))
-    else:
-        ranked.sort(key=lambda r: (-r.score, r.case_id))
-    return ranked
+    ids = list(cand)
+    values = list(cand.values())
+    return (
+        ids,
+        np.array([v[0] for v in values], dtype=np.float64),
+        np.array([v[1] for v in values], dtype=np.float64),
+        np.array([v[2] for v in values], dtype=np.float64),
+        [v[3] for v in values],
+        np.array([cid in passing for cid in ids], dtype=bool),
+    )

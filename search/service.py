@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from corpus.errors import IndexMissing, NotFound
 from corpus.model import Case
@@ -40,10 +41,10 @@ from search.embedders import Embedder, cut_to_tokens, get_embedder, l2_normalise
 from search.expansion import QueryExpansion, expand
 from search.filters import CaseTable
 from search.lexical import LexicalHits, LexicalIndex
-from search.ranking import DenseScorer, RankConfig, Scored, feedback_query, rank
+from search.ranking import DenseScorer, RankConfig, Ranked, Scored, coverage, feedback_query, rank
 from search.request import SearchRequest
 from search.results import FacetValue, Hit, SearchResponse, Snippet
-from search.snippets import snippet
+from search.snippets import Prepared, prepare, snippet
 from search.texts import lexical_texts
 
 #: Best first-pass cases rescored by the feedback pass (besides the ones it finds).
@@ -56,8 +57,11 @@ QUERY_TOKENS = 128
 VECTOR_CACHE = 256
 #: Rankings kept per generation (same text and filters, another page or sort).
 RANK_CACHE = 64
-#: Parsed cases kept per generation.
+#: Parsed cases (and their prepared snippet texts) kept per generation.
 CASE_CACHE = 4096
+#: Snippets kept per generation (a case shown again for the same terms: a facet click,
+#: the page before, a query typed again).
+SNIPPET_CACHE = 2048
 
 
 class _LRU:
@@ -108,6 +112,19 @@ class Generation:
     ranks: _LRU = field(default_factory=lambda: _LRU(RANK_CACHE))
     #: Parsed cases of this generation's store state (results and snippets read them).
     cases: _LRU = field(default_factory=lambda: _LRU(CASE_CACHE))
+    #: Per case, its snippet texts (`search.snippets.prepare`).
+    prepared: _LRU = field(default_factory=lambda: _LRU(CASE_CACHE))
+    snippets: _LRU = field(default_factory=lambda: _LRU(SNIPPET_CACHE))
+    _lexical_rows: np.ndarray | None = None
+
+    def lexical_to_table(self) -> np.ndarray:
+        """For each case of the lexical index, its row in the case table (-1: none)."""
+        rows = self._lexical_rows
+        if rows is None:
+            pos = self.table.pos
+            rows = np.array([pos.get(c, -1) for c in self.lexical.case_ids], dtype=np.int64)
+            self._lexical_rows = rows
+        return rows
 
     def close(self) -> None:
         """Release the lexical index (and a scratch one's folder)."""
@@ -147,12 +164,26 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
     return gen
 
 
+def one_blas_thread() -> None:
+    """Run numpy's BLAS on the calling thread only, process-wide (each time a service is
+    made: a library loaded since, e.g. by another backend, is limited too).
+
+    A search multiplies a few thousand field vectors by the query. OpenBLAS hands
+    products of that size to its thread pool, whose threads spin while they wait: with
+    the cores busy (the model, other requests, other processes) that cost 10-25 ms per
+    search here, against 0.3 ms on the calling thread. Requests already run in
+    parallel, one per thread, so the pool only adds contention.
+    """
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class SearchService:
     """Search, facets, similar cases and health over one store and its index."""
 
     def __init__(
         self, settings: Settings, store: Store | None = None, config: RankConfig | None = None
     ) -> None:
+        one_blas_thread()
         self.settings = settings
         self.config = config or RankConfig()
         self._local = threading.local()
@@ -231,37 +262,34 @@ class SearchService:
         for m in masks.values():
             allowed &= m
         text = request.q
-        scored: dict[str, Scored] = {}
+        scored: Ranked | None = None
         hits = LexicalHits()
         terms: list[str] = []
         in_result = base
+        ranking: _Ranking | None = None
         if text:
             key = (text, tuple(sorted((k, tuple(sorted(v))) for k, v in wanted.items())))
             key = (*key, request.include_pipeline)
-            cached = gen.ranks.get(key)
-            if cached is None:
-                cached = self._rank(gen, text, base, allowed)
-                gen.ranks.put(key, cached)
-            ranked, hits, terms = cached
-            scored = {r.case_id: r for r in ranked}
-            in_result = np.zeros(len(table), dtype=bool)
-            in_result[[table.pos[c] for c in scored if c in table.pos]] = True
-            in_result &= base
+            ranking = gen.ranks.get(key)
+            if ranking is None:
+                ranking = _Ranking.of(table, base, *self._rank(gen, text, base, allowed))
+                gen.ranks.put(key, ranking)
+            scored, hits, terms = ranking.ranked, ranking.hits, ranking.terms
+            in_result = ranking.in_result
         facets = table.facets(in_result, masks)
-        rows = np.flatnonzero(in_result & allowed)
+        rows = in_result & allowed
         sort = request.sort if (request.sort != "relevance" or text) else "title"
         if sort == "date":
-            order = sorted(
-                rows, key=lambda i: (-int(table.start_year[i]), table.titles[i].casefold())
-            )
-        elif sort == "relevance":
-            order = sorted(rows, key=lambda i: (-scored[table.ids[i]].score, table.ids[i]))
+            order = table.ordered(table.date_order, rows)
+        elif sort == "relevance" and ranking is not None:
+            order = table.ordered(ranking.order, rows)
         else:
-            order = sorted(rows, key=lambda i: (table.titles[i].casefold(), table.ids[i]))
+            order = table.ordered(table.title_order, rows)
         page = order if all_rows else order[request.offset : request.offset + request.limit]
-        matched = sum(1 for i in order if scored.get(table.ids[i], _NO_SCORE).match) if text else 0
+        matched = int(ranking.match[order].sum()) if ranking is not None else 0
         results = [
-            self._hit(gen, table.ids[i], terms, scored.get(table.ids[i]), hits) for i in page
+            self._hit(gen, table.ids[i], terms, scored.get(table.ids[i]) if scored else None, hits)
+            for i in page
         ]
         return SearchResponse(
             query=text,
@@ -292,10 +320,10 @@ class SearchService:
 
     def _rank(
         self, gen: Generation, text: str, base: np.ndarray, allowed: np.ndarray
-    ) -> tuple[list[Scored], LexicalHits, list[str]]:
+    ) -> tuple[Ranked, LexicalHits, list[str]]:
         """Every case of the result (before the filters of the facet keys, except with a
         restrictive filter), the lexical evidence, and the terms searched."""
-        expansion, q, config, dense, first_pass, hits = self._unfiltered(gen, text, base)
+        expansion, q, config, dense, first_pass, hits, cov = self._unfiltered(gen, text, base)
         scorer = gen.scorer
         if scorer is not None and q is not None and not np.array_equal(allowed, base):
             # With filters, also the best cases among the filtered ones: a restrictive
@@ -310,12 +338,13 @@ class SearchService:
                 first_pass = {**scorer.scores(q0, in_allowed, config), **first_pass}
             else:
                 first_pass = dense
-        ranked = rank(dense, hits, config, expansion.groups, first_pass)
+        ranked = rank(dense, hits, config, expansion.groups, first_pass, cov)
         return ranked, hits, expansion.terms
 
     def _unfiltered(self, gen: Generation, text: str, base: np.ndarray) -> tuple:
         """What a query finds before filters (cached per generation): its expansion, the
-        query vector, the dense scores, the first-pass scores and the lexical evidence."""
+        query vector, the dense scores, the first-pass scores, the lexical evidence and
+        its coverage."""
         key = ("unfiltered", text, int(base.sum()))
         cached = gen.ranks.get(key)
         if cached is not None:
@@ -345,10 +374,13 @@ class SearchService:
         hits = gen.lexical.search(
             expansion.terms, candidates=set(dense), with_bm25=config.method in ("lexical", "rrf")
         )
-        keep = {c for c in hits.matched if c in table.pos and base[table.pos[c]]}
-        hits.bm25 = {c: v for c, v in hits.bm25.items() if c in keep}
-        hits.matched = {c: v for c, v in hits.matched.items() if c in keep}
-        out = (expansion, q, config, dense, first_pass, hits)
+        # Only the cases of the result's base (not in the pipeline unless asked).
+        lex_rows = gen.lexical_to_table()
+        known = lex_rows >= 0
+        hits.restrict(known & base[np.where(known, lex_rows, 0)])
+        hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
+        # The lexical coverage is the same whatever the filters: computed once here.
+        out = (expansion, q, config, dense, first_pass, hits, coverage(hits, expansion.groups))
         gen.ranks.put(key, out)
         return out
 
@@ -358,6 +390,27 @@ class SearchService:
             case = self.store.get_case(case_id)
             gen.cases.put(case_id, case)
         return case
+
+    def _snippet(
+        self,
+        gen: Generation,
+        case: Case,
+        terms: list[str],
+        best_field: str | None = None,
+        idf: dict[str, float] | None = None,
+    ) -> Snippet | None:
+        """`search.snippets.snippet`, kept per generation: within one, a case's texts
+        and the terms' IDF are fixed, so the same terms give the same snippet."""
+        key = (case.id, tuple(terms), best_field)
+        shown = gen.snippets.get(key)
+        if shown is None:
+            prepared: Prepared | None = gen.prepared.get(case.id)
+            if prepared is None:
+                prepared = prepare(case)
+                gen.prepared.put(case.id, prepared)
+            shown = snippet(case, terms, best_field, idf, prepared=prepared)
+            gen.snippets.put(key, shown)
+        return shown
 
     def _hit(
         self,
@@ -369,7 +422,7 @@ class SearchService:
     ) -> Hit:
         case = self._case(gen, case_id)
         best_field = scored.best_field if scored else None
-        shown = snippet(case, terms, best_field, hits.idf)
+        shown = self._snippet(gen, case, terms, best_field, hits.idf)
         return hit_of(
             case, scored.score if scored else 0.0, scored.match if scored else True, shown
         )
@@ -413,7 +466,7 @@ class SearchService:
         out = []
         for cid, score in best:
             other = self._case(gen, cid)
-            out.append(hit_of(other, score, True, snippet(other, [])))
+            out.append(hit_of(other, score, True, self._snippet(gen, other, [])))
         return out
 
     # -- health -----------------------------------------------------------------------------
@@ -440,7 +493,40 @@ class SearchService:
         return out
 
 
-_NO_SCORE = Scored("", 0.0, match=False)
+@dataclass(frozen=True)
+class _Ranking:
+    """A query's ranking over the case table, kept per generation: a facet click or
+    another page re-uses it (and its order) instead of sorting again."""
+
+    ranked: Ranked
+    hits: LexicalHits
+    terms: list[str]
+    #: Rows of the result: scored and in the base (not in the pipeline unless asked).
+    in_result: np.ndarray
+    #: Scored rows by score (best first), ties by id.
+    order: np.ndarray
+    #: Per row, whether it passes the relevance bar.
+    match: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        table: CaseTable,
+        base: np.ndarray,
+        ranked: Ranked,
+        hits: LexicalHits,
+        terms: list[str],
+    ) -> _Ranking:
+        at = np.array([table.pos.get(c, -1) for c in ranked.ids], dtype=np.int64)
+        known = at >= 0
+        rows, score = at[known], ranked.score[known]
+        match = np.zeros(len(table), dtype=bool)
+        match[rows] = ranked.match[known]
+        in_result = np.zeros(len(table), dtype=bool)
+        in_result[rows] = True
+        in_result &= base
+        order = rows[np.lexsort((table.id_rank[rows], -score))]
+        return cls(ranked, hits, terms, in_result, order, match)
 
 
 def similar_scores(

@@ -6,11 +6,16 @@ does not cover) the start of the field whose vector matched best is shown. A sni
 a `Snippet(kind, text, lang, highlights)`: the part of the case it comes from, a passage
 cut at sentence and word boundaries, and the character spans of the matched words.
 Every case with any text gets one; the name is used only when there is nothing else.
+
+What does not depend on the query (a case's texts, folded, cut into sentences) is
+`prepare`d once per case and can be kept by the caller (`SearchService` keeps it per
+index generation), so a snippet costs only the look-up of the query's words.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from corpus.model import Case
@@ -51,17 +56,21 @@ def stem_length(term: str) -> int:
 
 
 @lru_cache(maxsize=512)
-def _patterns(terms: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _patterns(terms: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """`(term, pattern, literal)` per term: the literal is what any match contains, so
+    a text without it is skipped without running the pattern (most are)."""
     out = []
     for term in terms:
         folded = fold(term)
         if not folded.strip():
             continue
         if len(folded) <= 5:
+            literal = folded
             pattern = r"(?<!\w)" + re.escape(folded) + r"(?!\w)"
         else:
-            pattern = r"(?<!\w)" + re.escape(folded[: stem_length(folded)])
-        out.append((term, re.compile(pattern)))
+            literal = folded[: stem_length(folded)]
+            pattern = r"(?<!\w)" + re.escape(literal)
+        out.append((term, re.compile(pattern), literal))
     return tuple(out)
 
 
@@ -69,7 +78,9 @@ def highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """`[start, end)` spans of the words of `text` that match any of the terms, merged."""
     folded = fold(text)
     spans = []
-    for _, pattern in _patterns(tuple(terms)):
+    for _, pattern, literal in _patterns(tuple(terms)):
+        if literal not in folded:
+            continue
         for m in pattern.finditer(folded):
             end = m.end() + len(_WORD_END.match(folded, m.end()).group())
             spans.append((m.start(), end))
@@ -139,12 +150,42 @@ def _candidates(case: Case, lang: str | None) -> list[tuple[str, str | None, str
     return out
 
 
+@dataclass(frozen=True)
+class Part:
+    """One text of a case a snippet may come from, with what matching it needs."""
+
+    kind: str
+    lang: str | None
+    text: str
+    folded: str
+    sentences: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A case's snippet texts for one reader language (see `prepare`)."""
+
+    parts: tuple[Part, ...]
+    #: Every part's folded text joined: a term whose literal is not in it matches nothing.
+    folded: str
+
+
+def prepare(case: Case, lang: str | None = None) -> Prepared:
+    """What a snippet of `case` reads that does not depend on the query."""
+    parts = tuple(
+        Part(kind, text_lang, text, fold(text), tuple(_sentences(text)))
+        for kind, text_lang, text in _candidates(case, lang)
+    )
+    return Prepared(parts, "\n".join(p.folded for p in parts))
+
+
 def snippet(
     case: Case,
     terms: list[str],
     best_field: str | None = None,
     idf: dict[str, float] | None = None,
     lang: str | None = None,
+    prepared: Prepared | None = None,
 ) -> Snippet | None:
     """The passage of `case` that best shows why it matched; None only for a case
     without any text.
@@ -152,19 +193,22 @@ def snippet(
     `terms` are the words searched for (the query's and their translations);
     `best_field` is the field whose vector matched best; `idf` weighs words by rarity;
     `lang` is the reader's language: its texts win ties and fill in when nothing matches.
+    `prepared` is `prepare(case, lang)` when the caller keeps it.
     """
-    parts = _candidates(case, lang)
+    prep = prepared if prepared is not None else prepare(case, lang)
+    parts = prep.parts
     rank = {k: i for i, k in enumerate(_ORDER)}
     best: tuple[tuple[float, int, int], str, str | None, str] | None = None
     if terms:
-        patterns = _patterns(tuple(terms))
+        patterns = [(t, p, lit) for t, p, lit in _patterns(tuple(terms)) if lit in prep.folded]
         weights = idf or {}
-        for kind, text_lang, text in parts:
-            folded = fold(text)  # once per text; sentences are ranges of it
-            found = [(t, p) for t, p in patterns if p.search(folded)]
+        for part in parts if patterns else ():
+            folded = part.folded
+            found = [(t, p) for t, p, lit in patterns if lit in folded and p.search(folded)]
             if not found:
                 continue
-            for start, end in _sentences(text):
+            kind, text_lang, text = part.kind, part.lang, part.text
+            for start, end in part.sentences:
                 w = sum(weights.get(t, 1.0) for t, p in found if p.search(folded, start, end))
                 if w <= 0:
                     continue
@@ -191,7 +235,7 @@ def snippet(
 
 
 def _fallback(
-    parts: list[tuple[str, str | None, str]],
+    parts: tuple[Part, ...],
     best_field: str | None,
     lang: str | None,
     terms: list[str],
@@ -199,20 +243,18 @@ def _fallback(
     """The start of the best-matching field (or a summary, the intervention ...)."""
     wanted = field_kind(best_field) if best_field and best_field != "whole" else None
 
-    def order(part: tuple[str, str | None, str]) -> tuple[int, int, int]:
-        kind, text_lang, _ = part
+    def order(part: Part) -> tuple[int, int, int]:
         return (
-            0 if kind == wanted else 1,
-            0 if (lang and text_lang == lang) else (1 if text_lang in (None, "en") else 2),
-            _ORDER.index(kind),
+            0 if part.kind == wanted else 1,
+            0 if (lang and part.lang == lang) else (1 if part.lang in (None, "en") else 2),
+            _ORDER.index(part.kind),
         )
 
-    for kind, text_lang, text in sorted(parts, key=order):
-        if kind in ("title", "names", "who") and any(
-            k not in ("title", "names", "who") for k, *_ in parts
-        ):
+    described = any(p.kind not in ("title", "names", "who") for p in parts)
+    for part in sorted(parts, key=order):
+        if described and part.kind in ("title", "names", "who"):
             continue
-        first = _SENTENCE.split(text)[0]
+        first = _SENTENCE.split(part.text)[0]
         piece, spans = cut(first, highlights(first, terms))
-        return Snippet(kind=kind, text=piece, lang=text_lang, highlights=spans)
+        return Snippet(kind=part.kind, text=piece, lang=part.lang, highlights=spans)
     return None

@@ -9,6 +9,7 @@ Both return L2-normalised float32 arrays, so inner product is cosine similarity.
 
 from __future__ import annotations
 
+import os
 from typing import Protocol
 
 import numpy as np
@@ -75,6 +76,23 @@ def cut_to_tokens(embedder: object, text: str, max_tokens: int, is_query: bool =
                 hi_c = mid - 1
         piece = piece[:lo_c]
     return piece
+
+
+def model_threads(workers: int, cores: int | None = None) -> int:
+    """Threads one model call may use in each of `workers` server processes: the cores
+    shared out, at least one. The model's C code runs its threads outside the GIL, so N
+    workers on N cores with a thread per core each would run N x N threads that spin
+    and wait for each other; one per worker keeps every core busy with one call."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, workers))
+
+
+def set_model_threads(workers: int) -> None:
+    """Set `OMP_NUM_THREADS` (read by the model's OpenMP runtime when it loads) for the
+    server's worker processes, unless it is set already: `model_threads(workers)`."""
+    os.environ.setdefault("OMP_NUM_THREADS", str(model_threads(workers)))
 
 
 _cache: dict[str, Embedder] = {}
