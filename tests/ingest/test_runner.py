@@ -178,6 +178,7 @@ run_source(Store(sys.argv[1]), "indigo", items(), complete=True)
 """
 
 
+@pytest.mark.slow
 def test_kill_at_any_moment_leaves_data_and_run_rows_in_step(tmp_path):
     """SIGKILL a real process running a source, right as it finishes handing over items
     (the moment of removals, the commit and the run row), and at other moments: the

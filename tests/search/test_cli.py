@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from corpus.settings import Settings
 from corpus.store import Store
 
@@ -33,6 +35,7 @@ def test_search_without_index_searches_by_keywords_and_says_so(
     assert "Housing First for unge hjemløse i Aarhus" in proc.stdout
 
 
+@pytest.mark.slow
 def test_index_then_search_json(settings: Settings, store: Store) -> None:
     first = casebank(settings, "index")
     assert first.returncode == 0, first.stderr

@@ -168,6 +168,7 @@ def test_meta_of_other_model_is_refused(settings: Settings, store: Store) -> Non
     assert counts["rebuilt"] is True and counts["embedded"] == 8
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_ST, reason="the optional 'st' extra (sentence-transformers) is absent")
 def test_model_change_forces_full_rebuild(settings: Settings, store: Store) -> None:
     build_index(settings, store)
