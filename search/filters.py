@@ -8,6 +8,7 @@ query matched. The values are checked before they get here (`search.request`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -92,6 +93,17 @@ class CaseTable:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def rows_of(self, ids: Iterable[str]) -> np.ndarray:
+        """Each id's row in this table (-1 where the table has no such case)."""
+        return np.array([self.pos.get(c, -1) for c in ids], dtype=np.int64)
+
+    @staticmethod
+    def through(mask: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """`mask` (over this table's rows) read through `rows` (`rows_of` some ids): per
+        id, whether the table has it and `mask` holds for its row."""
+        known = rows >= 0
+        return known & mask[np.where(known, rows, 0)]
 
     @cached_property
     def id_rank(self) -> np.ndarray:

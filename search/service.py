@@ -121,8 +121,7 @@ class Generation:
         """For each case of the lexical index, its row in the case table (-1: none)."""
         rows = self._lexical_rows
         if rows is None:
-            pos = self.table.pos
-            rows = np.array([pos.get(c, -1) for c in self.lexical.case_ids], dtype=np.int64)
+            rows = self.table.rows_of(self.lexical.case_ids)
             self._lexical_rows = rows
         return rows
 
@@ -147,7 +146,7 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
         except Exception as exc:  # sqlite and numpy raise several kinds
             fatal = f"the search index is corrupt ({exc}): {index_files.FIX}"
         else:
-            to_table = np.array([table.pos.get(c, -1) for c in scorer.case_ids], dtype=np.int64)
+            to_table = table.rows_of(scorer.case_ids)
             return Generation(table, lex, dense, scorer, to_table)
     # No semantic index: a keyword index of the store, enough to search by words.
     scratch = Path(tempfile.mkdtemp(prefix="casebank-lexical-"))
@@ -329,8 +328,7 @@ class SearchService:
             # With filters, also the best cases among the filtered ones: a restrictive
             # filter must not depend on its cases being among the best overall. The rest
             # (the query vector, the unfiltered pass, the lexical look-up) is reused.
-            known = gen.to_table >= 0
-            in_allowed = known & allowed[np.where(known, gen.to_table, 0)]
+            in_allowed = gen.table.through(allowed, gen.to_table)
             dense = {**scorer.scores(q, in_allowed, config), **dense}
             if config.prf > 0:
                 # The filtered cases' own first-pass scores, for the relevance bar.
@@ -360,8 +358,7 @@ class SearchService:
             config = RankConfig(**{**config.__dict__, "method": "lexical"})
         else:
             q = self.query_vector(text, expansion.translated)
-            known = gen.to_table >= 0
-            in_base = known & base[np.where(known, gen.to_table, 0)]
+            in_base = table.through(base, gen.to_table)
             dense = scorer.scores(q, in_base, config)
             first_pass = dense
             if config.prf > 0:
@@ -375,9 +372,7 @@ class SearchService:
             expansion.terms, candidates=set(dense), with_bm25=config.method in ("lexical", "rrf")
         )
         # Only the cases of the result's base (not in the pipeline unless asked).
-        lex_rows = gen.lexical_to_table()
-        known = lex_rows >= 0
-        hits.restrict(known & base[np.where(known, lex_rows, 0)])
+        hits.restrict(table.through(base, gen.lexical_to_table()))
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
         # The lexical coverage is the same whatever the filters: computed once here.
         out = (expansion, q, config, dense, first_pass, hits, coverage(hits, expansion.groups))
@@ -451,8 +446,7 @@ class SearchService:
         ok = table.mask("stage", {"pipeline"}) == 0
         if countries:
             ok &= table.mask("country", set(countries))
-        known = gen.to_table >= 0
-        allowed = known & ok[np.where(known, gen.to_table, 0)]
+        allowed = table.through(ok, gen.to_table)
         allowed[pos] = False  # never the case itself
         scores = similar_scores(scorer, pos, allowed, self.config.similar_weights)
         sector = {case.sector} - {None}
@@ -517,7 +511,7 @@ class _Ranking:
         hits: LexicalHits,
         terms: list[str],
     ) -> _Ranking:
-        at = np.array([table.pos.get(c, -1) for c in ranked.ids], dtype=np.int64)
+        at = table.rows_of(ranked.ids)
         known = at >= 0
         rows, score = at[known], ranked.score[known]
         match = np.zeros(len(table), dtype=bool)
