@@ -25,6 +25,7 @@ import tempfile
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ from search.lexical import LexicalHits, LexicalIndex
 from search.ranking import DenseScorer, RankConfig, Ranked, Scored, coverage, feedback_query, rank
 from search.request import SearchRequest
 from search.results import FacetValue, Hit, SearchResponse, Snippet
-from search.snippets import Prepared, prepare, snippet
+from search.snippets import prepare, snippet
 from search.texts import lexical_texts
 
 #: Best first-pass cases rescored by the feedback pass (besides the ones it finds).
@@ -78,6 +79,17 @@ class _LRU:
                 self._data.move_to_end(key)
                 return self._data[key]
         return None
+
+    def get_or_make(self, key: Any, make: Callable[[], Any]) -> Any:
+        """The value kept for `key`, else `make()`, kept (None included). Two threads
+        missing together both make it; the values are equal, so the last one stays."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = make()
+        self.put(key, value)
+        return value
 
     def put(self, key: Any, value: Any) -> None:
         with self._lock:
@@ -269,10 +281,9 @@ class SearchService:
         if text:
             key = (text, tuple(sorted((k, tuple(sorted(v))) for k, v in wanted.items())))
             key = (*key, request.include_pipeline)
-            ranking = gen.ranks.get(key)
-            if ranking is None:
-                ranking = _Ranking.of(table, base, *self._rank(gen, text, base, allowed))
-                gen.ranks.put(key, ranking)
+            ranking = gen.ranks.get_or_make(
+                key, lambda: _Ranking.of(table, base, *self._rank(gen, text, base, allowed))
+            )
             scored, hits, terms = ranking.ranked, ranking.hits, ranking.terms
             in_result = ranking.in_result
         facets = table.facets(in_result, masks)
@@ -380,11 +391,7 @@ class SearchService:
         return out
 
     def _case(self, gen: Generation, case_id: str) -> Case:
-        case = gen.cases.get(case_id)
-        if case is None:
-            case = self.store.get_case(case_id)
-            gen.cases.put(case_id, case)
-        return case
+        return gen.cases.get_or_make(case_id, lambda: self.store.get_case(case_id))
 
     def _snippet(
         self,
@@ -396,16 +403,12 @@ class SearchService:
     ) -> Snippet | None:
         """`search.snippets.snippet`, kept per generation: within one, a case's texts
         and the terms' IDF are fixed, so the same terms give the same snippet."""
-        key = (case.id, tuple(terms), best_field)
-        shown = gen.snippets.get(key)
-        if shown is None:
-            prepared: Prepared | None = gen.prepared.get(case.id)
-            if prepared is None:
-                prepared = prepare(case)
-                gen.prepared.put(case.id, prepared)
-            shown = snippet(case, terms, best_field, idf, prepared=prepared)
-            gen.snippets.put(key, shown)
-        return shown
+
+        def make() -> Snippet | None:
+            prepared = gen.prepared.get_or_make(case.id, lambda: prepare(case))
+            return snippet(case, terms, best_field, idf, prepared=prepared)
+
+        return gen.snippets.get_or_make((case.id, tuple(terms), best_field), make)
 
     def _hit(
         self,
