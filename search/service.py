@@ -60,6 +60,10 @@ VECTOR_CACHE = 256
 RANK_CACHE = 64
 #: Parsed cases (and their prepared snippet texts) kept per generation.
 CASE_CACHE = 4096
+#: What `health()` can report about the semantic index: none built yet, one that exists
+#: but cannot be used (another model, files missing), one that fails to load, and one
+#: older than the store.
+PROBLEM_KINDS = ("no_index", "unusable", "corrupt", "stale")
 #: Snippets kept per generation (a case shown again for the same terms: a facet click,
 #: the page before, a query typed again).
 SNIPPET_CACHE = 2048
@@ -116,6 +120,8 @@ class Generation:
     to_table: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     #: Why the semantic index is not there (None when it is).
     problem: str | None = None
+    #: What kind of problem that is (`PROBLEM_KINDS`), so readers need not parse it.
+    problem_kind: str | None = None
     #: Set when an index exists but cannot be used (corrupt, another model): searches
     #: then fail with this message (503) instead of quietly losing their semantic side.
     fatal: str | None = None
@@ -148,15 +154,20 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
     """The live index with the store's case table; lexical-only when no usable index."""
     table = CaseTable.from_store(store)
     fatal = None
+    kind = "no_index"
     if embedder is not None:
         try:
             dense = index_files.load_dense(settings.index_dir, embedder.model_id)
             scorer = DenseScorer(dense)
             lex = LexicalIndex(dense.path / "lexical.db")
+        except index_files.IndexCorrupt as exc:
+            fatal, kind = str(exc), "corrupt"
         except IndexMissing as exc:
-            fatal = str(exc)
+            # An index exists (else there is no embedder) but not for this model, or a
+            # generation lacks files.
+            fatal, kind = str(exc), "unusable"
         except Exception as exc:  # sqlite and numpy raise several kinds
-            fatal = f"the search index is corrupt ({exc}): {index_files.FIX}"
+            fatal, kind = f"the search index is corrupt ({exc}): {index_files.FIX}", "corrupt"
         else:
             to_table = table.rows_of(scorer.case_ids)
             return Generation(table, lex, dense, scorer, to_table)
@@ -168,7 +179,12 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
         f"({index_files.FIX})"
     )
     gen = Generation(
-        table, LexicalIndex(scratch / "lexical.db"), problem=problem, fatal=fatal, scratch=scratch
+        table,
+        LexicalIndex(scratch / "lexical.db"),
+        problem=problem,
+        problem_kind=kind,
+        fatal=fatal,
+        scratch=scratch,
     )
     # A service dropped without reload() still leaves no folder behind.
     weakref.finalize(gen, shutil.rmtree, scratch, True)
@@ -470,15 +486,23 @@ class SearchService:
 
     def health(self) -> dict[str, Any]:
         """`{status, cases, search, index}`: `search` is "semantic" or "lexical"; degraded
-        when the semantic index is missing, stale or unusable."""
+        when the semantic index is missing, stale or unusable, with `message` and
+        `problems` (`[{kind, message}]`, kinds in `PROBLEM_KINDS`) saying why."""
         cases = self.store.count_cases()
         meta = index_files.read_meta(self.settings.index_dir)
         gen = self.generation()
         problems = []
         if gen.scorer is None:
-            problems.append(gen.problem or "no semantic search index")
+            problems.append(
+                {"kind": gen.problem_kind, "message": gen.problem or "no semantic search index"}
+            )
         elif meta is not None and meta.get("cases") != self.store.case_hashes():
-            problems.append("the index is older than the store: run `casebank index`")
+            problems.append(
+                {
+                    "kind": "stale",
+                    "message": "the index is older than the store: run `casebank index`",
+                }
+            )
         out: dict[str, Any] = {
             "status": "degraded" if problems else "ok",
             "cases": cases,
@@ -486,7 +510,8 @@ class SearchService:
             "index": {k: v for k, v in meta.items() if k != "cases"} if meta else None,
         }
         if problems:
-            out["message"] = "; ".join(problems)
+            out["problems"] = problems
+            out["message"] = "; ".join(p["message"] for p in problems)
         return out
 
 
