@@ -48,6 +48,9 @@ DEFAULT = "default: fusion + glossary, mean of best two fields"
 VARIANTS: dict[str, RankConfig] = {
     DEFAULT: RankConfig(),
     "without glossary expansion": RankConfig(glossary=False),
+    "original and translation embedded (two texts, the earlier default)": RankConfig(
+        embed_original=True
+    ),
     "with feedback 0.5 (the earlier default)": RankConfig(prf=0.5),
     "without lexical boost (dense only)": RankConfig(method="dense"),
     "without per-field standardisation": RankConfig(per_field_z=False),

@@ -314,16 +314,20 @@ class SearchService:
         return expand(text, use_glossary=self.config.glossary)
 
     def query_vector(self, text: str, translated: str | None) -> np.ndarray:
-        """The query's vector (with its translation's added): one model call, cached."""
+        """The query's vector: of its glossary translation alone when it has one (the
+        translation keeps the words the glossary did not know), else of the query; with
+        `RankConfig.embed_original`, the original's and the translation's added. One
+        model call, cached."""
         weight = self.config.translation_weight
-        key = (self.embedder.model_id, text, translated, weight)
+        both = self.config.embed_original
+        key = (self.embedder.model_id, text, translated, weight, both)
         cached = self._vectors.get(key)
         if cached is not None:
             return cached
-        texts = [cut_to_tokens(self.embedder, text, QUERY_TOKENS)]
-        if translated:
-            texts.append(cut_to_tokens(self.embedder, translated, QUERY_TOKENS))
-        vectors = self.embedder.embed_queries(texts)
+        texts = [translated] if translated and not both else [text, *filter(None, [translated])]
+        vectors = self.embedder.embed_queries(
+            [cut_to_tokens(self.embedder, t, QUERY_TOKENS) for t in texts]
+        )
         q = l2_normalise(vectors[0] + weight * vectors[1]) if len(vectors) > 1 else vectors[0]
         self._vectors.put(key, q)
         return q
