@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import snowballstemmer
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -63,6 +64,22 @@ STEM_MIN = 4
 #: Function words of a query skipped in a row while a phrase is matched by its content
 #: words ("er i" in "hverken er i job eller uddannelse").
 MAX_GAP = 2
+
+
+_SNOWBALL = {"da": "danish", "sv": "swedish", "fi": "finnish"}
+
+
+@lru_cache(maxsize=1)
+def _stemmers() -> dict[str, snowballstemmer.stemmer]:
+    return {lang: snowballstemmer.stemmer(name) for lang, name in _SNOWBALL.items()}
+
+
+def snowball(words: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """The Snowball stems of case-folded words of one Nordic language: the inflections
+    of a form meet (Danish `ensomme`, `ensomhed`, `ensom` -> `ensom`). Letters are not
+    folded: Swedish `stöd` (support) must not meet Danish `stod` (stood)."""
+    stemmer = _stemmers()[lang]
+    return tuple(stemmer.stemWord(w) for w in words)
 
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e"})
@@ -228,6 +245,7 @@ class _Form:
     exact: bool  # never as a compound part
     lang: str
     raw: str
+    folded: tuple[str, ...] = ()  # case-folded, Nordic letters kept (for the stemmers)
 
 
 def _parse_form(raw: str, lang: str) -> _Form:
@@ -237,7 +255,8 @@ def _parse_form(raw: str, lang: str) -> _Form:
     if stem:
         text = text[:-1]
     words = tuple(t for t, _, _ in _tokens(text))
-    return _Form(words, stem, exact, lang, raw)
+    folded = tuple(unicodedata.normalize("NFKC", w).casefold() for w in _TOKEN.findall(text))
+    return _Form(words, stem, exact, lang, raw, folded)
 
 
 # The C loader when libyaml is there: the pure-Python one takes most of a second here.
@@ -407,9 +426,19 @@ class Glossary:
         # words on either side are skipped when a phrase is matched this way.
         self._gapped: dict[tuple[str, ...], list[tuple[str, bool, Concept, str, str]]] = {}
         self._acronyms: dict[str, tuple[Concept, bool]] = {}
+        # Words and phrases by the Snowball stems of their words, per language: a query
+        # word in another inflection than the ones written meets its form (Danish
+        # `langvarige hjemløse` the form `langvarigt hjemløse`). A stem key that forms
+        # of two concepts share is ambiguous and left out (None).
+        self._snow: dict[tuple[str, ...], tuple[Concept, str, str] | None] = {}
         graded: list[tuple[str, tuple[Concept, str, str]]] = []
         for f, c in forms:
             hit = (c, f.lang, f.raw)
+            if f.lang in LANGS and not f.stem and len(f.folded) == len(f.words):
+                key = (f.lang, *snowball(f.folded, f.lang))
+                if len(key[-1]) >= STEM_MIN:
+                    prev = self._snow.get(key, hit)
+                    self._snow[key] = hit if prev is not None and prev[0] is c else None
             if len(f.words) > 1:
                 head = f.words[:-1]
                 self._phrases.setdefault(head, []).append((f.words[-1], f.stem, *hit))
@@ -441,19 +470,25 @@ class Glossary:
         self._max_part = max((len(s) for s in self._parts), default=0)
         self._max_head = max((len(h) for h in self._phrases), default=0)
         self._max_gapped = max((len(h) for h in self._gapped), default=0)
+        self._max_snow = max((len(k) - 1 for k in self._snow), default=0)
 
     def __len__(self) -> int:
         return len(self.concepts)
 
     # -- matching ----------------------------------------------------------------------
 
-    def _word(self, tok: str) -> tuple[Concept, str, str] | None:
-        """A concept for one normalised token: exact, then stem, then compound part."""
+    def _word(self, tok: str, stems: dict[str, str]) -> tuple[Concept, str, str] | None:
+        """A concept for one normalised token (`stems`: its Snowball stem per language):
+        exact, then by a written stem, then by Snowball stem, then as a compound part."""
         hit = self._words.get(tok)
         if hit:
             return hit
         for k in range(min(len(tok), self._max_stem), STEM_MIN - 1, -1):
             hit = self._stems.get(tok[:k])
+            if hit:
+                return hit
+        for lang, stem in stems.items():
+            hit = self._snow.get((lang, stem))
             if hit:
                 return hit
         # Compound parts: the longest part found anywhere in the word wins, so
@@ -506,10 +541,24 @@ class Glossary:
                     return pos[n] - i + 1, (c, lang, raw)
         return None
 
+    def _snow_phrase(
+        self, stems: dict[str, list[str]], i: int
+    ) -> tuple[int, tuple[Concept, str, str]] | None:
+        """The longest phrase starting at token i whose words have the Snowball stems of
+        a written phrase's words (same language): (number of tokens, hit)."""
+        for n in range(min(self._max_snow, len(next(iter(stems.values()))) - i), 1, -1):
+            for lang, row in stems.items():
+                hit = self._snow.get((lang, *row[i : i + n]))
+                if hit:
+                    return n, hit
+        return None
+
     def find(self, query: str) -> list[Match]:
         """Every glossary form in the query, left to right, longest first, no overlaps."""
         toks = _tokens(query)
         words = [t for t, _, _ in toks]
+        folded = tuple(unicodedata.normalize("NFKC", query[a:b]).casefold() for _, a, b in toks)
+        stems = {lang: list(snowball(folded, lang)) for lang in LANGS}
         out: list[Match] = []
         i = 0
         while i < len(toks):
@@ -524,6 +573,9 @@ class Glossary:
             gapped = self._gapped_phrase(words, i) if self._max_gapped else None
             if gapped and (not ph or gapped[0] > ph[0]):
                 ph = gapped
+            snow = self._snow_phrase(stems, i) if self._max_snow > 1 else None
+            if snow and (not ph or snow[0] > ph[0]):
+                ph = snow
             if ph:
                 n, (c, lang, raw) = ph
                 out.append(Match(c, lang, raw, start, toks[i + n - 1][2]))
@@ -537,7 +589,7 @@ class Glossary:
                     i += 1
                     continue
             if not tok.isdigit():
-                hit = self._word(tok)
+                hit = self._word(tok, {lang: row[i] for lang, row in stems.items()})
                 if hit:
                     c, lang, raw = hit
                     out.append(Match(c, lang, raw, start, end))

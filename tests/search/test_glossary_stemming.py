@@ -1,0 +1,66 @@
+"""Glossary forms matched by their Snowball stems (Danish, Swedish, Finnish): a query
+word or phrase in an inflection the files do not list meets its form, a stem that two
+concepts share matches neither, and unrelated words stay unmatched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from search.expansion import expand
+from search.glossary import load_glossary, snowball
+
+
+def _glossary(tmp_path: Path, body: str):
+    path = tmp_path / "g.yaml"
+    path.write_text("domain: t\nentries:\n" + body, encoding="utf-8")
+    return load_glossary(path)
+
+
+def test_snowball_stems_meet_across_inflections():
+    assert snowball(("ensomme",), "da") == snowball(("ensomhed",), "da") == ("ensom",)
+    assert snowball(("hemlösa",), "sv") == snowball(("hemlöshet",), "sv")
+    assert snowball(("perhe",), "fi") == snowball(("perheille",), "fi")
+
+
+def test_a_word_in_another_inflection_matches_its_form(tmp_path):
+    g = _glossary(
+        tmp_path,
+        "  - id: loneliness\n    en: [loneliness]\n    da: [ensomme]\n    sv: [ensamhet]\n",
+    )
+    assert [m.concept.id for m in g.find("ensomhed hos ældre")] == ["loneliness"]
+    assert [m.form for m in g.find("ensomhed")] == ["ensomme"]
+    assert g.find("ensamheten")  # Swedish definite form
+    assert g.find("ensidig") == []  # another word with the same first letters
+
+
+def test_a_phrase_in_other_inflections_matches_its_form(tmp_path):
+    g = _glossary(
+        tmp_path,
+        "  - id: entrenched\n    en: [entrenched rough sleepers]\n    da: [langvarigt hjemløse]\n",
+    )
+    found = g.find("borgere i langvarig hjemløshed")
+    assert [m.concept.id for m in found] == ["entrenched"]
+    assert found[0].start == len("borgere i ")
+    # One of the words alone is not the phrase.
+    assert g.find("langvarig sygdom") == []
+
+
+def test_a_stem_shared_by_two_concepts_matches_neither(tmp_path):
+    g = _glossary(
+        tmp_path,
+        "  - id: a\n    en: [homelessness]\n    da: [hjemløshed]\n"
+        "  - id: b\n    en: [homeless people]\n    da: [hjemløse]\n",
+    )
+    # Each written form still matches its own concept...
+    assert [m.concept.id for m in g.find("hjemløshed")] == ["a"]
+    assert [m.concept.id for m in g.find("hjemløse")] == ["b"]
+    # ...but the inflection they share ("hjemløs") is no evidence for either.
+    assert g.find("hjemløs") == []
+
+
+def test_shipped_glossary_translates_unlisted_inflections():
+    translated = expand("langvarige hjemløse i Aarhus").translated or ""
+    assert translated.startswith("entrenched rough sleepers")
+    # Nonsense and recipes stay untranslated.
+    assert expand("kanelbullar recept").translated is None
+    assert expand("lasagne med spinat").translated is None
