@@ -48,6 +48,7 @@ DEFAULT = "default: fusion + glossary, mean of best two fields"
 VARIANTS: dict[str, RankConfig] = {
     DEFAULT: RankConfig(),
     "without glossary expansion": RankConfig(glossary=False),
+    "Nordic groups graded by IDF (not synonym sets)": RankConfig(synonym_sets=False),
     "original and translation embedded (two texts, the earlier default)": RankConfig(
         embed_original=True
     ),

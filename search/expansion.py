@@ -28,6 +28,11 @@ class QueryExpansion:
     #: Alternatives per part of the query: a word alone, or a glossary concept's form in
     #: the query with its English terms and acronyms. Function words are left out.
     groups: list[list[str]] = field(default_factory=list)
+    #: Per group: whether it renders a Nordic form, so that any of its alternatives
+    #: covers the part fully (the synonym-set way: "care leavers" says "efterværn" as
+    #: well as the rarest of its English terms). An English word's or an acronym's group
+    #: is graded by IDF instead: the texts use the word the query typed.
+    synonym_sets: list[bool] = field(default_factory=list)
 
     @property
     def terms(self) -> list[str]:
@@ -41,6 +46,7 @@ def expand(text: str, use_glossary: bool = True) -> QueryExpansion:
         return QueryExpansion()
     found = glossary.load_glossary().expand(text) if use_glossary else None
     groups: list[list[str]] = []
+    synonym_sets: list[bool] = []
     covered: set[str] = set()
     for m in found.matches if found else []:
         # English forms too: "leaving foster care" then also finds "care leavers", the
@@ -54,11 +60,13 @@ def expand(text: str, use_glossary: bool = True) -> QueryExpansion:
         group = list(dict.fromkeys(alternatives))
         if group not in groups:
             groups.append(group)
+            synonym_sets.append(m.lang not in ("en", "acronym"))
         covered.update(words)
     for word in query_terms(text):
         if word not in covered and word not in STOPWORDS:
             groups.append([word])
+            synonym_sets.append(False)
     translated = None
     if found is not None and found.changed and found.translated_query != text:
         translated = found.translated_query
-    return QueryExpansion(translated=translated, groups=groups)
+    return QueryExpansion(translated=translated, groups=groups, synonym_sets=synonym_sets)

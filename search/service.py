@@ -390,7 +390,9 @@ class SearchService:
         hits.restrict(table.through(base, gen.lexical_to_table()))
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
         # The lexical coverage is the same whatever the filters: computed once here.
-        out = (expansion, q, config, dense, first_pass, hits, coverage(hits, expansion.groups))
+        flags = expansion.synonym_sets if config.synonym_sets else None
+        cov = coverage(hits, expansion.groups, flags)
+        out = (expansion, q, config, dense, first_pass, hits, cov)
         gen.ranks.put(key, out)
         return out
 
