@@ -64,6 +64,12 @@ STEM_MIN = 4
 #: Function words of a query skipped in a row while a phrase is matched by its content
 #: words ("er i" in "hverken er i job eller uddannelse").
 MAX_GAP = 2
+#: Parts of a compound looked up on either side of the form found in it, in depth.
+MAX_COMPOUND_DEPTH = 1
+# Linking letters between compound parts: Danish/Swedish -s- and -e- at the end of the
+# first part (Finnish genitive -n too), or left at the start of the rest after it.
+LINKS_END = ("s", "e", "n")
+LINKS_START = ("s", "e")
 
 
 _SNOWBALL = {"da": "danish", "sv": "swedish", "fi": "finnish"}
@@ -477,20 +483,24 @@ class Glossary:
 
     # -- matching ----------------------------------------------------------------------
 
-    def _word(self, tok: str, stems: dict[str, str]) -> tuple[Concept, str, str] | None:
+    def _word(
+        self, tok: str, stems: dict[str, str], inside: bool = False
+    ) -> tuple[tuple[Concept, str, str], int, int] | None:
         """A concept for one normalised token (`stems`: its Snowball stem per language):
-        exact, then by a written stem, then by Snowball stem, then as a compound part."""
+        exact, then by a written stem, then by Snowball stem, then as a compound part;
+        with the span of the token that the form covers. `inside`: the token is part of
+        a longer word, where exact-only forms (`=behandling`) do not match."""
         hit = self._words.get(tok)
-        if hit:
-            return hit
+        if hit and not (inside and hit[2].startswith("=")):
+            return hit, 0, len(tok)
         for k in range(min(len(tok), self._max_stem), STEM_MIN - 1, -1):
             hit = self._stems.get(tok[:k])
-            if hit:
-                return hit
+            if hit and not (inside and hit[2].startswith("=")):
+                return hit, 0, k
         for lang, stem in stems.items():
             hit = self._snow.get((lang, stem))
             if hit:
-                return hit
+                return hit, 0, len(tok)
         # Compound parts: the longest part found anywhere in the word wins, so
         # `ungdomshjemløshed` maps through `hjemløshed` rather than a shorter part.
         n = len(tok)
@@ -498,8 +508,38 @@ class Glossary:
             for i in range(0, n - length + 1):
                 hit = self._parts.get(tok[i : i + length])
                 if hit:
-                    return hit
+                    return hit, i, i + length
         return None
+
+    def _compound(
+        self, tok: str, stems: dict[str, str], depth: int = 0
+    ) -> list[tuple[Concept, str, str]]:
+        """The concepts of one token, left to right: the form `_word` finds and, in what
+        is left of a compound on either side (a linking -s-/-e- or Finnish genitive -n
+        dropped), the forms found there (`hjemløshedsforebyggelse`: homelessness +
+        prevention; `päihdekuntoutus`: substance misuse + rehabilitation)."""
+        found = self._word(tok, stems, inside=depth > 0)
+        if found is None:
+            return []
+        hit, a, b = found
+        if depth >= MAX_COMPOUND_DEPTH:
+            return [hit]
+        before, after = tok[:a], tok[b:]
+        # The rest as it is, then without its linking letter.
+        left = self._rest(before, depth, before[:-1] if before.endswith(LINKS_END) else "")
+        right = self._rest(after, depth, after[1:] if after.startswith(LINKS_START) else "")
+        seen: set[str] = set()
+        return [h for h in (*left, hit, *right) if not (h[0].id in seen or seen.add(h[0].id))]
+
+    def _rest(self, rest: str, depth: int, unlinked: str) -> list[tuple[Concept, str, str]]:
+        """The concepts of what is left of a compound beside a form (or of that rest
+        without its linking letter), [] when it is too short or names none."""
+        for piece in (rest, unlinked):
+            if len(piece) >= COMPOUND_MIN and not piece.isdigit():
+                found = self._compound(piece, {}, depth + 1)
+                if found:
+                    return found
+        return []
 
     def _phrase(self, toks: list[str], i: int) -> tuple[int, tuple[Concept, str, str]] | None:
         """The longest phrase starting at token i: (number of tokens, hit)."""
@@ -589,9 +629,7 @@ class Glossary:
                     i += 1
                     continue
             if not tok.isdigit():
-                hit = self._word(tok, {lang: row[i] for lang, row in stems.items()})
-                if hit:
-                    c, lang, raw = hit
+                for c, lang, raw in self._compound(tok, {la: row[i] for la, row in stems.items()}):
                     out.append(Match(c, lang, raw, start, end))
             i += 1
         return out
@@ -627,11 +665,11 @@ def _expand(g: Glossary, query: str) -> Expansion:
             for t in (*c.english, *c.acronyms):
                 if t not in lexical:
                     lexical.append(t)
-        # Foreign words are replaced by the English term (the original query is
-        # embedded beside this one); an acronym keeps its letters and gains its
-        # expansion, since the case texts use both; English words stay as typed.
+        # Foreign words are replaced by the English term; an acronym keeps its letters
+        # and gains its expansion, since the case texts use both; English words stay
+        # as typed. The parts of one compound are said one after the other.
+        gap = " " if m.start < pos else _english_gap(query[pos : m.start])
         if m.lang == "acronym":
-            gap = _english_gap(query[pos : m.start])
             said = query[m.start : m.end]
             extra = f" ({c.term})" if normalise(c.term) != normalise(said) else ""
             pieces.append(gap + said + extra)
@@ -640,9 +678,9 @@ def _expand(g: Glossary, query: str) -> Expansion:
             # once: the English query would otherwise repeat it.
             said = c.term if c.id not in rendered else ""
             rendered.add(c.id)
-            pieces.append(_english_gap(query[pos : m.start]) + said)
-        else:
-            pieces.append(_english_gap(query[pos : m.start]) + query[m.start : m.end])
+            pieces.append(gap + said)
+        elif m.start >= pos:
+            pieces.append(gap + query[m.start : m.end])
         pos = m.end
     pieces.append(_english_gap(query[pos:]))
     exp.translated_query = "".join(pieces).strip() if exp.english_terms else query

@@ -1,6 +1,7 @@
 """Glossary forms matched by their Snowball stems (Danish, Swedish, Finnish): a query
 word or phrase in an inflection the files do not list meets its form, a stem that two
-concepts share matches neither, and unrelated words stay unmatched."""
+concepts share matches neither, and unrelated words stay unmatched. A compound the files
+do not list is split into the forms it is made of."""
 
 from __future__ import annotations
 
@@ -64,3 +65,30 @@ def test_shipped_glossary_translates_unlisted_inflections():
     # Nonsense and recipes stay untranslated.
     assert expand("kanelbullar recept").translated is None
     assert expand("lasagne med spinat").translated is None
+
+
+def test_an_unlisted_compound_is_split_into_its_forms(tmp_path):
+    g = _glossary(
+        tmp_path,
+        "  - id: homelessness\n    en: [homelessness]\n    da: [hjemløshed*]\n"
+        "  - id: prevention\n    en: [prevention]\n    da: [forebyggelse]\n"
+        "  - id: treatment\n    en: [treatment]\n    da: [=behandling]\n"
+        "  - id: stress\n    en: [stress]\n    da: [stress]\n",
+    )
+    # Linking -s- between the parts; the parts are said in the query's order.
+    exp = g.expand("hjemløshedsforebyggelse")
+    assert [m.concept.id for m in exp.matches] == ["homelessness", "prevention"]
+    assert exp.translated_query == "homelessness prevention"
+    # The other way round, and without a linking letter.
+    assert [m.concept.id for m in g.find("forebyggelseshjemløshed")] == [
+        "prevention",
+        "homelessness",
+    ]
+    # An exact-only form is no part of a longer word, nor a rest shorter than a part.
+    assert [m.concept.id for m in g.find("stressbehandling")] == ["stress"]
+    assert [m.concept.id for m in g.find("hjemløshedsråd")] == ["homelessness"]
+
+
+def test_shipped_glossary_splits_unlisted_compounds():
+    exp = expand("misbrugsforebyggelse blandt unge")
+    assert (exp.translated or "").startswith("substance misuse prevention")
