@@ -49,6 +49,7 @@ VARIANTS: dict[str, RankConfig] = {
     DEFAULT: RankConfig(),
     "without glossary expansion": RankConfig(glossary=False),
     "Nordic groups graded by IDF (not synonym sets)": RankConfig(synonym_sets=False),
+    "without the words of the English terms": RankConfig(term_words=False),
     "original and translation embedded (two texts, the earlier default)": RankConfig(
         embed_original=True
     ),

@@ -106,10 +106,13 @@ class RankConfig:
     #: Weight of the translated query's vector beside the original's (1 = equal), when
     #: both are embedded (`embed_original`).
     translation_weight: float = 1.0
-    #: A Nordic word's (or acronym's) lexical group covered fully by any of its English
-    #: alternatives (`QueryExpansion.synonym_sets`), not graded by their IDF: nDCG@10
-    #: shared 0.831 -> 0.845, own 0.752 -> 0.756 (bench/RESULTS.md).
+    #: A Nordic word's lexical group covered fully by any of its concept's English
+    #: terms (`QueryExpansion.synonym_sets`), not graded by their IDF: nDCG@10 shared
+    #: 0.831 -> 0.845, own 0.752 -> 0.756 (bench/RESULTS.md).
     synonym_sets: bool = True
+    #: The words of those English terms searched too, graded by IDF
+    #: (`search.expansion.expand`): shared 0.845 -> 0.857, own 0.756 -> 0.760.
+    term_words: bool = True
     #: Embed the original query beside its glossary translation (two texts in the model
     #: call) rather than the translation alone (one text, which keeps the query's
     #: untranslated words): alone was equal or better on both dev sets (shared 0.831
@@ -354,21 +357,21 @@ def feedback_query(
 def coverage(
     hits: LexicalHits,
     groups: list[list[str]] | None = None,
-    synonym_sets: list[bool] | None = None,
+    synonym_sets: list[frozenset[str]] | None = None,
 ) -> dict[str, float]:
     """Share of the query's IDF mass that each lexically matching case contains.
 
     `groups` are alternatives per part of the query (a Nordic word and its English
     terms, see `search.expansion`); a part counts once, with the IDF of the best-known
     alternative, and a case covers it with the best alternative it contains (at most
-    the part's IDF), or fully with any of them for a part flagged in `synonym_sets`.
+    the part's IDF), or fully with an alternative in the part's `synonym_sets` entry.
     Without groups every term is its own part.
     """
     parts = groups if groups is not None else [[t] for t in hits.idf]
-    flags = synonym_sets if synonym_sets is not None else [False] * len(parts)
+    flags = synonym_sets if synonym_sets is not None else [frozenset()] * len(parts)
     weights: list[float] = []
     usable: list[list[str]] = []
-    full: list[bool] = []
+    full: list[frozenset[str]] = []
     for group, flag in zip(parts, flags, strict=True):
         # Terms in over a quarter of the cases are no evidence.
         alts = [t for t in group if t in hits.idf and t not in hits.common]
@@ -391,7 +394,7 @@ def coverage(
             found = hits.term_cases.get(t)
             if found is not None:
                 at = np.searchsorted(cases, found)
-                best[at] = np.maximum(best[at], w if flag else hits.idf[t])
+                best[at] = np.maximum(best[at], w if t in flag else hits.idf[t])
         got += np.minimum(w, best)
     share = (got / total).tolist()
     ids = hits.case_ids

@@ -311,7 +311,7 @@ class SearchService:
         )
 
     def _expand(self, text: str) -> QueryExpansion:
-        return expand(text, use_glossary=self.config.glossary)
+        return expand(text, use_glossary=self.config.glossary, term_words=self.config.term_words)
 
     def query_vector(self, text: str, translated: str | None) -> np.ndarray:
         """The query's vector: of its glossary translation alone when it has one (the

@@ -30,8 +30,30 @@ def test_any_alternative_covers_a_synonym_set_fully(indexed: tuple[Settings, Sto
     full = coverage(hits, exp.groups, exp.synonym_sets)
     graded = coverage(hits, exp.groups)
     assert full and set(full) == set(graded)
-    # Each case with any English term of the concept has covered the query.
-    assert all(v == 1.0 for v in full.values())
+    matched = hits.matched
+    fully = {c for c in full if matched[c] & exp.synonym_sets[0]}
+    # Each case with any English term of the concept has covered the query...
+    assert fully and all(full[c] == 1.0 for c in fully)
+    # ...graded, a case with only a more frequent term covers less than all.
     assert all(graded[c] <= full[c] for c in full)
-    # Graded, a case with only a more frequent alternative covers less than all.
-    assert min(graded.values()) < 1.0
+    assert min(graded[c] for c in fully) < 1.0
+
+
+def test_the_words_of_a_nordic_forms_english_terms_are_graded() -> None:
+    exp = expand("vankilasta vapautuvien")  # release from prison
+    group, full = exp.groups[0], exp.synonym_sets[0]
+    assert {"release from prison", "prison"} <= set(group)
+    assert "release from prison" in full and "prison" not in full
+    assert "prison" not in expand("vankilasta vapautuvien", term_words=False).groups[0]
+
+
+def test_a_word_of_a_term_covers_a_synonym_set_in_part(indexed: tuple[Settings, Store]) -> None:
+    service = SearchService(*indexed)
+    lexical = service.generation().lexical
+    exp = expand("hjemløshed")  # homelessness, homeless people, ...
+    hits = lexical.search(exp.terms)
+    cov = coverage(hits, exp.groups, exp.synonym_sets)
+    matched = hits.matched
+    by_word = [c for c in cov if not matched[c] & exp.synonym_sets[0]]
+    # A case with only a word of a term ("people" of "homeless people") covers in part.
+    assert by_word and all(0.0 < cov[c] < 1.0 for c in by_word)
