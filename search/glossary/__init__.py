@@ -420,7 +420,18 @@ def weak_grade(word: str, stem: bool) -> str | None:
 class Glossary:
     """The compiled glossary: lookup tables built once, then `expand` per query."""
 
-    def __init__(self, concepts: list[Concept], forms: list[tuple[_Form, Concept]]):
+    def __init__(
+        self,
+        concepts: list[Concept],
+        forms: list[tuple[_Form, Concept]],
+        use_snowball: bool = True,
+        split_compounds: bool = True,
+    ):
+        """`use_snowball` and `split_compounds` switch the two rules for unlisted forms off
+        (bench/bench_glossary_matching.py measures what each adds)."""
+        self.split_compounds = split_compounds
+        #: The written forms with their concepts, as compiled.
+        self.forms = forms
         self.concepts: dict[str, Concept] = {c.id: c for c in concepts}
         # word -> (concept, lang, raw); stems by their text; phrases by their leading words
         self._words: dict[str, tuple[Concept, str, str]] = {}
@@ -440,7 +451,7 @@ class Glossary:
         graded: list[tuple[str, tuple[Concept, str, str]]] = []
         for f, c in forms:
             hit = (c, f.lang, f.raw)
-            if f.lang in LANGS and not f.stem and len(f.folded) == len(f.words):
+            if use_snowball and f.lang in LANGS and not f.stem and len(f.folded) == len(f.words):
                 key = (f.lang, *snowball(f.folded, f.lang))
                 if len(key[-1]) >= STEM_MIN:
                     prev = self._snow.get(key, hit)
@@ -522,7 +533,7 @@ class Glossary:
         if found is None:
             return []
         hit, a, b = found
-        if depth >= MAX_COMPOUND_DEPTH:
+        if depth >= MAX_COMPOUND_DEPTH or not self.split_compounds:
             return [hit]
         before, after = tok[:a], tok[b:]
         # The rest as it is, then without its linking letter.

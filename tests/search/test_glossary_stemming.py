@@ -92,3 +92,14 @@ def test_an_unlisted_compound_is_split_into_its_forms(tmp_path):
 def test_shipped_glossary_splits_unlisted_compounds():
     exp = expand("misbrugsforebyggelse blandt unge")
     assert (exp.translated or "").startswith("substance misuse prevention")
+
+
+def test_the_rules_for_unlisted_forms_can_be_switched_off():
+    from search.glossary import Glossary
+
+    g = load_glossary()
+    plain = Glossary(list(g.concepts.values()), g.forms, use_snowball=False, split_compounds=False)
+    assert [m.concept.id for m in plain.find("langvarige hjemløse")] != [
+        m.concept.id for m in g.find("langvarige hjemløse")
+    ]
+    assert len(plain.find("misbrugsforebyggelse")) == 1 < len(g.find("misbrugsforebyggelse"))
