@@ -659,6 +659,15 @@ def _english_gap(text: str) -> str:
     return re.sub(r"\s+", " ", _TOKEN.sub(word, text))
 
 
+_EN_FUNCTION = frozenset(w for w in _FUNCTION_EN.values() if w) | STOPWORDS["en"]
+
+
+def _only_function_words(text: str) -> bool:
+    """Whether the text (in English) has no word but function words: left dangling at
+    the end of a translation or before a concept said once already, it is dropped."""
+    return all(normalise(w) in _EN_FUNCTION for w in _TOKEN.findall(text))
+
+
 def _expand(g: Glossary, query: str) -> Expansion:
     matches = g.find(query)
     exp = Expansion(query=query, matches=matches)
@@ -689,12 +698,17 @@ def _expand(g: Glossary, query: str) -> Expansion:
             # once: the English query would otherwise repeat it.
             said = c.term if c.id not in rendered else ""
             rendered.add(c.id)
+            if not said:
+                # The function words before a concept said once already go with it.
+                gap = " " if _only_function_words(gap) else gap
             pieces.append(gap + said)
         elif m.start >= pos:
             pieces.append(gap + query[m.start : m.end])
         pos = m.end
-    pieces.append(_english_gap(query[pos:]))
-    exp.translated_query = "".join(pieces).strip() if exp.english_terms else query
+    tail = _english_gap(query[pos:])
+    pieces.append("" if _only_function_words(tail) else tail)
+    text = re.sub(r"\s+", " ", "".join(pieces)).strip()
+    exp.translated_query = text if exp.english_terms else query
     exp.lexical_terms = lexical
     return exp
 

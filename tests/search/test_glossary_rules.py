@@ -142,3 +142,14 @@ def test_vocabulary_counts_terms_once_per_case_and_skips_function_words():
     assert df["sustained tenancy"] == 1
     assert "for homeless" not in df and "of the" not in df  # function word at an edge
     assert "the" not in df
+
+
+def test_translation_drops_function_words_left_dangling(glossary):
+    # "for" before the second naming of one concept, "of" at the end after a repeat.
+    t = glossary.expand("efterværn for unge der forlader en anbringelse").translated_query
+    assert t == "care leavers"
+    t = glossary.expand("demensvård och förebyggande av demens").translated_query
+    assert t == "dementia and prevention"
+    # Function words between two concepts stay; no double spaces.
+    t = glossary.expand("nyanlända flyktingar till arbete").translated_query
+    assert "  " not in t and t.endswith("for employment")
