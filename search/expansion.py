@@ -72,6 +72,10 @@ def expand(text: str, use_glossary: bool = True, term_words: bool = True) -> Que
         if group not in groups:
             groups.append(group)
             synonym_sets.append(full)
+        if m.modifier and [m.modifier] not in groups:
+            # A compound's unknown first part is a word of the query like any other.
+            groups.append([m.modifier])
+            synonym_sets.append(frozenset())
         covered.update(words)
     for word in query_terms(text):
         if word not in covered and word not in STOPWORDS:

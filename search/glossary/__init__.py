@@ -222,6 +222,9 @@ class Match:
     form: str
     start: int  # character offsets in the query
     end: int
+    #: The first part of the compound the form was found in when the glossary knows
+    #: nothing of it (`fotboll` of `fotbollsresultat`): a word of its own in the query.
+    modifier: str = ""
 
 
 @dataclass
@@ -524,30 +527,37 @@ class Glossary:
 
     def _compound(
         self, tok: str, stems: dict[str, str], depth: int = 0
-    ) -> list[tuple[Concept, str, str]]:
+    ) -> tuple[list[tuple[Concept, str, str]], str]:
         """The concepts of one token, left to right: the form `_word` finds and, in what
         is left of a compound on either side (a linking -s-/-e- or Finnish genitive -n
         dropped), the forms found there (`hjemløshedsforebyggelse`: homelessness +
-        prevention; `päihdekuntoutus`: substance misuse + rehabilitation)."""
+        prevention; `päihdekuntoutus`: substance misuse + rehabilitation). Second: the
+        compound's first part when it names nothing the glossary knows and is a word's
+        length (`fotboll` of `fotbollsresultat`: football results are not outcomes
+        alone, so the part stays a word of the query), else ""."""
         found = self._word(tok, stems, inside=depth > 0)
         if found is None:
-            return []
+            return [], ""
         hit, a, b = found
         if depth >= MAX_COMPOUND_DEPTH or not self.split_compounds:
-            return [hit]
+            return [hit], ""
         before, after = tok[:a], tok[b:]
         # The rest as it is, then without its linking letter.
-        left = self._rest(before, depth, before[:-1] if before.endswith(LINKS_END) else "")
+        unlinked = before[:-1] if before.endswith(LINKS_END) else ""
+        left = self._rest(before, depth, unlinked)
         right = self._rest(after, depth, after[1:] if after.startswith(LINKS_START) else "")
+        modifier = unlinked if len(unlinked) >= COMPOUND_MIN else before
+        unknown = modifier if not left and len(modifier) >= COMPOUND_MIN else ""
         seen: set[str] = set()
-        return [h for h in (*left, hit, *right) if not (h[0].id in seen or seen.add(h[0].id))]
+        hits = [h for h in (*left, hit, *right) if not (h[0].id in seen or seen.add(h[0].id))]
+        return hits, unknown
 
     def _rest(self, rest: str, depth: int, unlinked: str) -> list[tuple[Concept, str, str]]:
         """The concepts of what is left of a compound beside a form (or of that rest
         without its linking letter), [] when it is too short or names none."""
         for piece in (rest, unlinked):
             if len(piece) >= COMPOUND_MIN and not piece.isdigit():
-                found = self._compound(piece, {}, depth + 1)
+                found, _ = self._compound(piece, {}, depth + 1)
                 if found:
                     return found
         return []
@@ -640,8 +650,9 @@ class Glossary:
                     i += 1
                     continue
             if not tok.isdigit():
-                for c, lang, raw in self._compound(tok, {la: row[i] for la, row in stems.items()}):
-                    out.append(Match(c, lang, raw, start, end))
+                hits, modifier = self._compound(tok, {la: row[i] for la, row in stems.items()})
+                for n, (c, lang, raw) in enumerate(hits):
+                    out.append(Match(c, lang, raw, start, end, modifier if n == 0 else ""))
             i += 1
         return out
 
@@ -698,6 +709,8 @@ def _expand(g: Glossary, query: str) -> Expansion:
             # once: the English query would otherwise repeat it.
             said = c.term if c.id not in rendered else ""
             rendered.add(c.id)
+            if m.modifier:
+                said = f"{m.modifier} {said}".strip()
             if not said:
                 # The function words before a concept said once already go with it.
                 gap = " " if _only_function_words(gap) else gap

@@ -103,3 +103,24 @@ def test_the_rules_for_unlisted_forms_can_be_switched_off():
         m.concept.id for m in g.find("langvarige hjemløse")
     ]
     assert len(plain.find("misbrugsforebyggelse")) == 1 < len(g.find("misbrugsforebyggelse"))
+
+
+def test_an_unknown_first_part_of_a_compound_stays_a_word(tmp_path):
+    g = _glossary(
+        tmp_path,
+        "  - id: outcomes\n    en: [outcomes]\n    sv: [resultat]\n"
+        "  - id: homelessness\n    en: [homelessness]\n    sv: [hemlöshet*]\n",
+    )
+    exp = g.expand("fotbollsresultat")
+    assert [(m.concept.id, m.modifier) for m in exp.matches] == [("outcomes", "fotboll")]
+    assert exp.translated_query == "fotboll outcomes"
+    # A known first part, or none, is no modifier; nor a part shorter than a word.
+    assert [m.modifier for m in g.find("hemlöshetsresultat")] == ["", ""]
+    assert [m.modifier for m in g.find("resultatet")] == [""]
+    assert [m.modifier for m in g.find("ekoresultat")] == [""]
+
+
+def test_the_unknown_part_is_a_lexical_part_of_its_own():
+    groups = expand("fotbollsresultat").groups
+    assert ["fotboll"] in groups
+    assert any("outcomes" in g for g in groups)
