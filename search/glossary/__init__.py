@@ -6,7 +6,7 @@ one English concept with its Danish, Swedish and Finnish equivalents, inflected 
 and compound parts included, and the acronyms that stand for it. A query is expanded
 at search time: `load_glossary().expand(query)` finds the glossary forms in the query
 and returns their English equivalents, the query with those parts rendered in English
-(to embed beside the original) and extra terms for the lexical index.
+(the text that is embedded) and extra terms for the lexical index.
 
 Form syntax inside the YAML lists (kept small so the files stay readable):
 
@@ -23,10 +23,16 @@ Acronyms (`acronyms:`) match a whole token; ones that are also ordinary words
 
 Rules that spare the files from listing every form: a phrase also matches by its
 content words with up to `MAX_GAP` function words of the query between them; every
-Finnish form also matches its weak-grade stem (`weak_grade`: hoito -> hoidon); the
-translated query renders the Nordic function words between matches in English and
-names each concept once. The English side is written from the corpus's own wording
-(`python -m search.glossary.vocabulary` lists its frequent terms and which are covered).
+Finnish form also matches its weak-grade stem (`weak_grade`: hoito -> hoidon); Danish,
+Swedish and Finnish words and phrases also match by their Snowball stems (`snowball`:
+langvarige hjemløse -> langvarigt hjemløse); a compound the files do not list is split
+into the forms it is made of (hjemløshedsforebyggelse -> homelessness + prevention),
+and a first part the glossary knows nothing of stays a word of the query (fotboll of
+fotbollsresultat). The translated query renders the Nordic function words between
+matches in English, names each concept once and drops function words left dangling.
+The English side is written from the corpus's own wording (`python -m
+search.glossary.vocabulary` lists its frequent terms and which are covered);
+`bench/bench_glossary_matching.py` measures how the rules meet forms the files lack.
 """
 
 from __future__ import annotations
