@@ -327,19 +327,23 @@ class SearchService:
         )
 
     def _expand(self, text: str) -> QueryExpansion:
-        return expand(text, use_glossary=self.config.glossary)
+        return expand(text, use_glossary=self.config.glossary, term_words=self.config.term_words)
 
     def query_vector(self, text: str, translated: str | None) -> np.ndarray:
-        """The query's vector (with its translation's added): one model call, cached."""
+        """The query's vector: of its glossary translation alone when it has one (the
+        translation keeps the words the glossary did not know), else of the query; with
+        `RankConfig.embed_original`, the original's and the translation's added. One
+        model call, cached."""
         weight = self.config.translation_weight
-        key = (self.embedder.model_id, text, translated, weight)
+        both = self.config.embed_original
+        key = (self.embedder.model_id, text, translated, weight, both)
         cached = self._vectors.get(key)
         if cached is not None:
             return cached
-        texts = [cut_to_tokens(self.embedder, text, QUERY_TOKENS)]
-        if translated:
-            texts.append(cut_to_tokens(self.embedder, translated, QUERY_TOKENS))
-        vectors = self.embedder.embed_queries(texts)
+        texts = [translated] if translated and not both else [text, *filter(None, [translated])]
+        vectors = self.embedder.embed_queries(
+            [cut_to_tokens(self.embedder, t, QUERY_TOKENS) for t in texts]
+        )
         q = l2_normalise(vectors[0] + weight * vectors[1]) if len(vectors) > 1 else vectors[0]
         self._vectors.put(key, q)
         return q
@@ -402,7 +406,9 @@ class SearchService:
         hits.restrict(table.through(base, gen.lexical_to_table()))
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
         # The lexical coverage is the same whatever the filters: computed once here.
-        out = (expansion, q, config, dense, first_pass, hits, coverage(hits, expansion.groups))
+        flags = expansion.synonym_sets if config.synonym_sets else None
+        cov = coverage(hits, expansion.groups, flags)
+        out = (expansion, q, config, dense, first_pass, hits, cov)
         gen.ranks.put(key, out)
         return out
 
