@@ -1,7 +1,12 @@
 """Ranking: dense field scores combined per case, fused with lexical evidence.
 
-Dense side: the query vector is compared with the field vectors of the allowed cases
-(FAISS, exact by default). Raw cosines are not comparable across fields: a short text
+Dense side: the query vector is compared with the field vectors of every case in one
+pass (`DenseScorer.case_scores`): with the default flat index that is one product with
+all field vectors, what FAISS's exact scan reads anyway, and it scores every case, so a
+filter or facet click is a mask over the query's one ranking instead of a second,
+filtered search. An HNSW index (`CASEBANK_INDEX_KIND=hnsw`, for corpora too large to
+scan) keeps its point, a graph search that reads a small part of the vectors: there
+only the cases of its best rows are scored, and a filter masks those. Raw cosines are not comparable across fields: a short text
 ("Adult smokers.") is close to almost any query with e5, so a plain max over fields
 favours cases with short fields. Each field's score is therefore standardised against
 that field's background for this query (mean and spread over a fixed sample of cases),
@@ -36,8 +41,7 @@ from search.index_files import DenseIndex
 from search.lexical import LexicalHits
 from search.texts import field_kind
 
-#: Rows fetched from FAISS per query before per-case aggregation (exact, HNSW).
-TOP_ROWS = 1000
+#: Rows fetched per query from an HNSW index before per-case aggregation.
 HNSW_ROWS = 800
 #: Rows sampled per field for that field's background mean and spread.
 BACKGROUND = 256
@@ -194,17 +198,13 @@ class DenseScorer:
             mu[i], sd[i] = m, max(np.sqrt(var), 1e-3)
         return mu, sd
 
-    def _selection(
-        self, wkind: np.ndarray, allowed_cases: np.ndarray | None, retrieve: set[str] | None
-    ) -> tuple[int, faiss.SearchParameters] | None:
-        """How many rows to fetch and the FAISS search parameters for the rows a search
-        may return (None: no row). Kept for the last few masks: most searches share
-        one (every case but those in the pipeline), and building the selector is a
-        large part of a search's own cost."""
+    def _graph_selection(self, wkind: np.ndarray, allowed_cases: np.ndarray | None):
+        """How many rows an HNSW search fetches and its parameters for the rows it may
+        return (None: no row). Kept for the last few masks (most searches share one),
+        since building the selector is a large part of a graph search's own cost."""
         key = (
             wkind.tobytes(),
             None if allowed_cases is None else np.packbits(allowed_cases).tobytes(),
-            None if retrieve is None else tuple(sorted(retrieve)),
         )
         with self._selections_lock:
             if key in self._selections:
@@ -214,29 +214,19 @@ class DenseScorer:
         row_ok = wkind[self.row_kind_id] > 0
         if allowed_cases is not None:
             row_ok &= allowed_cases[self.row_case_idx]
-        if retrieve is not None:
-            wanted = [i for i, k in enumerate(self.kinds) if k in retrieve]
-            row_ok &= np.isin(self.row_kind_id, wanted)
         n_ok = int(row_ok.sum())
         out: tuple[int, faiss.SearchParameters] | None = None
         if n_ok:
-            hnsw = isinstance(self.dense.faiss_index, faiss.IndexHNSW)
-            # A graph search costs in proportion to how many rows it returns; exact
-            # search scans everything anyway, so it returns more and the matched set is
-            # fuller.
-            k = min(n_ok, HNSW_ROWS if hnsw else TOP_ROWS)
+            # A graph search costs in proportion to how many rows it returns.
+            k = min(n_ok, HNSW_ROWS)
+            sel = None  # nothing excluded: a selector would only slow the search down
             if n_ok < n_rows:
-                # Flat search skips the rows left out; HNSW walks past them.
+                # The graph walks past the rows left out.
                 bitmap = np.packbits(row_ok, bitorder="little")
                 sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bitmap))
                 # The selector points into the bitmap: keep it alive with it.
                 sel.referenced_bitmap = bitmap
-            else:
-                sel = None  # nothing excluded: a selector would only slow the search down
-            if hnsw:
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
-            else:
-                params = faiss.SearchParameters(sel=sel)
+            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
             params.referenced_selector = sel
             out = (k, params)
         with self._selections_lock:
@@ -245,95 +235,135 @@ class DenseScorer:
                 self._selections.popitem(last=False)
         return out
 
-    def scores(
+    @property
+    def graph(self) -> bool:
+        """Whether the index is an approximate graph (HNSW) rather than exact (flat)."""
+        return isinstance(self.dense.faiss_index, faiss.IndexHNSW)
+
+    def _row_sims(
         self,
         q: np.ndarray,
+        wkind: np.ndarray,
         allowed_cases: np.ndarray | None,
-        config: RankConfig,
-        retrieve: set[str] | None = None,
-        extra_cases: np.ndarray | None = None,
-    ) -> dict[str, tuple[float, str]]:
-        """`{case_id: (standardised dense score, best field)}` for the best allowed cases.
-
-        FAISS finds the best rows (of the field kinds in `retrieve`, default all weighted
-        ones); every weighted field row of the cases they belong to, and of `extra_cases`
-        (case positions), is then scored exactly and combined per case (vectorised: rows
-        of a case are contiguous).
-        """
-        n_rows = len(self.dense.row_case)
-        if n_rows == 0:
-            return {}
-        wkind = np.array([config.weights.get(k, 0.0) for k in self.kinds], dtype=np.float32)
-        selection = self._selection(wkind, allowed_cases, retrieve)
+        also: np.ndarray | None,
+    ) -> np.ndarray:
+        """The query's cosine with every row: exact over all rows for a flat index (one
+        pass over the vectors, what FAISS's exact scan reads anyway); for HNSW, over the
+        rows of the cases its graph search finds (and of `also`), -inf elsewhere."""
+        if not self.graph:
+            return self.vectors @ q
+        sims = np.full(len(self.row_case_idx), -np.inf, dtype=np.float32)
+        selection = self._graph_selection(wkind, allowed_cases)
         if selection is None:
-            return {}
+            return sims
         k, params = selection
         # One FAISS thread per search: requests already run in parallel, and more threads
         # per search only wait for each other (OpenMP keeps this setting per thread, so
-        # it is set by the thread that searches). It also makes a near tie at the edge
-        # of the candidate rows come out the same in every thread.
+        # it is set by the thread that searches).
         faiss.omp_set_num_threads(1)
         qq = np.ascontiguousarray(q.reshape(1, -1), dtype=np.float32)
         _, idx = self.dense.faiss_index.search(qq, k, params=params)
-        hits = idx[0][idx[0] >= 0]
-        found = self.row_case_idx[hits]
-        if extra_cases is not None and len(extra_cases):
-            found = np.concatenate([found, extra_cases])
+        found = self.row_case_idx[idx[0][idx[0] >= 0]]
+        if also is not None and len(also):
+            found = np.concatenate([found, also])
         cand = np.unique(found)
-        if allowed_cases is not None:
-            cand = cand[allowed_cases[cand]]
         lo, lens = self.starts[cand], self.starts[cand + 1] - self.starts[cand]
-        offsets = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-        rows = np.repeat(lo, lens) + offsets
-        seg = np.repeat(np.arange(len(cand)), lens)
-        w = wkind[self.row_kind_id[rows]]
-        keep = w > 0
-        rows, seg, w = rows[keep], seg[keep], w[keep]
-        sims = self.vectors[rows] @ q
+        rows = np.repeat(lo, lens) + (
+            np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+        )
+        sims[rows] = self.vectors[rows] @ q
+        return sims
+
+    def case_scores(
+        self,
+        q: np.ndarray,
+        config: RankConfig,
+        allowed_cases: np.ndarray | None = None,
+        also: np.ndarray | None = None,
+    ) -> CaseScores:
+        """The standardised dense score of every case (by position in `case_ids`) and
+        its best field row, from one pass over the field vectors.
+
+        Each case's weighted field rows are standardised and combined per case with
+        segment operations (rows of a case are contiguous). With a flat index every
+        case is scored, so a filter is a mask over these arrays, never a second search.
+        With HNSW only the cases of one graph search (over `allowed_cases`, plus the
+        case positions `also`) are scored; the others get -inf.
+        """
+        n_cases = len(self.case_ids)
+        if len(self.row_case_idx) == 0:
+            return CaseScores(np.zeros(0, np.float32), np.zeros(0, np.int64))
+        wkind = np.array([config.weights.get(k, 0.0) for k in self.kinds], dtype=np.float32)
+        w = wkind[self.row_kind_id]
+        sims = self._row_sims(q, wkind, allowed_cases, also)
         if config.per_field_z:
             mu, sd = self.field_background(q, config)
-            fid = self.row_field_id[rows]
-            sims = (sims - mu[fid]) / sd[fid]
-        v = sims * w
-        order = np.lexsort((-v, seg))
-        seg_o, v_o, rows_o = seg[order], v[order], rows[order]
-        first = np.flatnonzero(np.r_[True, seg_o[1:] != seg_o[:-1]])
-        best = v_o[first]
-        if config.aggregate == "mean":
-            score = (
-                np.bincount(seg, weights=v)[seg_o[first]]
-                / np.bincount(seg, weights=w)[seg_o[first]]
-            )
-        elif config.aggregate == "mean_top2":
-            nxt = np.minimum(first + 1, len(v_o) - 1)
-            has_two = (first + 1 < len(v_o)) & (seg_o[nxt] == seg_o[first])
-            score = np.where(has_two, (best + v_o[nxt]) / 2, best)
+            sims = (sims - mu[self.row_field_id]) / sd[self.row_field_id]
+        weighted = w > 0
+        v = np.where(weighted, sims * w, -np.inf).astype(np.float32)
+        heads = self.starts[:-1]
+        best = np.maximum.reduceat(v, heads)
+        # The best row of a case: the first of its rows that reaches its best value.
+        at_best = np.flatnonzero((v == best[self.row_case_idx]) & (v > -np.inf))
+        owner = self.row_case_idx[at_best]
+        first = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
+        best_row = np.full(n_cases, -1, dtype=np.int64)
+        best_row[owner[first]] = at_best[first]
+        if config.aggregate == "mean_top2":
+            rest = v.copy()
+            rest[at_best[first]] = -np.inf
+            second = np.maximum.reduceat(rest, heads)
+            score = np.where(second > -np.inf, (best + second) / 2, best)
+        elif config.aggregate == "mean":
+            total = np.add.reduceat(np.where(v > -np.inf, v, 0).astype(np.float64), heads)
+            wsum = np.add.reduceat(np.where(v > -np.inf, w, 0).astype(np.float64), heads)
+            score = np.where(best_row >= 0, total / np.maximum(wsum, 1e-12), -np.inf)
         else:
             score = best
-        case_idx = cand[seg_o[first]].tolist()
-        best_rows = rows_o[first].tolist()
-        # tolist() gives the same Python floats as float() per element, in one call.
+        return CaseScores(score, best_row)
+
+    def as_dict(
+        self, scores: CaseScores, cases: np.ndarray | None = None
+    ) -> dict[str, tuple[float, str]]:
+        """`{case_id: (score, best field)}` of the scored cases (of those in the mask
+        `cases`)."""
+        ok = scores.best_row >= 0
+        if cases is not None:
+            ok &= cases
+        at = np.flatnonzero(ok)
         ids, names = self.case_ids, self.dense.row_field
         return {
             ids[c]: (sc, names[r])
-            for c, sc, r in zip(case_idx, score.tolist(), best_rows, strict=True)
+            for c, sc, r in zip(
+                at.tolist(), scores.score[at].tolist(), scores.best_row[at].tolist(), strict=True
+            )
         }
 
 
+@dataclass(frozen=True)
+class CaseScores:
+    """A query's dense score per case (by `DenseScorer.case_ids` position)."""
+
+    #: Standardised, combined over the case's fields; -inf where no field was scored.
+    score: np.ndarray
+    #: The row of the case's best field (-1 where none was scored).
+    best_row: np.ndarray
+
+
 def feedback_query(
-    scorer: DenseScorer, q: np.ndarray, dense: dict[str, tuple[float, str]], config: RankConfig
+    scorer: DenseScorer, q: np.ndarray, scores: CaseScores, config: RankConfig
 ) -> np.ndarray:
     """The query moved toward its best first-pass cases (pseudo-relevance feedback).
 
     The cases' `whole` vectors are in the language of the case texts (mostly English),
     so the moved query meets the other relevant cases in their own language.
     """
-    top = sorted(dense, key=lambda c: -dense[c][0])[: config.prf_k]
-    if not top or config.prf <= 0:
+    scored = np.flatnonzero(scores.best_row >= 0)
+    top = scored[np.argsort(-scores.score[scored], kind="stable")[: config.prf_k]]
+    if not len(top) or config.prf <= 0:
         return q
     rows = []
-    for cid in top:
-        ci = scorer.case_pos[cid]
+    for ci in top.tolist():
         lo, hi = scorer.starts[ci], scorer.starts[ci + 1]
         rows.extend(int(lo + j) for j, f in enumerate(scorer.row_field[lo:hi]) if f == "whole")
     centroid = scorer.vectors[rows].mean(axis=0)

@@ -48,8 +48,9 @@ from search.results import FacetValue, Hit, SearchResponse, Snippet
 from search.snippets import prepare, snippet
 from search.texts import lexical_texts
 
-#: Best first-pass cases rescored by the feedback pass (besides the ones it finds).
-FEEDBACK_KEEP = 300
+#: Best dense cases among which the lexical index looks up its most frequent terms
+#: (`LexicalIndex.search`'s candidates).
+LEXICAL_POOL = 1000
 #: Tokens of a query the model reads: e5 was trained on short queries, and the first
 #: 128 tokens of a long paragraph say what it is about, so a 1,000-character query
 #: costs about what a sentence does.
@@ -279,10 +280,11 @@ class SearchService:
         in_result = base
         ranking: _Ranking | None = None
         if text:
-            key = (text, tuple(sorted((k, tuple(sorted(v))) for k, v in wanted.items())))
-            key = (*key, request.include_pipeline)
+            # One ranking per text over every case of the base: a filter or a facet
+            # click is a mask over it, not another search.
             ranking = gen.ranks.get_or_make(
-                key, lambda: _Ranking.of(table, base, *self._rank(gen, text, base, allowed))
+                (text, request.include_pipeline),
+                lambda: _Ranking.of(table, base, *self._rank(gen, text, base)),
             )
             scored, hits, terms = ranking.ranked, ranking.hits, ranking.terms
             in_result = ranking.in_result
@@ -329,66 +331,41 @@ class SearchService:
         return q
 
     def _rank(
-        self, gen: Generation, text: str, base: np.ndarray, allowed: np.ndarray
+        self, gen: Generation, text: str, base: np.ndarray
     ) -> tuple[Ranked, LexicalHits, list[str]]:
-        """Every case of the result (before the filters of the facet keys, except with a
-        restrictive filter), the lexical evidence, and the terms searched."""
-        expansion, q, config, dense, first_pass, hits, cov = self._unfiltered(gen, text, base)
-        scorer = gen.scorer
-        if scorer is not None and q is not None and not np.array_equal(allowed, base):
-            # With filters, also the best cases among the filtered ones: a restrictive
-            # filter must not depend on its cases being among the best overall. The rest
-            # (the query vector, the unfiltered pass, the lexical look-up) is reused.
-            in_allowed = gen.table.through(allowed, gen.to_table)
-            dense = {**scorer.scores(q, in_allowed, config), **dense}
-            if config.prf > 0:
-                # The filtered cases' own first-pass scores, for the relevance bar.
-                q0 = self.query_vector(text, expansion.translated)
-                first_pass = {**scorer.scores(q0, in_allowed, config), **first_pass}
-            else:
-                first_pass = dense
-        ranked = rank(dense, hits, config, expansion.groups, first_pass, cov)
-        return ranked, hits, expansion.terms
-
-    def _unfiltered(self, gen: Generation, text: str, base: np.ndarray) -> tuple:
-        """What a query finds before filters (cached per generation): its expansion, the
-        query vector, the dense scores, the first-pass scores, the lexical evidence and
-        its coverage."""
-        key = ("unfiltered", text, int(base.sum()))
-        cached = gen.ranks.get(key)
-        if cached is not None:
-            return cached
-        table = gen.table
+        """Every case of the result over the base (filters are masks over it, applied by
+        the caller), the lexical evidence, and the terms searched."""
+        table, scorer = gen.table, gen.scorer
         expansion = self._expand(text)
         dense: dict[str, tuple[float, str]] = {}
-        first_pass: dict[str, tuple[float, str]] = {}
+        first_pass = dense
         config = self.config
-        scorer = gen.scorer
-        q = None
+        pool: set[str] = set()
         if scorer is None or config.method == "lexical":
             config = RankConfig(**{**config.__dict__, "method": "lexical"})
         else:
-            q = self.query_vector(text, expansion.translated)
             in_base = table.through(base, gen.to_table)
-            dense = scorer.scores(q, in_base, config)
-            first_pass = dense
+            q = self.query_vector(text, expansion.translated)
+            scores = scorer.case_scores(q, config, in_base)
+            first_pass = dense = scorer.as_dict(scores, in_base)
             if config.prf > 0:
-                # The moved query rescores the first pass's cases and looks for new ones
-                # among the whole-case vectors only (a seventh of the rows).
-                q = feedback_query(scorer, q, dense, config)
-                best_first = heapq.nlargest(FEEDBACK_KEEP, dense, key=lambda c: dense[c][0])
-                first = np.array([scorer.case_pos[c] for c in best_first], dtype=np.int64)
-                dense = scorer.scores(q, in_base, config, retrieve={"whole"}, extra_cases=first)
+                # The moved query rescores every case (with HNSW: the cases its graph
+                # search finds and those of the first pass).
+                moved = feedback_query(scorer, q, scores, config)
+                again = scorer.case_scores(
+                    moved, config, in_base, np.flatnonzero(scores.best_row >= 0)
+                )
+                dense = scorer.as_dict(again, in_base)
+            pool = set(_best(dense, LEXICAL_POOL))
         hits = gen.lexical.search(
-            expansion.terms, candidates=set(dense), with_bm25=config.method in ("lexical", "rrf")
+            expansion.terms, candidates=pool, with_bm25=config.method in ("lexical", "rrf")
         )
         # Only the cases of the result's base (not in the pipeline unless asked).
         hits.restrict(table.through(base, gen.lexical_to_table()))
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
-        # The lexical coverage is the same whatever the filters: computed once here.
-        out = (expansion, q, config, dense, first_pass, hits, coverage(hits, expansion.groups))
-        gen.ranks.put(key, out)
-        return out
+        cov = coverage(hits, expansion.groups)
+        ranked = rank(dense, hits, config, expansion.groups, first_pass, cov)
+        return ranked, hits, expansion.terms
 
     def _case(self, gen: Generation, case_id: str) -> Case:
         return gen.cases.get_or_make(case_id, lambda: self.store.get_case(case_id))
@@ -524,6 +501,11 @@ class _Ranking:
         in_result &= base
         order = rows[np.lexsort((table.id_rank[rows], -score))]
         return cls(ranked, hits, terms, in_result, order, match)
+
+
+def _best(dense: dict[str, tuple[float, str]], n: int) -> list[str]:
+    """The n cases with the best dense scores."""
+    return heapq.nlargest(n, dense, key=lambda c: dense[c][0])
 
 
 def similar_scores(

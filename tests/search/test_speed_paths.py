@@ -63,23 +63,92 @@ def test_prepared_snippets_equal_plain_ones(indexed: tuple[Settings, Store]) -> 
     assert checked >= 8 * len(terms_list) * 3
 
 
-def test_scorer_selections_do_not_leak_between_filters(indexed_service: SearchService) -> None:
-    """The FAISS row selection kept per mask: scores with one mask, then another, then
-    the first again equal those of a new scorer, and only allowed cases come back."""
+def reference_case_scores(scorer: DenseScorer, q: np.ndarray, config: RankConfig) -> dict:
+    """Every case's dense score as a plain per-case loop over its fields: the oracle of
+    `DenseScorer.case_scores`' segment operations."""
+    mu, sd = scorer.field_background(q, config)
+    out = {}
+    for ci, cid in enumerate(scorer.case_ids):
+        values = []
+        for r in range(scorer.starts[ci], scorer.starts[ci + 1]):
+            w = config.weights.get(scorer.kinds[scorer.row_kind_id[r]], 0.0)
+            if w <= 0:
+                continue
+            sim = scorer.vectors[r] @ q
+            if config.per_field_z:
+                f = scorer.row_field_id[r]
+                sim = (sim - mu[f]) / sd[f]
+            values.append((float(np.float32(sim * w)), w, r))
+        if not values:
+            continue
+        best = max(values, key=lambda v: v[0])  # the first row that reaches the best
+        if config.aggregate == "max":
+            score = best[0]
+        elif config.aggregate == "mean_top2":
+            top = sorted(v[0] for v in values)[-2:]
+            score = sum(top) / len(top)
+        else:
+            score = sum(v[0] for v in values) / sum(v[1] for v in values)
+        out[cid] = (score, scorer.dense.row_field[best[2]])
+    return out
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        RankConfig(),
+        RankConfig(aggregate="max"),
+        RankConfig(aggregate="mean"),
+        RankConfig(per_field_z=False),
+        RankConfig(weights={"whole": 1.0, "title": 0.5}),
+    ],
+    ids=["mean_top2", "max", "mean", "raw", "weights"],
+)
+def test_every_case_scores_equal_the_per_case_loop(
+    indexed_service: SearchService, config: RankConfig
+) -> None:
+    """One pass scores every case (flat index), as the per-field loop does; a mask of
+    cases then picks from those arrays, and a new scorer gives the same."""
     gen = indexed_service.generation()
     scorer = gen.scorer
-    q = indexed_service.embedder.embed_query("homeless young people")
+    for text in QUERIES:
+        q = indexed_service.embedder.embed_query(text)
+        got = scorer.as_dict(scorer.case_scores(q, config))
+        want = reference_case_scores(scorer, q, config)
+        assert got.keys() == want.keys() == set(scorer.case_ids)
+        for cid, (score, best) in want.items():
+            assert got[cid][0] == pytest.approx(score, rel=1e-5, abs=1e-5), (text, cid)
+            assert got[cid][1] == best, (text, cid)
+        only = np.zeros(len(scorer.case_ids), dtype=bool)
+        only[:2] = True
+        assert scorer.as_dict(scorer.case_scores(q, config), only) == {
+            c: got[c] for c in scorer.case_ids[:2]
+        }
+        assert DenseScorer(gen.dense).as_dict(DenseScorer(gen.dense).case_scores(q, config)) == got
+
+
+def test_hnsw_scores_the_cases_its_graph_finds_exactly(indexed: tuple[Settings, Store]) -> None:
+    """With an HNSW index the cases of one graph search get the scores the exact pass
+    gives them, the others none, and a mask of allowed cases limits the search."""
+    from search.indexer import build_index
+
+    settings, store = indexed
+    hnsw = Settings(data_dir=settings.data_dir.parent / "hnsw", index_kind="hnsw")
+    build_index(hnsw, store)
+    graph = SearchService(hnsw, store).generation().scorer
+    exact = SearchService(settings, store).generation().scorer
+    assert graph.graph and not exact.graph
     config = RankConfig()
-    n = len(scorer.case_ids)
-    only_first = np.zeros(n, dtype=bool)
-    only_first[:2] = True
-    every = np.ones(n, dtype=bool)
-    results = [scorer.scores(q, m, config) for m in (every, only_first, every, only_first)]
-    fresh = DenseScorer(gen.dense)
-    assert results[0] == results[2] == fresh.scores(q, every, config)
-    assert results[1] == results[3] == fresh.scores(q, only_first, config)
-    assert set(results[1]) <= {scorer.case_ids[0], scorer.case_ids[1]}
-    assert len(results[0]) > len(results[1]) > 0
+    q = SearchService(settings, store).embedder.embed_query("homeless young people")
+    got = graph.as_dict(graph.case_scores(q, config))
+    want = exact.as_dict(exact.case_scores(q, config))
+    assert got and set(got) <= set(want)
+    for cid, (score, best) in got.items():
+        assert score == pytest.approx(want[cid][0], abs=1e-4) and best == want[cid][1]
+    allowed = np.zeros(len(graph.case_ids), dtype=bool)
+    allowed[[0, 3]] = True
+    limited = graph.as_dict(graph.case_scores(q, config, allowed), allowed)
+    assert set(limited) == {graph.case_ids[0], graph.case_ids[3]}
 
 
 def test_blas_runs_on_the_calling_thread(indexed_service: SearchService) -> None:
@@ -231,10 +300,47 @@ def test_rank_equals_the_per_case_loop(indexed_service: SearchService, config) -
     for text in QUERIES:
         expansion = expand(text)
         q = indexed_service.query_vector(text, expansion.translated)
-        dense = gen.scorer.scores(q, None, config)
+        dense = gen.scorer.as_dict(gen.scorer.case_scores(q, config))
         first = {c: (v[0] - 1.0, v[1]) for c, v in dense.items()}  # a distinct first pass
         hits = gen.lexical.search(expansion.terms, candidates=set(dense))
         for first_pass in (None, first):
             got = list(rank(dense, hits, config, expansion.groups, first_pass))
             want = reference_rank(dense, hits, config, expansion.groups, first_pass)
             assert got == want, (text, config.method)
+
+
+def test_a_filter_is_the_unfiltered_ranking_restricted_to_it(
+    indexed_service: SearchService,
+) -> None:
+    """A filter or facet click masks the query's one ranking over every case: its rows
+    are exactly the unfiltered rows that pass the filter, in the same order, with the
+    same scores and match flags, and its counts are theirs."""
+    table = indexed_service.generation().table
+    checked = 0
+    for text in QUERIES:
+        every = indexed_service.search(SearchRequest(q=text), all_rows=True)
+        for key, value in (("country", "GB"), ("country", "DK"), ("stage", "complete")):
+            rows = table.mask(key, {value})
+            keep = [h for h in every.results if rows[table.pos[h.id]]]
+            got = indexed_service.search(SearchRequest(q=text, **{key: [value]}), all_rows=True)
+            assert got.results == keep, (text, key, value)
+            assert got.total == len(keep)
+            assert got.matched == sum(h.match for h in keep)
+            checked += len(keep)
+    assert checked > 0
+
+
+def test_a_restrictive_filter_still_finds_its_cases(indexed_service: SearchService) -> None:
+    """A case named by the query comes first under a filter that leaves few cases,
+    however it ranks among all of them."""
+    for text, flt, want in [
+        ("Juvenile justice recidivism project", {"country": ["US"]}, "c-youth-justice-us"),
+        ("TUBA counselling for young adults", {"country": ["DK"]}, "c-tuba-dk"),
+        (
+            "Housing First unge hjemløse",
+            {"instrument": ["outcomes_contract"]},
+            "c-housing-first-dk",
+        ),
+    ]:
+        found = indexed_service.search(SearchRequest(q=text, **flt))
+        assert found.results and found.results[0].id == want, text
