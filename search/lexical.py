@@ -158,7 +158,7 @@ class LexicalIndex:
         return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
 
     def search(
-        self, terms: list[str], candidates: set[str] | None = None, with_bm25: bool = True
+        self, terms: list[str], candidates: Iterable[str] = (), with_bm25: bool = True
     ) -> LexicalHits:
         """Lexical evidence for the terms (see `query_terms`); every term is quoted, so
         none is read as FTS5 syntax.
@@ -194,7 +194,7 @@ class LexicalIndex:
                 self._add(hits, term, "SELECT rowid FROM fts WHERE fts MATCH ?", [quote(term)])
         if deferred:
             pool = hits.matched_cases().tolist()
-            pool += [self._pos[c] for c in candidates or () if c in self._pos]
+            pool += [self._pos[c] for c in candidates if c in self._pos]
             rowids = json.dumps(sorted({int(self.rowids[i]) for i in pool}))
             for term in deferred:
                 self._add(

@@ -6,7 +6,9 @@ all field vectors, what FAISS's exact scan reads anyway, and it scores every cas
 filter or facet click is a mask over the query's one ranking instead of a second,
 filtered search. An HNSW index (`CASEBANK_INDEX_KIND=hnsw`, for corpora too large to
 scan) keeps its point, a graph search that reads a small part of the vectors: there
-only the cases of its best rows are scored, and a filter masks those. Raw cosines are not comparable across fields: a short text
+only the cases of its best rows are scored, and a filter masks those.
+
+Raw cosines are not comparable across fields: a short text
 ("Adult smokers.") is close to almost any query with e5, so a plain max over fields
 favours cases with short fields. Each field's score is therefore standardised against
 that field's background for this query (mean and spread over a fixed sample of cases),
@@ -29,7 +31,6 @@ barely moves the dense order.
 
 from __future__ import annotations
 
-import heapq
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -122,10 +123,7 @@ class RankConfig:
 class Scored:
     """One ranked case: its score and the field that matched best."""
 
-    case_id: str
     score: float
-    dense: float = 0.0
-    coverage: float = 0.0
     best_field: str | None = None
     #: Whether the case passes the relevance bar (else it is one of the closest others).
     match: bool = True
@@ -371,14 +369,18 @@ def feedback_query(
     return (moved / max(np.linalg.norm(moved), 1e-12)).astype(np.float32)
 
 
-def coverage(hits: LexicalHits, groups: list[list[str]] | None = None) -> dict[str, float]:
-    """Share of the query's IDF mass that each lexically matching case contains.
+def coverage(
+    hits: LexicalHits, groups: list[list[str]] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Share of the query's IDF mass that each lexically matching case contains: the
+    cases' positions in the lexical index (`hits.case_ids`) and their shares (> 0).
 
     `groups` are alternatives per part of the query (a Nordic word and its English
     terms, see `search.expansion`); a part counts once, with the IDF of the best-known
     alternative, and a case covers it with the best alternative it contains. Without
     groups every term is its own part.
     """
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
     parts = groups if groups is not None else [[t] for t in hits.idf]
     weights: list[float] = []
     usable: list[list[str]] = []
@@ -392,7 +394,7 @@ def coverage(hits: LexicalHits, groups: list[list[str]] | None = None) -> dict[s
         usable.append(alts)
     total = sum(weights)
     if total <= 0 or not hits.term_cases:
-        return {}
+        return none
     # Over the cases some term matched, part by part in order (so the sums are those of
     # a per-case loop): the best alternative a case contains, capped at the part's weight.
     cases = hits.matched_cases()
@@ -405,171 +407,110 @@ def coverage(hits: LexicalHits, groups: list[list[str]] | None = None) -> dict[s
                 at = np.searchsorted(cases, found)
                 best[at] = np.maximum(best[at], hits.idf[t])
         got += np.minimum(w, best)
-    share = (got / total).tolist()
-    ids = hits.case_ids
-    return {ids[c]: v for c, v in zip(cases.tolist(), share, strict=True) if v > 0}
+    share = got / total
+    keep = share > 0
+    return cases[keep], share[keep]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A query's evidence per case, as arrays over one order of cases (the service's
+    case table): what `rank` combines."""
+
+    #: Dense score (`DenseScorer.case_scores`); NaN where the case has none.
+    dense: np.ndarray
+    #: Lexical coverage (`coverage`); 0 where none.
+    cover: np.ndarray
+    #: Each case's place when sorted by id (ties of a sort by score).
+    id_rank: np.ndarray
+    #: The dense score's best field row (`-1`: none) and the names of the rows.
+    best_row: np.ndarray | None = None
+    row_field: list[str] = field(default_factory=list)
+    #: The first dense pass, when feedback moved the query (None: `dense` is it).
+    first: np.ndarray | None = None
+    #: BM25 (lexical and RRF rankings only); NaN where not among the BM25 hits.
+    bm25: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class Ranked:
-    """A query's ranked cases as arrays, best first; `Scored` objects are made only for
-    the cases a page shows (`get`), since a query at 10,000 cases ranks thousands."""
+    """A query's ranked cases as arrays over the evidence's cases."""
 
-    ids: list[str]
+    #: Whether each case is in the result.
+    chosen: np.ndarray
     score: np.ndarray
-    dense: np.ndarray
-    coverage: np.ndarray
-    best_field: list[str | None]
+    #: Whether each case passes the relevance bar (else it is one of the closest others).
     match: np.ndarray
-    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    #: The cases of the result, best first, ties by id.
+    order: np.ndarray
+    best_row: np.ndarray
+    row_field: list[str]
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.order)
 
-    def scored(self, i: int) -> Scored:
-        """The i-th case as a `Scored`."""
-        return Scored(
-            self.ids[i],
-            float(self.score[i]),
-            float(self.dense[i]),
-            float(self.coverage[i]),
-            self.best_field[i],
-            match=bool(self.match[i]),
-        )
-
-    def get(self, case_id: str) -> Scored | None:
-        """The case's `Scored`, or None when it is not in the result."""
-        if not self._index and self.ids:
-            self._index.update(zip(self.ids, range(len(self.ids)), strict=True))
-        i = self._index.get(case_id)
-        return None if i is None else self.scored(i)
-
-    def __iter__(self):
-        return (self.scored(i) for i in range(len(self.ids)))
+    def scored(self, i: int) -> Scored | None:
+        """Case i's `Scored`, or None when it is not in the result."""
+        if not self.chosen[i]:
+            return None
+        r = int(self.best_row[i])
+        best = self.row_field[r] if r >= 0 else None
+        return Scored(float(self.score[i]), best, bool(self.match[i]))
 
 
-def rank(
-    dense_scores: dict[str, tuple[float, str]],
-    hits: LexicalHits,
-    config: RankConfig,
-    groups: list[list[str]] | None = None,
-    first_pass: dict[str, tuple[float, str]] | None = None,
-    cov: dict[str, float] | None = None,
-) -> Ranked:
+def rank(ev: Evidence, config: RankConfig) -> Ranked:
     """The matching cases, best first, by the configured method.
 
     A case is in the result when its dense score reaches `min_z` or its lexical coverage
     reaches `min_coverage`; when fewer than `min_matches` cases are, the best of the rest
     fill up to that number, so a query always gets answers. Each is marked `match` by
-    the relevance bar (see `RankConfig.match_z`), on the first dense pass `first_pass`.
-    `cov` is `coverage(hits, groups)` when the caller has it already.
+    the relevance bar (see `RankConfig.match_z`), on the first dense pass.
     """
-    if cov is None:
-        cov = coverage(hits, groups)
-    if config.method in ("lexical", "rrf"):
-        ids, score, dense, cover, best, passing = _rank_table_lexical(
-            dense_scores, hits, config, cov
-        )
+    n = len(ev.cover)
+    has_dense = ~np.isnan(ev.dense)
+    z = np.where(has_dense, ev.dense, 0.0)
+    cover = ev.cover
+    if config.method == "lexical":
+        cand = ~np.isnan(ev.bm25)
+        score = np.where(cand, ev.bm25, 0.0)
+        passing = cand & (cover >= config.min_coverage)
+    elif config.method == "rrf":
+        in_bm25 = ~np.isnan(ev.bm25)
+        score = np.zeros(n, dtype=np.float64)
+        for has, value in ((has_dense, z), (in_bm25, ev.bm25)):
+            rows = np.flatnonzero(has)
+            order = rows[np.argsort(-value[rows], kind="stable")]
+            score[order] += 1.0 / (config.rrf_k + np.arange(len(order)) + 1)
+        cand = has_dense | in_bm25
+        passing = cand & ((has_dense & (z >= config.min_z)) | in_bm25)
+    elif config.method == "fusion" and config.lexical_boost:
+        # Dense score plus the bounded lexical boost; cases found by words alone too.
+        cand = has_dense | (cover > 0)
+        score = z + config.lexical_boost * cover
+        passing = cand & ((has_dense & (z >= config.min_z)) | (cover >= config.min_coverage))
     else:
-        ids, score, dense, cover, best, passing = _rank_table_fusion(dense_scores, config, cov)
+        cand = has_dense
+        score = z + 0.0
+        passing = cand & (z >= config.min_z)
     chosen = passing.copy()
     n_pass = int(passing.sum())
     if n_pass < config.min_matches:
-        rest = ((score[i], ids[i], i) for i in np.flatnonzero(~passing).tolist())
-        for _, _, i in heapq.nlargest(config.min_matches - n_pass, rest):
-            chosen[i] = True
-    keep = np.flatnonzero(chosen)
-    ids = [ids[i] for i in keep.tolist()]
-    score, dense, cover = score[keep], dense[keep], cover[keep]
-    best = [best[i] for i in keep.tolist()]
-    first = first_pass if first_pass is not None else dense_scores
-    # The lexical coverage of every chosen case (the fusion's `cover` is 0 without boost).
-    full_cov = np.array([cov.get(cid, 0.0) for cid in ids], dtype=np.float64)
-    if config.method == "lexical" or not first:
-        match = full_cov >= config.min_coverage
+        # The best of the rest by score, ties by the larger id (as a max-heap of tuples).
+        rest = np.flatnonzero(cand & ~passing)
+        best = rest[np.lexsort((-ev.id_rank[rest], -score[rest]))]
+        chosen[best[: config.min_matches - n_pass]] = True
+    first = ev.dense if ev.first is None else ev.first
+    if config.method == "lexical" or np.isnan(first).all():
+        match = cover >= config.min_coverage
     else:
-        if first is dense_scores and config.method != "rrf":
-            z1 = dense  # the dense score of a case is its first-pass score
-        else:
-            none = (0.0, None)
-            z1 = np.array([first.get(cid, none)[0] for cid in ids], dtype=np.float64)
+        z1 = np.where(np.isnan(first), 0.0, first)
         match = (z1 >= config.match_z_alone) | (
-            (z1 >= config.match_z) & (full_cov >= config.match_coverage)
+            (z1 >= config.match_z) & (cover >= config.match_coverage)
         )
-    # Best first, ties by id (a stable sort of the ids' places); matches first if asked.
-    id_place = np.empty(len(ids), dtype=np.int64)
-    id_place[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
-    keys = (id_place, -score, ~match) if config.matches_first else (id_place, -score)
-    order = np.lexsort(keys).tolist()
-    return Ranked(
-        ids=[ids[i] for i in order],
-        score=score[order],
-        dense=dense[order],
-        coverage=cover[order],
-        best_field=[best[i] for i in order],
-        match=match[order],
-    )
-
-
-def _rank_table_fusion(
-    dense_scores: dict[str, tuple[float, str]], config: RankConfig, cov: dict[str, float]
-) -> tuple:
-    """Dense score plus the bounded lexical boost ("fusion"), or the dense score alone."""
-    boost = config.lexical_boost if config.method == "fusion" else 0.0
-    ids = list(dense_scores)
-    z = np.array([v[0] for v in dense_scores.values()], dtype=np.float64)
-    best: list[str | None] = [v[1] for v in dense_scores.values()]
-    if boost:
-        c = np.array([cov.get(cid, 0.0) for cid in ids], dtype=np.float64)
-        passing = (z >= config.min_z) | (c >= config.min_coverage)
-        # Cases found by words alone.
-        only = [(cid, v) for cid, v in cov.items() if cid not in dense_scores]
-        c_only = np.array([v for _, v in only], dtype=np.float64)
-        ids += [cid for cid, _ in only]
-        best += [None] * len(only)
-        score = np.concatenate([z + boost * c, boost * c_only])
-        passing = np.concatenate([passing, c_only >= config.min_coverage])
-        z = np.concatenate([z, np.zeros(len(only))])
-        c = np.concatenate([c, c_only])
-    else:
-        c = np.zeros(len(ids))
-        score = z + 0.0
-        passing = z >= config.min_z
-    return ids, score, z, c, best, passing
-
-
-def _rank_table_lexical(
-    dense_scores: dict[str, tuple[float, str]],
-    hits: LexicalHits,
-    config: RankConfig,
-    cov: dict[str, float],
-) -> tuple:
-    """BM25 alone ("lexical") or reciprocal-rank fusion of the dense and BM25 orders."""
-    cand: dict[str, tuple[float, float, float, str | None]] = {}
-    passing: set[str] = set()
-    if config.method == "lexical":
-        for cid, s in hits.bm25.items():
-            cand[cid] = (s, 0.0, cov.get(cid, 0.0), None)
-        passing = {cid for cid in hits.bm25 if cov.get(cid, 0.0) >= config.min_coverage}
-    else:
-        dense_order = sorted(dense_scores, key=lambda c: -dense_scores[c][0])
-        lex_order = sorted(hits.bm25, key=lambda c: -hits.bm25[c])
-        fused: dict[str, float] = {}
-        for order in (dense_order, lex_order):
-            for r, cid in enumerate(order):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (config.rrf_k + r + 1)
-        for cid, s in fused.items():
-            d, best = dense_scores.get(cid, (0.0, None))
-            cand[cid] = (s, d, cov.get(cid, 0.0), best)
-            if d >= config.min_z or cid in hits.bm25:
-                passing.add(cid)
-    ids = list(cand)
-    values = list(cand.values())
-    return (
-        ids,
-        np.array([v[0] for v in values], dtype=np.float64),
-        np.array([v[1] for v in values], dtype=np.float64),
-        np.array([v[2] for v in values], dtype=np.float64),
-        [v[3] for v in values],
-        np.array([cid in passing for cid in ids], dtype=bool),
-    )
+    match &= chosen
+    rows = np.flatnonzero(chosen)
+    order = rows[np.lexsort((ev.id_rank[rows], -score[rows]))]
+    best_row = ev.best_row
+    if best_row is None or config.method == "lexical":
+        best_row = np.full(n, -1, dtype=np.int64)  # no field matched: words did
+    return Ranked(chosen, score, match, order, best_row, ev.row_field)

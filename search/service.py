@@ -19,7 +19,6 @@ second, and `health()` says the semantic index is missing.
 
 from __future__ import annotations
 
-import heapq
 import shutil
 import tempfile
 import threading
@@ -42,7 +41,16 @@ from search.embedders import Embedder, cut_to_tokens, get_embedder, l2_normalise
 from search.expansion import QueryExpansion, expand
 from search.filters import CaseTable
 from search.lexical import LexicalHits, LexicalIndex
-from search.ranking import DenseScorer, RankConfig, Ranked, Scored, coverage, feedback_query, rank
+from search.ranking import (
+    DenseScorer,
+    Evidence,
+    RankConfig,
+    Ranked,
+    Scored,
+    coverage,
+    feedback_query,
+    rank,
+)
 from search.request import SearchRequest
 from search.results import FacetValue, Hit, SearchResponse, Snippet
 from search.snippets import prepare, snippet
@@ -274,34 +282,31 @@ class SearchService:
         for m in masks.values():
             allowed &= m
         text = request.q
-        scored: Ranked | None = None
         hits = LexicalHits()
         terms: list[str] = []
         in_result = base
-        ranking: _Ranking | None = None
+        ranked: Ranked | None = None
         if text:
             # One ranking per text over every case of the base: a filter or a facet
             # click is a mask over it, not another search.
-            ranking = gen.ranks.get_or_make(
-                (text, request.include_pipeline),
-                lambda: _Ranking.of(table, base, *self._rank(gen, text, base)),
+            ranked, hits, terms = gen.ranks.get_or_make(
+                (text, request.include_pipeline), lambda: self._rank(gen, text, base)
             )
-            scored, hits, terms = ranking.ranked, ranking.hits, ranking.terms
-            in_result = ranking.in_result
+            in_result = ranked.chosen
         facets = table.facets(in_result, masks)
         rows = in_result & allowed
         sort = request.sort if (request.sort != "relevance" or text) else "title"
         if sort == "date":
             order = table.ordered(table.date_order, rows)
-        elif sort == "relevance" and ranking is not None:
-            order = table.ordered(ranking.order, rows)
+        elif sort == "relevance" and ranked is not None:
+            order = table.ordered(ranked.order, rows)
         else:
             order = table.ordered(table.title_order, rows)
         page = order if all_rows else order[request.offset : request.offset + request.limit]
-        matched = int(ranking.match[order].sum()) if ranking is not None else 0
+        matched = int(ranked.match[order].sum()) if ranked is not None else 0
         results = [
-            self._hit(gen, table.ids[i], terms, scored.get(table.ids[i]) if scored else None, hits)
-            for i in page
+            self._hit(gen, table.ids[i], terms, ranked.scored(i) if ranked else None, hits)
+            for i in page.tolist()
         ]
         return SearchResponse(
             query=text,
@@ -333,39 +338,57 @@ class SearchService:
     def _rank(
         self, gen: Generation, text: str, base: np.ndarray
     ) -> tuple[Ranked, LexicalHits, list[str]]:
-        """Every case of the result over the base (filters are masks over it, applied by
-        the caller), the lexical evidence, and the terms searched."""
+        """The query's ranking over every case of the base (filters are masks over it,
+        applied by the caller), the lexical evidence, and the terms searched. Evidence
+        is gathered as arrays over the case table's rows."""
         table, scorer = gen.table, gen.scorer
+        n = len(table)
         expansion = self._expand(text)
-        dense: dict[str, tuple[float, str]] = {}
-        first_pass = dense
+        dense = np.full(n, np.nan)
+        best_row = np.full(n, -1, dtype=np.int64)
+        first = None
         config = self.config
-        pool: set[str] = set()
+        pool: list[str] = []
         if scorer is None or config.method == "lexical":
             config = RankConfig(**{**config.__dict__, "method": "lexical"})
         else:
             in_base = table.through(base, gen.to_table)
             q = self.query_vector(text, expansion.translated)
             scores = scorer.case_scores(q, config, in_base)
-            first_pass = dense = scorer.as_dict(scores, in_base)
+            scored = np.flatnonzero(in_base & (scores.best_row >= 0))
+            rows = gen.to_table[scored]
+            dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
             if config.prf > 0:
                 # The moved query rescores every case (with HNSW: the cases its graph
                 # search finds and those of the first pass).
+                first = dense.copy()
                 moved = feedback_query(scorer, q, scores, config)
-                again = scorer.case_scores(
-                    moved, config, in_base, np.flatnonzero(scores.best_row >= 0)
-                )
-                dense = scorer.as_dict(again, in_base)
-            pool = set(_best(dense, LEXICAL_POOL))
+                scores = scorer.case_scores(moved, config, in_base, scored)
+                scored = np.flatnonzero(in_base & (scores.best_row >= 0))
+                rows = gen.to_table[scored]
+                dense[:], best_row[:] = np.nan, -1
+                dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
+            rows = np.flatnonzero(~np.isnan(dense))
+            if len(rows) > LEXICAL_POOL:
+                rows = rows[np.argpartition(-dense[rows], LEXICAL_POOL)[:LEXICAL_POOL]]
+            pool = [table.ids[i] for i in rows.tolist()]
         hits = gen.lexical.search(
             expansion.terms, candidates=pool, with_bm25=config.method in ("lexical", "rrf")
         )
         # Only the cases of the result's base (not in the pipeline unless asked).
-        hits.restrict(table.through(base, gen.lexical_to_table()))
+        lex_rows = gen.lexical_to_table()
+        hits.restrict(table.through(base, lex_rows))
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
-        cov = coverage(hits, expansion.groups)
-        ranked = rank(dense, hits, config, expansion.groups, first_pass, cov)
-        return ranked, hits, expansion.terms
+        cover = np.zeros(n)
+        at, share = coverage(hits, expansion.groups)
+        cover[lex_rows[at]] = share
+        bm25 = None
+        if config.method in ("lexical", "rrf"):
+            bm25 = np.full(n, np.nan)
+            bm25[table.rows_of(hits.bm25)] = list(hits.bm25.values())
+        row_field = scorer.dense.row_field if scorer is not None else []
+        evidence = Evidence(dense, cover, table.id_rank, best_row, row_field, first, bm25)
+        return rank(evidence, config), hits, expansion.terms
 
     def _case(self, gen: Generation, case_id: str) -> Case:
         return gen.cases.get_or_make(case_id, lambda: self.store.get_case(case_id))
@@ -465,47 +488,6 @@ class SearchService:
         if problems:
             out["message"] = "; ".join(problems)
         return out
-
-
-@dataclass(frozen=True)
-class _Ranking:
-    """A query's ranking over the case table, kept per generation: a facet click or
-    another page re-uses it (and its order) instead of sorting again."""
-
-    ranked: Ranked
-    hits: LexicalHits
-    terms: list[str]
-    #: Rows of the result: scored and in the base (not in the pipeline unless asked).
-    in_result: np.ndarray
-    #: Scored rows by score (best first), ties by id.
-    order: np.ndarray
-    #: Per row, whether it passes the relevance bar.
-    match: np.ndarray
-
-    @classmethod
-    def of(
-        cls,
-        table: CaseTable,
-        base: np.ndarray,
-        ranked: Ranked,
-        hits: LexicalHits,
-        terms: list[str],
-    ) -> _Ranking:
-        at = table.rows_of(ranked.ids)
-        known = at >= 0
-        rows, score = at[known], ranked.score[known]
-        match = np.zeros(len(table), dtype=bool)
-        match[rows] = ranked.match[known]
-        in_result = np.zeros(len(table), dtype=bool)
-        in_result[rows] = True
-        in_result &= base
-        order = rows[np.lexsort((table.id_rank[rows], -score))]
-        return cls(ranked, hits, terms, in_result, order, match)
-
-
-def _best(dense: dict[str, tuple[float, str]], n: int) -> list[str]:
-    """The n cases with the best dense scores."""
-    return heapq.nlargest(n, dense, key=lambda c: dense[c][0])
 
 
 def similar_scores(

@@ -223,9 +223,10 @@ def reference_rank(dense_scores, hits, config, groups=None, first_pass=None):
     the oracle the array version must equal, for every method."""
     import heapq
 
-    from search.ranking import Scored, coverage
+    from search.ranking import coverage
 
-    cov = coverage(hits, groups)
+    at, share = coverage(hits, groups)
+    cov = {hits.case_ids[i]: v for i, v in zip(at.tolist(), share.tolist(), strict=True)}
     cand, passing = {}, set()
     if config.method == "lexical":
         for cid, s in hits.bm25.items():
@@ -270,12 +271,8 @@ def reference_rank(dense_scores, hits, config, groups=None, first_pass=None):
             z >= config.match_z and cov.get(cid, 0.0) >= config.match_coverage
         )
 
-    ranked = [Scored(cid, *cand[cid], match=matches(cid)) for cid in chosen]
-    if config.matches_first:
-        ranked.sort(key=lambda r: (not r.match, -r.score, r.case_id))
-    else:
-        ranked.sort(key=lambda r: (-r.score, r.case_id))
-    return ranked
+    ranked = [(cid, cand[cid][0], cand[cid][3], matches(cid)) for cid in chosen]
+    return sorted(ranked, key=lambda r: (-r[1], r[0]))
 
 
 @pytest.mark.parametrize(
@@ -285,28 +282,53 @@ def reference_rank(dense_scores, hits, config, groups=None, first_pass=None):
         RankConfig(method="dense"),
         RankConfig(method="lexical"),
         RankConfig(method="rrf"),
-        RankConfig(matches_first=False),
         RankConfig(min_matches=50),
+        RankConfig(min_matches=50, min_z=4.0, min_coverage=0.9),
     ],
-    ids=["fusion", "dense", "lexical", "rrf", "by-score", "fill-up"],
+    ids=["fusion", "dense", "lexical", "rrf", "fill-up", "fill-up-strict"],
 )
 def test_rank_equals_the_per_case_loop(indexed_service: SearchService, config) -> None:
     """The array version of `rank` gives the cases, scores, fields, flags and order of
     the per-case loop, for each method, on real dense and lexical evidence."""
     from search.expansion import expand
-    from search.ranking import rank
+    from search.ranking import Evidence, coverage, rank
 
     gen = indexed_service.generation()
+    scorer, table = gen.scorer, gen.table
+    n = len(table)
+    lex_rows = gen.lexical_to_table()
     for text in QUERIES:
         expansion = expand(text)
         q = indexed_service.query_vector(text, expansion.translated)
-        dense = gen.scorer.as_dict(gen.scorer.case_scores(q, config))
+        scores = scorer.case_scores(q, config)
+        dense = {  # in the table's order, as the service puts them
+            table.ids[t]: (float(scores.score[p]), scorer.dense.row_field[scores.best_row[p]])
+            for t, p in sorted((int(t), p) for p, t in enumerate(gen.to_table) if t >= 0)
+        }
         first = {c: (v[0] - 1.0, v[1]) for c, v in dense.items()}  # a distinct first pass
-        hits = gen.lexical.search(expansion.terms, candidates=set(dense))
+        hits = gen.lexical.search(expansion.terms, candidates=list(dense))
+        dense_a, best_row = np.full(n, np.nan), np.full(n, -1, dtype=np.int64)
+        rows = gen.to_table[gen.to_table >= 0]
+        dense_a[rows] = scores.score[gen.to_table >= 0]
+        best_row[rows] = scores.best_row[gen.to_table >= 0]
+        cover = np.zeros(n)
+        at, share = coverage(hits, expansion.groups)
+        cover[lex_rows[at]] = share
+        bm25 = np.full(n, np.nan)
+        bm25[table.rows_of(hits.bm25)] = list(hits.bm25.values())
         for first_pass in (None, first):
-            got = list(rank(dense, hits, config, expansion.groups, first_pass))
+            first_a = None if first_pass is None else dense_a - 1.0
+            ev = Evidence(
+                dense_a, cover, table.id_rank, best_row, scorer.dense.row_field, first_a, bm25
+            )
+            got_rank = rank(ev, config)
+            got = []
+            for i in got_rank.order.tolist():
+                s = got_rank.scored(i)
+                got.append((table.ids[i], s.score, s.best_field, s.match))
             want = reference_rank(dense, hits, config, expansion.groups, first_pass)
             assert got == want, (text, config.method)
+            assert int(got_rank.chosen.sum()) == len(want)
 
 
 def test_a_filter_is_the_unfiltered_ranking_restricted_to_it(
