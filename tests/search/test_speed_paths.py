@@ -366,3 +366,37 @@ def test_a_restrictive_filter_still_finds_its_cases(indexed_service: SearchServi
     ]:
         found = indexed_service.search(SearchRequest(q=text, **flt))
         assert found.results and found.results[0].id == want, text
+
+
+def test_lexical_lists_equal_plain_fts_queries(
+    indexed_service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cases and IDF recorded per term (phrases listed before they are counted,
+    rowids read as one string) are those a plain FTS5 query returns; a term with more
+    cases than may be fetched is looked up among the candidates only."""
+    from search import lexical
+    from search.lexical import quote
+
+    index = indexed_service.generation().lexical
+    conn = index._conn
+    terms = ["homeless", "young people", "rough sleepers", "care", "zzzqx", "out-of-home care"]
+
+    def plain(term: str) -> set[str]:
+        sql = "SELECT case_id FROM fts WHERE fts MATCH ?"
+        return {c for (c,) in conn.execute(sql, [quote(term)])}
+
+    hits = index.search(terms)
+    for term in terms:
+        want = plain(term)
+        got = {index.case_ids[i] for i in hits.term_cases.get(term, np.zeros(0, int)).tolist()}
+        assert (term in hits.known) == bool(want)
+        if term not in hits.common:
+            assert got == want, term
+        assert hits.idf[term] == index._idf(len(want))
+    assert hits.term_cases, "some term should match"
+    monkeypatch.setattr(lexical, "FETCH_MAX", 0)
+    candidates = index.case_ids[::2]
+    deferred = index.search(["homeless", "young people"], candidates=candidates)
+    for term in ("homeless", "young people"):
+        got = {index.case_ids[i] for i in deferred.term_cases.get(term, np.zeros(0, int))}
+        assert got == plain(term) & set(candidates), term
