@@ -249,7 +249,18 @@ class DenseScorer:
         pass over the vectors, what FAISS's exact scan reads anyway); for HNSW, over the
         rows of the cases its graph search finds (and of `also`), -inf elsewhere."""
         if not self.graph:
-            return self.vectors @ q
+            # FAISS's own inner-product kernel: about 1.5x numpy's single-thread BLAS
+            # product here (both read every vector once), and it releases the GIL.
+            out = np.empty(len(self.vectors), dtype=np.float32)
+            qq = np.ascontiguousarray(q, dtype=np.float32)
+            faiss.fvec_inner_products_ny(
+                faiss.swig_ptr(out),
+                faiss.swig_ptr(qq),
+                faiss.swig_ptr(self.vectors),
+                self.vectors.shape[1],
+                len(self.vectors),
+            )
+            return out
         sims = np.full(len(self.row_case_idx), -np.inf, dtype=np.float32)
         selection = self._graph_selection(wkind, allowed_cases)
         if selection is None:
