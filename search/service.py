@@ -24,7 +24,8 @@ import tempfile
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,9 @@ LEXICAL_POOL = 1000
 QUERY_TOKENS = 128
 #: Query texts whose vectors are kept (a facet click or page 2 re-runs the same text).
 VECTOR_CACHE = 256
+#: Helper threads for the lexical look-ups that run beside a search's dense pass (one
+#: per search in flight; more searches queue, as they would for the cores).
+HELPERS = 8
 #: Rankings kept per generation (same text and filters, another page or sort).
 RANK_CACHE = 64
 #: Parsed cases (and their prepared snippet texts) kept per generation.
@@ -182,6 +186,19 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
     # A service dropped without reload() still leaves no folder behind.
     weakref.finalize(gen, shutil.rmtree, scratch, True)
     return gen
+
+
+_helper_pool: ThreadPoolExecutor | None = None
+_helper_lock = threading.Lock()
+
+
+def _helpers() -> ThreadPoolExecutor:
+    """The process's helper threads (made on first use)."""
+    global _helper_pool
+    with _helper_lock:
+        if _helper_pool is None:
+            _helper_pool = ThreadPoolExecutor(HELPERS, thread_name_prefix="casebank-lexical")
+        return _helper_pool
 
 
 def one_blas_thread() -> None:
@@ -340,41 +357,43 @@ class SearchService:
     ) -> tuple[Ranked, LexicalHits, list[str]]:
         """The query's ranking over every case of the base (filters are masks over it,
         applied by the caller), the lexical evidence, and the terms searched. Evidence
-        is gathered as arrays over the case table's rows."""
+        is gathered as arrays over the case table's rows.
+
+        The lexical look-up runs on a helper thread while this one scores the cases:
+        both wait in C code that releases the GIL (SQLite, FAISS), so on two or more
+        cores a search costs the longer of the two instead of their sum.
+        """
         table, scorer = gen.table, gen.scorer
         n = len(table)
         expansion = self._expand(text)
+        config = self.config
         dense = np.full(n, np.nan)
         best_row = np.full(n, -1, dtype=np.int64)
         first = None
-        config = self.config
-        pool: list[str] = []
         if scorer is None or config.method == "lexical":
             config = RankConfig(**{**config.__dict__, "method": "lexical"})
+            hits = gen.lexical.search(expansion.terms, with_bm25=True)
         else:
-            in_base = table.through(base, gen.to_table)
             q = self.query_vector(text, expansion.translated)
-            scores = scorer.case_scores(q, config, in_base)
-            scored = np.flatnonzero(in_base & (scores.best_row >= 0))
-            rows = gen.to_table[scored]
-            dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
-            if config.prf > 0:
-                # The moved query rescores every case (with HNSW: the cases its graph
-                # search finds and those of the first pass).
-                first = dense.copy()
-                moved = feedback_query(scorer, q, scores, config)
-                scores = scorer.case_scores(moved, config, in_base, scored)
-                scored = np.flatnonzero(in_base & (scores.best_row >= 0))
-                rows = gen.to_table[scored]
-                dense[:], best_row[:] = np.nan, -1
-                dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
-            rows = np.flatnonzero(~np.isnan(dense))
-            if len(rows) > LEXICAL_POOL:
-                rows = rows[np.argpartition(-dense[rows], LEXICAL_POOL)[:LEXICAL_POOL]]
-            pool = [table.ids[i] for i in rows.tolist()]
-        hits = gen.lexical.search(
-            expansion.terms, candidates=pool, with_bm25=config.method in ("lexical", "rrf")
-        )
+            best_rows: Future[np.ndarray] = Future()
+
+            def pool() -> Iterator[str]:
+                # Read only for the look-up of very frequent terms (LexicalIndex.search).
+                rows = best_rows.result()
+                yield from (table.ids[i] for i in rows.tolist())
+
+            with_bm25 = config.method == "rrf"
+            job = _helpers().submit(gen.lexical.search, expansion.terms, pool(), with_bm25)
+            try:
+                dense, best_row, first = self._dense(gen, q, base, config)
+                rows = np.flatnonzero(~np.isnan(dense))
+                if len(rows) > LEXICAL_POOL:
+                    rows = rows[np.argpartition(-dense[rows], LEXICAL_POOL)[:LEXICAL_POOL]]
+            except BaseException:
+                best_rows.set_result(np.zeros(0, dtype=np.int64))
+                raise
+            best_rows.set_result(rows)
+            hits = job.result()
         # Only the cases of the result's base (not in the pipeline unless asked).
         lex_rows = gen.lexical_to_table()
         hits.restrict(table.through(base, lex_rows))
@@ -389,6 +408,33 @@ class SearchService:
         row_field = scorer.dense.row_field if scorer is not None else []
         evidence = Evidence(dense, cover, table.id_rank, best_row, row_field, first, bm25)
         return rank(evidence, config), hits, expansion.terms
+
+    def _dense(
+        self, gen: Generation, q: np.ndarray, base: np.ndarray, config: RankConfig
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per row of the case table: the dense score (NaN: none), its best field row,
+        and the first pass's score when feedback moved the query (else None)."""
+        table, scorer = gen.table, gen.scorer
+        n = len(table)
+        dense = np.full(n, np.nan)
+        best_row = np.full(n, -1, dtype=np.int64)
+        in_base = table.through(base, gen.to_table)
+        scores = scorer.case_scores(q, config, in_base)
+        scored = np.flatnonzero(in_base & (scores.best_row >= 0))
+        rows = gen.to_table[scored]
+        dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
+        if config.prf <= 0:
+            return dense, best_row, None
+        # The moved query rescores every case (with HNSW: the cases its graph search
+        # finds and those of the first pass).
+        first = dense.copy()
+        moved = feedback_query(scorer, q, scores, config)
+        scores = scorer.case_scores(moved, config, in_base, scored)
+        scored = np.flatnonzero(in_base & (scores.best_row >= 0))
+        rows = gen.to_table[scored]
+        dense[:], best_row[:] = np.nan, -1
+        dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
+        return dense, best_row, first
 
     def _case(self, gen: Generation, case_id: str) -> Case:
         return gen.cases.get_or_make(case_id, lambda: self.store.get_case(case_id))
