@@ -2,7 +2,9 @@
 
 `search(SearchRequest)` ranks (dense fields + bounded lexical boost, see
 `search/ranking.py`, with the query expanded by the glossary), filters, counts facets
-for the current query, sorts and pages, and writes a typed snippet per result; each
+for the current query, sorts and pages, and writes a typed snippet per result. A query
+is ranked once over every case (kept per index generation): a filter, a facet click,
+another page or sort is a mask and an order over that ranking, never another search;
 `Hit` says whether it passes the relevance bar (`match`) and the response how many do
 (`matched`). `similar()` finds the cases that do the same thing as one case. `health()`
 reports whether the index matches the store.
@@ -10,7 +12,8 @@ reports whether the index matches the store.
 Concurrency: everything a search reads lives in one immutable `Generation` (index, case
 table, lexical index); `reload()` builds a new one and swaps the reference, so no lock
 is held while searching and requests run in parallel (the model's C code, FAISS and
-sqlite3 release the GIL). Each thread reads the store through its own connection.
+sqlite3 release the GIL). Each thread reads the store through its own connection; a
+search's lexical look-up runs on a helper thread beside its dense pass.
 
 Without a semantic index yet (a fresh install while the first build runs), search is
 lexical only: the generation then holds a keyword index built from the store in a
@@ -19,6 +22,7 @@ second, and `health()` says the semantic index is missing.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -190,6 +194,15 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
 
 _helper_pool: ThreadPoolExecutor | None = None
 _helper_lock = threading.Lock()
+
+
+def _forget_helpers() -> None:
+    # A forked child has none of its parent's threads: it makes its own pool.
+    global _helper_pool, _helper_lock
+    _helper_pool, _helper_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_helpers)
 
 
 def _helpers() -> ThreadPoolExecutor:
