@@ -47,6 +47,7 @@ from search.expansion import QueryExpansion, expand
 from search.filters import CaseTable
 from search.lexical import LexicalHits, LexicalIndex
 from search.ranking import (
+    CaseScores,
     DenseScorer,
     Evidence,
     RankConfig,
@@ -318,9 +319,15 @@ class SearchService:
         ranked: Ranked | None = None
         if text:
             # One ranking per text over every case of the base: a filter or a facet
-            # click is a mask over it, not another search.
+            # click is a mask over it, not another search. An HNSW graph search scores
+            # only the cases it finds, so there a filter also searches its own cases.
+            key: tuple = (text, request.include_pipeline)
+            narrowed = None
+            if gen.scorer is not None and gen.scorer.graph and not np.array_equal(allowed, base):
+                narrowed = allowed
+                key = (*key, np.packbits(allowed).tobytes())
             ranked, hits, terms = gen.ranks.get_or_make(
-                (text, request.include_pipeline), lambda: self._rank(gen, text, base)
+                key, lambda: self._rank(gen, text, base, narrowed)
             )
             in_result = ranked.chosen
         facets = table.facets(in_result, masks)
@@ -366,7 +373,7 @@ class SearchService:
         return q
 
     def _rank(
-        self, gen: Generation, text: str, base: np.ndarray
+        self, gen: Generation, text: str, base: np.ndarray, narrowed: np.ndarray | None = None
     ) -> tuple[Ranked, LexicalHits, list[str]]:
         """The query's ranking over every case of the base (filters are masks over it,
         applied by the caller), the lexical evidence, and the terms searched. Evidence
@@ -398,7 +405,7 @@ class SearchService:
             with_bm25 = config.method == "rrf"
             job = _helpers().submit(gen.lexical.search, expansion.terms, pool(), with_bm25)
             try:
-                dense, best_row, first = self._dense(gen, q, base, config)
+                dense, best_row, first = self._dense(gen, q, base, config, narrowed)
                 rows = np.flatnonzero(~np.isnan(dense))
                 if len(rows) > LEXICAL_POOL:
                     rows = rows[np.argpartition(-dense[rows], LEXICAL_POOL)[:LEXICAL_POOL]]
@@ -423,16 +430,30 @@ class SearchService:
         return rank(evidence, config), hits, expansion.terms
 
     def _dense(
-        self, gen: Generation, q: np.ndarray, base: np.ndarray, config: RankConfig
+        self,
+        gen: Generation,
+        q: np.ndarray,
+        base: np.ndarray,
+        config: RankConfig,
+        narrowed: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Per row of the case table: the dense score (NaN: none), its best field row,
-        and the first pass's score when feedback moved the query (else None)."""
+        and the first pass's score when feedback moved the query (else None). With
+        `narrowed` (HNSW and a filter), the filter's own best cases are scored too."""
         table, scorer = gen.table, gen.scorer
         n = len(table)
         dense = np.full(n, np.nan)
         best_row = np.full(n, -1, dtype=np.int64)
         in_base = table.through(base, gen.to_table)
         scores = scorer.case_scores(q, config, in_base)
+        if narrowed is not None:
+            # A case's score is the same whichever search found it: the two merge.
+            own = scorer.case_scores(q, config, table.through(narrowed, gen.to_table))
+            found = own.best_row >= 0
+            scores = CaseScores(
+                np.where(found, own.score, scores.score),
+                np.where(found, own.best_row, scores.best_row),
+            )
         scored = np.flatnonzero(in_base & (scores.best_row >= 0))
         rows = gen.to_table[scored]
         dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]

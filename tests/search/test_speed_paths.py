@@ -400,3 +400,27 @@ def test_lexical_lists_equal_plain_fts_queries(
     for term in ("homeless", "young people"):
         got = {index.case_ids[i] for i in deferred.term_cases.get(term, np.zeros(0, int))}
         assert got == plain(term) & set(candidates), term
+
+
+def test_hnsw_filter_searches_its_own_cases(
+    indexed: tuple[Settings, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an HNSW index whose graph search returns only a few rows, a filter still
+    scores its own cases (a second graph search over them), so they are found."""
+    from search import ranking
+    from search.indexer import build_index
+
+    settings, store = indexed
+    hnsw = Settings(data_dir=settings.data_dir.parent / "hnsw-filter", index_kind="hnsw")
+    build_index(hnsw, store)
+    monkeypatch.setattr(ranking, "HNSW_ROWS", 2)
+    service = SearchService(hnsw, store)
+    table = service.generation().table
+    base = table.mask("stage", {"pipeline"}) == 0
+    danish = {table.ids[i] for i in np.flatnonzero(table.mask("country", {"DK"}) & base)}
+    query = "Juvenile justice recidivism project"
+    unfiltered = {h.id for h in service.search(SearchRequest(q=query, limit=100)).results}
+    missed = danish - unfiltered
+    assert missed, "the tiny graph search should miss some Danish case"
+    found = {h.id for h in service.search(SearchRequest(q=query, country=["DK"])).results}
+    assert found <= danish and found & missed, (found, missed)
