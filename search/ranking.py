@@ -6,7 +6,8 @@ all field vectors, what FAISS's exact scan reads anyway, and it scores every cas
 filter or facet click is a mask over the query's one ranking instead of a second,
 filtered search. An HNSW index (`CASEBANK_INDEX_KIND=hnsw`, for corpora too large to
 scan) keeps its point, a graph search that reads a small part of the vectors: there
-only the cases of its best rows are scored, and a filter masks those.
+only the cases of its best rows are scored, and a filter adds a graph search over its
+own cases (`SearchService._dense`).
 
 Raw cosines are not comparable across fields: a short text
 ("Adult smokers.") is close to almost any query with e5, so a plain max over fields
