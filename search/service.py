@@ -22,14 +22,13 @@ second, and `health()` says the semantic index is missing.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,7 @@ from search.embedders import Embedder, cut_to_tokens, get_embedder, l2_normalise
 from search.expansion import QueryExpansion, expand
 from search.filters import CaseTable
 from search.lexical import LexicalHits, LexicalIndex
+from search.parallel import beside
 from search.ranking import (
     CaseScores,
     DenseScorer,
@@ -71,9 +71,6 @@ LEXICAL_POOL = 1000
 QUERY_TOKENS = 128
 #: Query texts whose vectors are kept (a facet click or page 2 re-runs the same text).
 VECTOR_CACHE = 256
-#: Helper threads for the lexical look-ups that run beside a search's dense pass (one
-#: per search in flight; more searches queue, as they would for the cores).
-HELPERS = 8
 #: Rankings kept per generation (same text and filters, another page or sort).
 RANK_CACHE = 64
 #: Parsed cases (and their prepared snippet texts) kept per generation.
@@ -191,28 +188,6 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
     # A service dropped without reload() still leaves no folder behind.
     weakref.finalize(gen, shutil.rmtree, scratch, True)
     return gen
-
-
-_helper_pool: ThreadPoolExecutor | None = None
-_helper_lock = threading.Lock()
-
-
-def _forget_helpers() -> None:
-    # A forked child has none of its parent's threads: it makes its own pool.
-    global _helper_pool, _helper_lock
-    _helper_pool, _helper_lock = None, threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_helpers)
-
-
-def _helpers() -> ThreadPoolExecutor:
-    """The process's helper threads (made on first use)."""
-    global _helper_pool
-    with _helper_lock:
-        if _helper_pool is None:
-            _helper_pool = ThreadPoolExecutor(HELPERS, thread_name_prefix="casebank-lexical")
-        return _helper_pool
 
 
 def one_blas_thread() -> None:
@@ -403,7 +378,7 @@ class SearchService:
                 yield from (table.ids[i] for i in rows.tolist())
 
             with_bm25 = config.method == "rrf"
-            job = _helpers().submit(gen.lexical.search, expansion.terms, pool(), with_bm25)
+            lexical_hits = beside(gen.lexical.search, expansion.terms, pool(), with_bm25)
             try:
                 dense, best_row, first = self._dense(gen, q, base, config, narrowed)
                 rows = np.flatnonzero(~np.isnan(dense))
@@ -413,7 +388,7 @@ class SearchService:
                 best_rows.set_result(np.zeros(0, dtype=np.int64))
                 raise
             best_rows.set_result(rows)
-            hits = job.result()
+            hits = lexical_hits()
         # Only the cases of the result's base (not in the pipeline unless asked).
         lex_rows = gen.lexical_to_table()
         hits.restrict(table.through(base, lex_rows))
