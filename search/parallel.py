@@ -1,11 +1,11 @@
 """Helper threads for the parts of one search that can run beside each other.
 
-A search's lexical look-up (SQLite) and the two halves of its pass over a large index
-(FAISS) wait in C code that releases the GIL, so on a free core they run at the same
-time. `beside(fn, ...)` hands a part to the process's helper threads and returns a
-function that gives its result: if no helper has started the part by then (all busy
-with other searches), the caller runs it itself, so a search never waits in a queue
-and helpers waiting for each other cannot deadlock.
+A search's lexical look-up (SQLite) and its pass over the field vectors (FAISS) wait in
+C code that releases the GIL, so on a free core they run at the same time.
+`beside(fn, ...)` hands a part to the process's helper threads and returns a function
+that gives its result: if no helper has started the part by then (all busy with other
+searches), the caller runs it itself, so a search never waits in a queue and helpers
+waiting for each other cannot deadlock.
 """
 
 from __future__ import annotations

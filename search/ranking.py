@@ -41,16 +41,12 @@ import numpy as np
 
 from search.index_files import DenseIndex
 from search.lexical import LexicalHits
-from search.parallel import beside
 from search.texts import field_kind
 
 #: Rows fetched per query from an HNSW index before per-case aggregation.
 HNSW_ROWS = 800
 #: Rows sampled per field for that field's background mean and spread.
 BACKGROUND = 256
-#: Rows from which the pass over a flat index is split in two halves, one on a helper
-#: thread (below, handing over costs more than the second core saves).
-SPLIT_ROWS = 20_000
 #: FAISS row selections kept (one per distinct filter mask searched lately).
 SELECTIONS = 32
 
@@ -254,16 +250,17 @@ class DenseScorer:
         pass over the vectors, what FAISS's exact scan reads anyway); for HNSW, over the
         rows of the cases its graph search finds (and of `also`), -inf elsewhere."""
         if not self.graph:
+            # FAISS's own inner-product kernel: about 1.5x numpy's single-thread BLAS
+            # product here (both read every vector once), and it releases the GIL.
             out = np.empty(len(self.vectors), dtype=np.float32)
             qq = np.ascontiguousarray(q, dtype=np.float32)
-            n = len(self.vectors)
-            if n < SPLIT_ROWS:
-                self._inner_products(qq, out, 0, n)
-            else:
-                # Each row's product is computed alone, so halves give the same values.
-                rest = beside(self._inner_products, qq, out, n // 2, n)
-                self._inner_products(qq, out, 0, n // 2)
-                rest()
+            faiss.fvec_inner_products_ny(
+                faiss.swig_ptr(out),
+                faiss.swig_ptr(qq),
+                faiss.swig_ptr(self.vectors),
+                self.vectors.shape[1],
+                len(self.vectors),
+            )
             return out
         sims = np.full(len(self.row_case_idx), -np.inf, dtype=np.float32)
         selection = self._graph_selection(wkind, allowed_cases)
@@ -286,19 +283,6 @@ class DenseScorer:
         )
         sims[rows] = self.vectors[rows] @ q
         return sims
-
-    def _inner_products(self, q: np.ndarray, out: np.ndarray, lo: int, hi: int) -> None:
-        """`out[lo:hi] = vectors[lo:hi] @ q` with FAISS's own inner-product kernel: about
-        1.5x numpy's single-thread BLAS product here (both read every vector once), and
-        it releases the GIL."""
-        if hi > lo:
-            faiss.fvec_inner_products_ny(
-                faiss.swig_ptr(out[lo:hi]),
-                faiss.swig_ptr(q),
-                faiss.swig_ptr(self.vectors[lo:hi]),
-                self.vectors.shape[1],
-                hi - lo,
-            )
 
     def case_scores(
         self,
