@@ -332,23 +332,6 @@ class DenseScorer:
             score = best
         return CaseScores(score, best_row)
 
-    def as_dict(
-        self, scores: CaseScores, cases: np.ndarray | None = None
-    ) -> dict[str, tuple[float, str]]:
-        """`{case_id: (score, best field)}` of the scored cases (of those in the mask
-        `cases`)."""
-        ok = scores.best_row >= 0
-        if cases is not None:
-            ok &= cases
-        at = np.flatnonzero(ok)
-        ids, names = self.case_ids, self.dense.row_field
-        return {
-            ids[c]: (sc, names[r])
-            for c, sc, r in zip(
-                at.tolist(), scores.score[at].tolist(), scores.best_row[at].tolist(), strict=True
-            )
-        }
-
 
 @dataclass(frozen=True)
 class CaseScores:

@@ -63,6 +63,17 @@ def test_prepared_snippets_equal_plain_ones(indexed: tuple[Settings, Store]) -> 
     assert checked >= 8 * len(terms_list) * 3
 
 
+def as_dict(scorer: DenseScorer, scores, cases: np.ndarray | None = None) -> dict:
+    """`{case_id: (score, best field)}` of the scored cases (of those in the mask)."""
+    ok = scores.best_row >= 0
+    if cases is not None:
+        ok &= cases
+    return {
+        scorer.case_ids[c]: (float(scores.score[c]), scorer.dense.row_field[scores.best_row[c]])
+        for c in np.flatnonzero(ok).tolist()
+    }
+
+
 def reference_case_scores(scorer: DenseScorer, q: np.ndarray, config: RankConfig) -> dict:
     """Every case's dense score as a plain per-case loop over its fields: the oracle of
     `DenseScorer.case_scores`' segment operations."""
@@ -110,10 +121,10 @@ def test_every_case_scores_equal_the_per_case_loop(
     """One pass scores every case (flat index), as the per-field loop does; a mask of
     cases then picks from those arrays, and a new scorer gives the same."""
     gen = indexed_service.generation()
-    scorer = gen.scorer
+    scorer, fresh = gen.scorer, DenseScorer(gen.dense)
     for text in QUERIES:
         q = indexed_service.embedder.embed_query(text)
-        got = scorer.as_dict(scorer.case_scores(q, config))
+        got = as_dict(scorer, scorer.case_scores(q, config))
         want = reference_case_scores(scorer, q, config)
         assert got.keys() == want.keys() == set(scorer.case_ids)
         for cid, (score, best) in want.items():
@@ -121,10 +132,10 @@ def test_every_case_scores_equal_the_per_case_loop(
             assert got[cid][1] == best, (text, cid)
         only = np.zeros(len(scorer.case_ids), dtype=bool)
         only[:2] = True
-        assert scorer.as_dict(scorer.case_scores(q, config), only) == {
+        assert as_dict(scorer, scorer.case_scores(q, config), only) == {
             c: got[c] for c in scorer.case_ids[:2]
         }
-        assert DenseScorer(gen.dense).as_dict(DenseScorer(gen.dense).case_scores(q, config)) == got
+        assert as_dict(fresh, fresh.case_scores(q, config)) == got
 
 
 def test_hnsw_scores_the_cases_its_graph_finds_exactly(indexed: tuple[Settings, Store]) -> None:
@@ -140,14 +151,14 @@ def test_hnsw_scores_the_cases_its_graph_finds_exactly(indexed: tuple[Settings, 
     assert graph.graph and not exact.graph
     config = RankConfig()
     q = SearchService(settings, store).embedder.embed_query("homeless young people")
-    got = graph.as_dict(graph.case_scores(q, config))
-    want = exact.as_dict(exact.case_scores(q, config))
+    got = as_dict(graph, graph.case_scores(q, config))
+    want = as_dict(exact, exact.case_scores(q, config))
     assert got and set(got) <= set(want)
     for cid, (score, best) in got.items():
         assert score == pytest.approx(want[cid][0], abs=1e-4) and best == want[cid][1]
     allowed = np.zeros(len(graph.case_ids), dtype=bool)
     allowed[[0, 3]] = True
-    limited = graph.as_dict(graph.case_scores(q, config, allowed), allowed)
+    limited = as_dict(graph, graph.case_scores(q, config, allowed), allowed)
     assert set(limited) == {graph.case_ids[0], graph.case_ids[3]}
 
 
