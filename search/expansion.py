@@ -1,11 +1,13 @@
 """Query expansion with the Nordic social-policy glossary (`search/glossary/`).
 
 A Danish, Swedish or Finnish query gets the English terms of the concepts it names:
-the dense side embeds the query with those parts rendered in English beside the
-original (one batch), and the lexical side searches the English terms and acronyms as
-alternatives of the words they translate, the way synonym sets work in Elasticsearch or
-Typesense: a case that contains "care leavers" has covered "efterværn" as fully as a
-case that contains the Danish word.
+the dense side embeds the query with those parts rendered in English (one text), and
+the lexical side searches the English terms and acronyms as alternatives of the words
+they translate, the way synonym sets work in Elasticsearch or Typesense: a case that
+contains "care leavers" has covered "efterværn" as fully as a case that contains the
+Danish word. The words of those English terms are searched too, graded by their IDF as
+an English query typing the terms would have them: a case saying "released from
+prison" partly covers "vankilasta vapautuvien" (release from prison).
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ class QueryExpansion:
     #: Alternatives per part of the query: a word alone, or a glossary concept's form in
     #: the query with its English terms and acronyms. Function words are left out.
     groups: list[list[str]] = field(default_factory=list)
+    #: Per group, the alternatives that cover the part fully: for a Nordic form, the
+    #: form and its concept's English terms and acronyms (the synonym-set way: "care
+    #: leavers" says "efterværn" as well as the rarest of its English terms); the
+    #: words of those terms, and every alternative of an English word's or an acronym's
+    #: group, are graded by IDF instead (the texts use the word the query typed).
+    synonym_sets: list[frozenset[str]] = field(default_factory=list)
 
     @property
     def terms(self) -> list[str]:
@@ -35,12 +43,14 @@ class QueryExpansion:
         return list(dict.fromkeys(t for g in self.groups for t in g))
 
 
-def expand(text: str, use_glossary: bool = True) -> QueryExpansion:
-    """The expansion of a (cleaned) query; `use_glossary=False` gives its words alone."""
+def expand(text: str, use_glossary: bool = True, term_words: bool = True) -> QueryExpansion:
+    """The expansion of a (cleaned) query; `use_glossary=False` gives its words alone,
+    `term_words=False` leaves the words of a Nordic form's English terms out."""
     if not text:
         return QueryExpansion()
     found = glossary.load_glossary().expand(text) if use_glossary else None
     groups: list[list[str]] = []
+    synonym_sets: list[frozenset[str]] = []
     covered: set[str] = set()
     for m in found.matches if found else []:
         # English forms too: "leaving foster care" then also finds "care leavers", the
@@ -51,14 +61,27 @@ def expand(text: str, use_glossary: bool = True) -> QueryExpansion:
         # (An English query's own words stay separate: they are what the texts say.)
         said = [" ".join(words)] if len(words) > 1 and m.lang != "en" else words
         alternatives = [*said, *(t.casefold() for t in (*m.concept.english, *m.concept.acronyms))]
+        full = frozenset(alternatives) if m.lang not in ("en", "acronym") else frozenset()
+        if full and term_words:
+            # Measured: nDCG@10 shared 0.845 -> 0.857, own 0.756 -> 0.760 (the preferred
+            # term's words alone: 0.843 / 0.766).
+            for term in m.concept.english:
+                parts = [w for w in query_terms(term) if w not in STOPWORDS]
+                alternatives += parts if len(parts) > 1 else []
         group = list(dict.fromkeys(alternatives))
         if group not in groups:
             groups.append(group)
+            synonym_sets.append(full)
+        if m.modifier and [m.modifier] not in groups:
+            # A compound's unknown first part is a word of the query like any other.
+            groups.append([m.modifier])
+            synonym_sets.append(frozenset())
         covered.update(words)
     for word in query_terms(text):
         if word not in covered and word not in STOPWORDS:
             groups.append([word])
+            synonym_sets.append(frozenset())
     translated = None
     if found is not None and found.changed and found.translated_query != text:
         translated = found.translated_query
-    return QueryExpansion(translated=translated, groups=groups)
+    return QueryExpansion(translated=translated, groups=groups, synonym_sets=synonym_sets)

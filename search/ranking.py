@@ -107,10 +107,23 @@ class RankConfig:
     prf: float = 0.0
     prf_k: int = 3
     #: Expand the query with the Nordic glossary (`search/expansion.py`): the translated
-    #: query is embedded with the original, its English terms searched lexically.
+    #: query is embedded, its English terms searched lexically.
     glossary: bool = True
-    #: Weight of the translated query's vector beside the original's (1 = equal).
+    #: Weight of the translated query's vector beside the original's (1 = equal), when
+    #: both are embedded (`embed_original`).
     translation_weight: float = 1.0
+    #: A Nordic word's lexical group covered fully by any of its concept's English
+    #: terms (`QueryExpansion.synonym_sets`), not graded by their IDF: nDCG@10 shared
+    #: 0.831 -> 0.845, own 0.752 -> 0.756 (bench/RESULTS.md).
+    synonym_sets: bool = True
+    #: The words of those English terms searched too, graded by IDF
+    #: (`search.expansion.expand`): shared 0.845 -> 0.857, own 0.756 -> 0.760.
+    term_words: bool = True
+    #: Embed the original query beside its glossary translation (two texts in the model
+    #: call) rather than the translation alone (one text, which keeps the query's
+    #: untranslated words): alone was equal or better on both dev sets (shared 0.831
+    #: against 0.830, own 0.752 against 0.749) at about half the model call.
+    embed_original: bool = False
     #: Similar cases: weights of the field kinds compared between two cases (cosine of
     #: their vectors, averaged over the kinds both have), and what sharing a policy area
     #: adds (in cosine units). See `bench/bench_similar.py`.
@@ -365,21 +378,26 @@ def feedback_query(
 
 
 def coverage(
-    hits: LexicalHits, groups: list[list[str]] | None = None
+    hits: LexicalHits,
+    groups: list[list[str]] | None = None,
+    synonym_sets: list[frozenset[str]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Share of the query's IDF mass that each lexically matching case contains: the
     cases' positions in the lexical index (`hits.case_ids`) and their shares (> 0).
 
     `groups` are alternatives per part of the query (a Nordic word and its English
     terms, see `search.expansion`); a part counts once, with the IDF of the best-known
-    alternative, and a case covers it with the best alternative it contains. Without
-    groups every term is its own part.
+    alternative, and a case covers it with the best alternative it contains (at most
+    the part's IDF), or fully with an alternative in the part's `synonym_sets` entry.
+    Without groups every term is its own part.
     """
     none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
     parts = groups if groups is not None else [[t] for t in hits.idf]
+    flags = synonym_sets if synonym_sets is not None else [frozenset()] * len(parts)
     weights: list[float] = []
     usable: list[list[str]] = []
-    for group in parts:
+    full: list[frozenset[str]] = []
+    for group, flag in zip(parts, flags, strict=True):
         # Terms in over a quarter of the cases are no evidence.
         alts = [t for t in group if t in hits.idf and t not in hits.common]
         if not alts:
@@ -387,6 +405,7 @@ def coverage(
         known = [hits.idf[t] for t in alts if t in hits.known]
         weights.append(max(known) if known else max(hits.idf[t] for t in alts))
         usable.append(alts)
+        full.append(flag)
     total = sum(weights)
     if total <= 0 or not hits.term_cases:
         return none
@@ -394,13 +413,13 @@ def coverage(
     # a per-case loop): the best alternative a case contains, capped at the part's weight.
     cases = hits.matched_cases()
     got = np.zeros(len(cases), dtype=np.float64)
-    for w, alts in zip(weights, usable, strict=True):
+    for w, alts, flag in zip(weights, usable, full, strict=True):
         best = np.zeros(len(cases), dtype=np.float64)
         for t in alts:
             found = hits.term_cases.get(t)
             if found is not None:
                 at = np.searchsorted(cases, found)
-                best[at] = np.maximum(best[at], hits.idf[t])
+                best[at] = np.maximum(best[at], w if t in flag else hits.idf[t])
         got += np.minimum(w, best)
     share = got / total
     keep = share > 0

@@ -75,6 +75,10 @@ VECTOR_CACHE = 256
 RANK_CACHE = 64
 #: Parsed cases (and their prepared snippet texts) kept per generation.
 CASE_CACHE = 4096
+#: What `health()` can report about the semantic index: none built yet, one that exists
+#: but cannot be used (another model, files missing), one that fails to load, and one
+#: older than the store.
+PROBLEM_KINDS = ("no_index", "unusable", "corrupt", "stale")
 #: Snippets kept per generation (a case shown again for the same terms: a facet click,
 #: the page before, a query typed again).
 SNIPPET_CACHE = 2048
@@ -131,6 +135,8 @@ class Generation:
     to_table: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     #: Why the semantic index is not there (None when it is).
     problem: str | None = None
+    #: What kind of problem that is (`PROBLEM_KINDS`), so readers need not parse it.
+    problem_kind: str | None = None
     #: Set when an index exists but cannot be used (corrupt, another model): searches
     #: then fail with this message (503) instead of quietly losing their semantic side.
     fatal: str | None = None
@@ -163,15 +169,20 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
     """The live index with the store's case table; lexical-only when no usable index."""
     table = CaseTable.from_store(store)
     fatal = None
+    kind = "no_index"
     if embedder is not None:
         try:
             dense = index_files.load_dense(settings.index_dir, embedder.model_id)
             scorer = DenseScorer(dense)
             lex = LexicalIndex(dense.path / "lexical.db")
+        except index_files.IndexCorrupt as exc:
+            fatal, kind = str(exc), "corrupt"
         except IndexMissing as exc:
-            fatal = str(exc)
+            # An index exists (else there is no embedder) but not for this model, or a
+            # generation lacks files.
+            fatal, kind = str(exc), "unusable"
         except Exception as exc:  # sqlite and numpy raise several kinds
-            fatal = f"the search index is corrupt ({exc}): {index_files.FIX}"
+            fatal, kind = f"the search index is corrupt ({exc}): {index_files.FIX}", "corrupt"
         else:
             to_table = table.rows_of(scorer.case_ids)
             return Generation(table, lex, dense, scorer, to_table)
@@ -183,7 +194,12 @@ def _load_generation(settings: Settings, store: Store, embedder: Embedder | None
         f"({index_files.FIX})"
     )
     gen = Generation(
-        table, LexicalIndex(scratch / "lexical.db"), problem=problem, fatal=fatal, scratch=scratch
+        table,
+        LexicalIndex(scratch / "lexical.db"),
+        problem=problem,
+        problem_kind=kind,
+        fatal=fatal,
+        scratch=scratch,
     )
     # A service dropped without reload() still leaves no folder behind.
     weakref.finalize(gen, shutil.rmtree, scratch, True)
@@ -330,19 +346,23 @@ class SearchService:
         )
 
     def _expand(self, text: str) -> QueryExpansion:
-        return expand(text, use_glossary=self.config.glossary)
+        return expand(text, use_glossary=self.config.glossary, term_words=self.config.term_words)
 
     def query_vector(self, text: str, translated: str | None) -> np.ndarray:
-        """The query's vector (with its translation's added): one model call, cached."""
+        """The query's vector: of its glossary translation alone when it has one (the
+        translation keeps the words the glossary did not know), else of the query; with
+        `RankConfig.embed_original`, the original's and the translation's added. One
+        model call, cached."""
         weight = self.config.translation_weight
-        key = (self.embedder.model_id, text, translated, weight)
+        both = self.config.embed_original
+        key = (self.embedder.model_id, text, translated, weight, both)
         cached = self._vectors.get(key)
         if cached is not None:
             return cached
-        texts = [cut_to_tokens(self.embedder, text, QUERY_TOKENS)]
-        if translated:
-            texts.append(cut_to_tokens(self.embedder, translated, QUERY_TOKENS))
-        vectors = self.embedder.embed_queries(texts)
+        texts = [translated] if translated and not both else [text, *filter(None, [translated])]
+        vectors = self.embedder.embed_queries(
+            [cut_to_tokens(self.embedder, t, QUERY_TOKENS) for t in texts]
+        )
         q = l2_normalise(vectors[0] + weight * vectors[1]) if len(vectors) > 1 else vectors[0]
         self._vectors.put(key, q)
         return q
@@ -394,7 +414,8 @@ class SearchService:
         hits.restrict(table.through(base, lex_rows))
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
         cover = np.zeros(n)
-        at, share = coverage(hits, expansion.groups)
+        flags = expansion.synonym_sets if config.synonym_sets else None
+        at, share = coverage(hits, expansion.groups, flags)
         cover[lex_rows[at]] = share
         bm25 = None
         if config.method in ("lexical", "rrf"):
@@ -525,15 +546,23 @@ class SearchService:
 
     def health(self) -> dict[str, Any]:
         """`{status, cases, search, index}`: `search` is "semantic" or "lexical"; degraded
-        when the semantic index is missing, stale or unusable."""
+        when the semantic index is missing, stale or unusable, with `message` and
+        `problems` (`[{kind, message}]`, kinds in `PROBLEM_KINDS`) saying why."""
         cases = self.store.count_cases()
         meta = index_files.read_meta(self.settings.index_dir)
         gen = self.generation()
         problems = []
         if gen.scorer is None:
-            problems.append(gen.problem or "no semantic search index")
+            problems.append(
+                {"kind": gen.problem_kind, "message": gen.problem or "no semantic search index"}
+            )
         elif meta is not None and meta.get("cases") != self.store.case_hashes():
-            problems.append("the index is older than the store: run `casebank index`")
+            problems.append(
+                {
+                    "kind": "stale",
+                    "message": "the index is older than the store: run `casebank index`",
+                }
+            )
         out: dict[str, Any] = {
             "status": "degraded" if problems else "ok",
             "cases": cases,
@@ -541,7 +570,8 @@ class SearchService:
             "index": {k: v for k, v in meta.items() if k != "cases"} if meta else None,
         }
         if problems:
-            out["message"] = "; ".join(problems)
+            out["problems"] = problems
+            out["message"] = "; ".join(p["message"] for p in problems)
         return out
 
 

@@ -135,6 +135,7 @@ def test_pages_and_health_show_the_build_progress(tmp_path: Path) -> None:
         assert health["build"]["percent"] == 40 and health["build"]["done"] == 40
         assert "being built: 40 %" in health["message"]
         assert "casebank index" not in health["message"]
+        assert [p["kind"] for p in health["problems"]] == ["building"]
         # Search works by keywords meanwhile (the semantic index arrives without a restart).
         assert search.status_code == 200 and search.json()["semantic"] is False
         # The builder died (lock released, its pid gone): the leftover file means nothing.

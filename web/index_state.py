@@ -19,11 +19,6 @@ _lock = threading.Lock()
 _checked: dict[str, tuple[tuple, dict[str, Any]]] = {}
 
 
-def _no_index(problem: str) -> bool:
-    """A problem that only says no (semantic) index exists yet, with its advice."""
-    return "no search index" in problem or "no semantic search index" in problem
-
-
 def files_state(settings: Settings) -> dict[str, Any]:
     """`index_files.status` of the live generation, checked again only when it changed."""
     key = str(settings.index_dir)
@@ -44,26 +39,33 @@ def build_state(settings: Settings) -> dict[str, Any] | None:
 
 
 def with_index_state(report: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """A health report with the files' state (naming a corrupt file) and the build's progress."""
+    """A health report with the files' state (naming a corrupt file) and the build's
+    progress: the service's `problems` of a kind the file check or the build explains
+    better are replaced by theirs ("corrupt" naming the file, "building" with its share)."""
     report = dict(report)
-    problems = [report["message"]] if report.get("message") else []
+    problems = list(report.get("problems", []))
     state = files_state(settings)
     if state["state"] == "corrupt":
         report["status"] = "degraded"
         report["index_file"] = state["file"]
-        # The service may only know "no index"; the file check knows which file is bad.
-        problems = [p for p in problems if not _no_index(p) and state["file"] not in p]
-        problems.insert(0, state["message"])
+        # The service may only know "no index" or that loading failed; the file check
+        # names the bad file, so its message replaces theirs.
+        problems = [p for p in problems if p["kind"] not in ("no_index", "corrupt")]
+        problems.insert(0, {"kind": "corrupt", "message": state["message"]})
     build = build_state(settings)
     if build is not None:
         report["build"] = build
         # "No index: run `casebank index`" is wrong advice while one is being built.
-        problems = [p for p in problems if not _no_index(p)]
+        problems = [p for p in problems if p["kind"] != "no_index"]
         problems.insert(
             0,
-            f"the search index is being built: {build['percent']} % "
-            "(search works by keywords until it is ready)",
+            {
+                "kind": "building",
+                "message": f"the search index is being built: {build['percent']} % "
+                "(search works by keywords until it is ready)",
+            },
         )
     if problems:
-        report["message"] = "; ".join(problems)
+        report["problems"] = problems
+        report["message"] = "; ".join(p["message"] for p in problems)
     return report

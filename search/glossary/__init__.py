@@ -6,7 +6,7 @@ one English concept with its Danish, Swedish and Finnish equivalents, inflected 
 and compound parts included, and the acronyms that stand for it. A query is expanded
 at search time: `load_glossary().expand(query)` finds the glossary forms in the query
 and returns their English equivalents, the query with those parts rendered in English
-(to embed beside the original) and extra terms for the lexical index.
+(the text that is embedded) and extra terms for the lexical index.
 
 Form syntax inside the YAML lists (kept small so the files stay readable):
 
@@ -23,10 +23,16 @@ Acronyms (`acronyms:`) match a whole token; ones that are also ordinary words
 
 Rules that spare the files from listing every form: a phrase also matches by its
 content words with up to `MAX_GAP` function words of the query between them; every
-Finnish form also matches its weak-grade stem (`weak_grade`: hoito -> hoidon); the
-translated query renders the Nordic function words between matches in English and
-names each concept once. The English side is written from the corpus's own wording
-(`python -m search.glossary.vocabulary` lists its frequent terms and which are covered).
+Finnish form also matches its weak-grade stem (`weak_grade`: hoito -> hoidon); Danish,
+Swedish and Finnish words and phrases also match by their Snowball stems (`snowball`:
+langvarige hjemløse -> langvarigt hjemløse); a compound the files do not list is split
+into the forms it is made of (hjemløshedsforebyggelse -> homelessness + prevention),
+and a first part the glossary knows nothing of stays a word of the query (fotboll of
+fotbollsresultat). The translated query renders the Nordic function words between
+matches in English, names each concept once and drops function words left dangling.
+The English side is written from the corpus's own wording (`python -m
+search.glossary.vocabulary` lists its frequent terms and which are covered);
+`bench/bench_glossary_matching.py` measures how the rules meet forms the files lack.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import snowballstemmer
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -63,6 +70,28 @@ STEM_MIN = 4
 #: Function words of a query skipped in a row while a phrase is matched by its content
 #: words ("er i" in "hverken er i job eller uddannelse").
 MAX_GAP = 2
+#: Parts of a compound looked up on either side of the form found in it, in depth.
+MAX_COMPOUND_DEPTH = 1
+# Linking letters between compound parts: Danish/Swedish -s- and -e- at the end of the
+# first part (Finnish genitive -n too), or left at the start of the rest after it.
+LINKS_END = ("s", "e", "n")
+LINKS_START = ("s", "e")
+
+
+_SNOWBALL = {"da": "danish", "sv": "swedish", "fi": "finnish"}
+
+
+@lru_cache(maxsize=1)
+def _stemmers() -> dict[str, snowballstemmer.stemmer]:
+    return {lang: snowballstemmer.stemmer(name) for lang, name in _SNOWBALL.items()}
+
+
+def snowball(words: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """The Snowball stems of case-folded words of one Nordic language: the inflections
+    of a form meet (Danish `ensomme`, `ensomhed`, `ensom` -> `ensom`). Letters are not
+    folded: Swedish `stöd` (support) must not meet Danish `stod` (stood)."""
+    stemmer = _stemmers()[lang]
+    return tuple(stemmer.stemWord(w) for w in words)
 
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e"})
@@ -199,6 +228,9 @@ class Match:
     form: str
     start: int  # character offsets in the query
     end: int
+    #: The first part of the compound the form was found in when the glossary knows
+    #: nothing of it (`fotboll` of `fotbollsresultat`): a word of its own in the query.
+    modifier: str = ""
 
 
 @dataclass
@@ -228,6 +260,7 @@ class _Form:
     exact: bool  # never as a compound part
     lang: str
     raw: str
+    folded: tuple[str, ...] = ()  # case-folded, Nordic letters kept (for the stemmers)
 
 
 def _parse_form(raw: str, lang: str) -> _Form:
@@ -237,7 +270,8 @@ def _parse_form(raw: str, lang: str) -> _Form:
     if stem:
         text = text[:-1]
     words = tuple(t for t, _, _ in _tokens(text))
-    return _Form(words, stem, exact, lang, raw)
+    folded = tuple(unicodedata.normalize("NFKC", w).casefold() for w in _TOKEN.findall(text))
+    return _Form(words, stem, exact, lang, raw, folded)
 
 
 # The C loader when libyaml is there: the pure-Python one takes most of a second here.
@@ -395,7 +429,18 @@ def weak_grade(word: str, stem: bool) -> str | None:
 class Glossary:
     """The compiled glossary: lookup tables built once, then `expand` per query."""
 
-    def __init__(self, concepts: list[Concept], forms: list[tuple[_Form, Concept]]):
+    def __init__(
+        self,
+        concepts: list[Concept],
+        forms: list[tuple[_Form, Concept]],
+        use_snowball: bool = True,
+        split_compounds: bool = True,
+    ):
+        """`use_snowball` and `split_compounds` switch the two rules for unlisted forms off
+        (bench/bench_glossary_matching.py measures what each adds)."""
+        self.split_compounds = split_compounds
+        #: The written forms with their concepts, as compiled.
+        self.forms = forms
         self.concepts: dict[str, Concept] = {c.id: c for c in concepts}
         # word -> (concept, lang, raw); stems by their text; phrases by their leading words
         self._words: dict[str, tuple[Concept, str, str]] = {}
@@ -407,9 +452,19 @@ class Glossary:
         # words on either side are skipped when a phrase is matched this way.
         self._gapped: dict[tuple[str, ...], list[tuple[str, bool, Concept, str, str]]] = {}
         self._acronyms: dict[str, tuple[Concept, bool]] = {}
+        # Words and phrases by the Snowball stems of their words, per language: a query
+        # word in another inflection than the ones written meets its form (Danish
+        # `langvarige hjemløse` the form `langvarigt hjemløse`). A stem key that forms
+        # of two concepts share is ambiguous and left out (None).
+        self._snow: dict[tuple[str, ...], tuple[Concept, str, str] | None] = {}
         graded: list[tuple[str, tuple[Concept, str, str]]] = []
         for f, c in forms:
             hit = (c, f.lang, f.raw)
+            if use_snowball and f.lang in LANGS and not f.stem and len(f.folded) == len(f.words):
+                key = (f.lang, *snowball(f.folded, f.lang))
+                if len(key[-1]) >= STEM_MIN:
+                    prev = self._snow.get(key, hit)
+                    self._snow[key] = hit if prev is not None and prev[0] is c else None
             if len(f.words) > 1:
                 head = f.words[:-1]
                 self._phrases.setdefault(head, []).append((f.words[-1], f.stem, *hit))
@@ -441,21 +496,31 @@ class Glossary:
         self._max_part = max((len(s) for s in self._parts), default=0)
         self._max_head = max((len(h) for h in self._phrases), default=0)
         self._max_gapped = max((len(h) for h in self._gapped), default=0)
+        self._max_snow = max((len(k) - 1 for k in self._snow), default=0)
 
     def __len__(self) -> int:
         return len(self.concepts)
 
     # -- matching ----------------------------------------------------------------------
 
-    def _word(self, tok: str) -> tuple[Concept, str, str] | None:
-        """A concept for one normalised token: exact, then stem, then compound part."""
+    def _word(
+        self, tok: str, stems: dict[str, str], inside: bool = False
+    ) -> tuple[tuple[Concept, str, str], int, int] | None:
+        """A concept for one normalised token (`stems`: its Snowball stem per language):
+        exact, then by a written stem, then by Snowball stem, then as a compound part;
+        with the span of the token that the form covers. `inside`: the token is part of
+        a longer word, where exact-only forms (`=behandling`) do not match."""
         hit = self._words.get(tok)
-        if hit:
-            return hit
+        if hit and not (inside and hit[2].startswith("=")):
+            return hit, 0, len(tok)
         for k in range(min(len(tok), self._max_stem), STEM_MIN - 1, -1):
             hit = self._stems.get(tok[:k])
+            if hit and not (inside and hit[2].startswith("=")):
+                return hit, 0, k
+        for lang, stem in stems.items():
+            hit = self._snow.get((lang, stem))
             if hit:
-                return hit
+                return hit, 0, len(tok)
         # Compound parts: the longest part found anywhere in the word wins, so
         # `ungdomshjemløshed` maps through `hjemløshed` rather than a shorter part.
         n = len(tok)
@@ -463,8 +528,45 @@ class Glossary:
             for i in range(0, n - length + 1):
                 hit = self._parts.get(tok[i : i + length])
                 if hit:
-                    return hit
+                    return hit, i, i + length
         return None
+
+    def _compound(
+        self, tok: str, stems: dict[str, str], depth: int = 0
+    ) -> tuple[list[tuple[Concept, str, str]], str]:
+        """The concepts of one token, left to right: the form `_word` finds and, in what
+        is left of a compound on either side (a linking -s-/-e- or Finnish genitive -n
+        dropped), the forms found there (`hjemløshedsforebyggelse`: homelessness +
+        prevention; `päihdekuntoutus`: substance misuse + rehabilitation). Second: the
+        compound's first part when it names nothing the glossary knows and is a word's
+        length (`fotboll` of `fotbollsresultat`: football results are not outcomes
+        alone, so the part stays a word of the query), else ""."""
+        found = self._word(tok, stems, inside=depth > 0)
+        if found is None:
+            return [], ""
+        hit, a, b = found
+        if depth >= MAX_COMPOUND_DEPTH or not self.split_compounds:
+            return [hit], ""
+        before, after = tok[:a], tok[b:]
+        # The rest as it is, then without its linking letter.
+        unlinked = before[:-1] if before.endswith(LINKS_END) else ""
+        left = self._rest(before, depth, unlinked)
+        right = self._rest(after, depth, after[1:] if after.startswith(LINKS_START) else "")
+        modifier = unlinked if len(unlinked) >= COMPOUND_MIN else before
+        unknown = modifier if not left and len(modifier) >= COMPOUND_MIN else ""
+        seen: set[str] = set()
+        hits = [h for h in (*left, hit, *right) if not (h[0].id in seen or seen.add(h[0].id))]
+        return hits, unknown
+
+    def _rest(self, rest: str, depth: int, unlinked: str) -> list[tuple[Concept, str, str]]:
+        """The concepts of what is left of a compound beside a form (or of that rest
+        without its linking letter), [] when it is too short or names none."""
+        for piece in (rest, unlinked):
+            if len(piece) >= COMPOUND_MIN and not piece.isdigit():
+                found, _ = self._compound(piece, {}, depth + 1)
+                if found:
+                    return found
+        return []
 
     def _phrase(self, toks: list[str], i: int) -> tuple[int, tuple[Concept, str, str]] | None:
         """The longest phrase starting at token i: (number of tokens, hit)."""
@@ -506,10 +608,24 @@ class Glossary:
                     return pos[n] - i + 1, (c, lang, raw)
         return None
 
+    def _snow_phrase(
+        self, stems: dict[str, list[str]], i: int
+    ) -> tuple[int, tuple[Concept, str, str]] | None:
+        """The longest phrase starting at token i whose words have the Snowball stems of
+        a written phrase's words (same language): (number of tokens, hit)."""
+        for n in range(min(self._max_snow, len(next(iter(stems.values()))) - i), 1, -1):
+            for lang, row in stems.items():
+                hit = self._snow.get((lang, *row[i : i + n]))
+                if hit:
+                    return n, hit
+        return None
+
     def find(self, query: str) -> list[Match]:
         """Every glossary form in the query, left to right, longest first, no overlaps."""
         toks = _tokens(query)
         words = [t for t, _, _ in toks]
+        folded = tuple(unicodedata.normalize("NFKC", query[a:b]).casefold() for _, a, b in toks)
+        stems = {lang: list(snowball(folded, lang)) for lang in LANGS}
         out: list[Match] = []
         i = 0
         while i < len(toks):
@@ -524,6 +640,9 @@ class Glossary:
             gapped = self._gapped_phrase(words, i) if self._max_gapped else None
             if gapped and (not ph or gapped[0] > ph[0]):
                 ph = gapped
+            snow = self._snow_phrase(stems, i) if self._max_snow > 1 else None
+            if snow and (not ph or snow[0] > ph[0]):
+                ph = snow
             if ph:
                 n, (c, lang, raw) = ph
                 out.append(Match(c, lang, raw, start, toks[i + n - 1][2]))
@@ -537,10 +656,9 @@ class Glossary:
                     i += 1
                     continue
             if not tok.isdigit():
-                hit = self._word(tok)
-                if hit:
-                    c, lang, raw = hit
-                    out.append(Match(c, lang, raw, start, end))
+                hits, modifier = self._compound(tok, {la: row[i] for la, row in stems.items()})
+                for n, (c, lang, raw) in enumerate(hits):
+                    out.append(Match(c, lang, raw, start, end, modifier if n == 0 else ""))
             i += 1
         return out
 
@@ -556,6 +674,15 @@ def _english_gap(text: str) -> str:
         return _FUNCTION_EN.get(normalise(m.group()), m.group())
 
     return re.sub(r"\s+", " ", _TOKEN.sub(word, text))
+
+
+_EN_FUNCTION = frozenset(w for w in _FUNCTION_EN.values() if w) | STOPWORDS["en"]
+
+
+def _only_function_words(text: str) -> bool:
+    """Whether the text (in English) has no word but function words: left dangling at
+    the end of a translation or before a concept said once already, it is dropped."""
+    return all(normalise(w) in _EN_FUNCTION for w in _TOKEN.findall(text))
 
 
 def _expand(g: Glossary, query: str) -> Expansion:
@@ -575,11 +702,11 @@ def _expand(g: Glossary, query: str) -> Expansion:
             for t in (*c.english, *c.acronyms):
                 if t not in lexical:
                     lexical.append(t)
-        # Foreign words are replaced by the English term (the original query is
-        # embedded beside this one); an acronym keeps its letters and gains its
-        # expansion, since the case texts use both; English words stay as typed.
+        # Foreign words are replaced by the English term; an acronym keeps its letters
+        # and gains its expansion, since the case texts use both; English words stay
+        # as typed. The parts of one compound are said one after the other.
+        gap = " " if m.start < pos else _english_gap(query[pos : m.start])
         if m.lang == "acronym":
-            gap = _english_gap(query[pos : m.start])
             said = query[m.start : m.end]
             extra = f" ({c.term})" if normalise(c.term) != normalise(said) else ""
             pieces.append(gap + said + extra)
@@ -588,12 +715,19 @@ def _expand(g: Glossary, query: str) -> Expansion:
             # once: the English query would otherwise repeat it.
             said = c.term if c.id not in rendered else ""
             rendered.add(c.id)
-            pieces.append(_english_gap(query[pos : m.start]) + said)
-        else:
-            pieces.append(_english_gap(query[pos : m.start]) + query[m.start : m.end])
+            if m.modifier:
+                said = f"{m.modifier} {said}".strip()
+            if not said:
+                # The function words before a concept said once already go with it.
+                gap = " " if _only_function_words(gap) else gap
+            pieces.append(gap + said)
+        elif m.start >= pos:
+            pieces.append(gap + query[m.start : m.end])
         pos = m.end
-    pieces.append(_english_gap(query[pos:]))
-    exp.translated_query = "".join(pieces).strip() if exp.english_terms else query
+    tail = _english_gap(query[pos:])
+    pieces.append("" if _only_function_words(tail) else tail)
+    text = re.sub(r"\s+", " ", "".join(pieces)).strip()
+    exp.translated_query = text if exp.english_terms else query
     exp.lexical_terms = lexical
     return exp
 

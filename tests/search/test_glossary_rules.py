@@ -142,3 +142,18 @@ def test_vocabulary_counts_terms_once_per_case_and_skips_function_words():
     assert df["sustained tenancy"] == 1
     assert "for homeless" not in df and "of the" not in df  # function word at an edge
     assert "the" not in df
+
+
+def test_translation_drops_function_words_left_dangling(glossary):
+    # "til" before the second naming of one concept, "vid" before a repeat, "til" at
+    # the end.
+    t = glossary.expand("efterværn og job til unge der forlader en anbringelse")
+    assert t.translated_query == "care leavers and job"
+    assert glossary.expand("demensvård och stöd vid demens").translated_query == (
+        "dementia and support"
+    )
+    assert glossary.expand("hjemløse unge og boliger til").translated_query == (
+        "youth homelessness and housing"
+    )
+    # Function words between two concepts stay; no double spaces.
+    assert glossary.expand("flyktingar till arbete").translated_query == "refugees for employment"

@@ -141,6 +141,8 @@ def test_damage_under_a_running_server_is_a_503_naming_the_file(
     health = client.get("/api/health").json()
     assert health["status"] == "degraded" and health["index_file"] == name
     assert name in health["message"] and "no search index" not in health["message"]
+    assert health["problems"][0]["kind"] == "corrupt"
+    assert not [p for p in health["problems"] if p["kind"] == "no_index"]
 
 
 def test_a_new_build_repairs_a_damaged_file_without_a_restart(
@@ -163,6 +165,7 @@ def test_health_names_meta_json_when_only_it_is_corrupt(
     health = client.get("/api/health").json()
     assert health["status"] == "degraded"
     assert "meta.json" in health["message"] and "no search index" not in health["message"]
+    assert [p["kind"] for p in health["problems"]] == ["corrupt"]
 
 
 def test_pruning_keeps_current_and_previous_not_the_newest_folders(

