@@ -438,20 +438,20 @@ def report(results: list[dict]) -> str:
         lines
         + [
             "",
-            f"{translated} of the {len(QUERIES)} queries have a glossary translation, so "
-            "their one model call embeds two texts (a batch of 2 costs about twice one "
-            "text on these 2 cores); the model-call column is that call alone, timed in "
-            "the same rounds.",
+            f"{translated} of the {len(QUERIES)} queries have a glossary translation, which "
+            "their one model call embeds alone (one text per call; `RankConfig."
+            "embed_original` would add the original); the model-call column is that call "
+            "alone, timed in the same rounds.",
             "",
             NOTES,
         ]
     )
 
 
-NOTES = """One query costs one model call (the query and its glossary translation in one
-batch, cut to the first 128 tokens), one pass over every field vector and the lexical
-look-up. The pass (FAISS's inner-product kernel over all rows of the flat index, what
-its exact scan reads anyway) scores every case; its fields are standardised and combined
+NOTES = """One query costs one model call (its glossary translation, else the query, cut to
+the first 128 tokens), one pass over every field vector and the lexical look-up. The
+pass (FAISS's inner-product kernel over all rows of the flat index, what its exact scan
+reads anyway) scores every case; its fields are standardised and combined
 per case with segment operations (a case's rows are contiguous), and the ranking is
 built on arrays over the case table. The lexical look-up runs on a helper thread beside
 the pass (SQLite and FAISS release the GIL; `search/parallel.py`: a part no helper has
@@ -470,9 +470,10 @@ call plus about 6-7 ms: the page's 10 snippets about 3 ms, the dense pass 1.5 ms
 lexical look-up, 1.3 ms, beside it), ranking, coverage and facets about 1 ms. At 10,000
 cases the pass over the 54,530 field vectors (84 MB) takes about 8 ms, as the floor's
 FAISS scan does, and combining them per case about 2 ms more; the lexical look-up
-(about 5 ms) runs beside it; snippets, ranking, coverage and facets take about 5 ms. A
-translated query's model call embeds two texts, so p95 / floor stays near 2 on these
-cores even with nothing around it (the model-call column).
+(about 5-7 ms: the glossary's synonym sets search more terms) runs beside it; snippets,
+ranking, coverage and facets take about 5 ms. So at 10,000 cases a search costs about
+its model call plus 15-20 ms, against the floor's model call plus an 8 ms FAISS scan:
+p95 / floor near 2, the rest being the variance of the model call on these cores.
 
 Before these changes (main at c67f22a, this benchmark on the same data, run right
 before the table above at load 1.6 / 2.3): search less its model call 10.4 ms at 348
@@ -490,7 +491,10 @@ score instead of 0) and 64 of 161 first pages. Computing that pass with FAISS's 
 instead of numpy's product then moved a score's 4th decimal in 8 of 161 answers (14 at
 10,000; float rounding, no id, order, flag, count or facet changed), and the answers
 were saved again. Every change after that: 161 of 161 unchanged at both scales
-(`--check --scales 10000` checks the synthetic scale too)."""
+(`--check --scales 10000` checks the synthetic scale too). Merged with main's session-4
+ranking (one text per model call, synonym sets): against main's own code, 154 of 161
+answers equal at 348 cases and 7 differ only in a score's 4th decimal (the kernel), so
+nDCG@10 is main's (0.861 shared, 0.760 own); the answers were saved again on the merge."""
 
 
 if __name__ == "__main__":
