@@ -285,7 +285,9 @@ def report(
             f"{solo['median_ms']:.0f} ms, p95 {solo['p95_ms']:.0f} ms, {len(solo['errors'])} "
             f"errors in {solo['requests']} requests. Searches run in parallel (no lock: the",
             "index is an immutable generation, each thread has its own SQLite connections); on",
-            "2 cores the query embedding is what requests share.",
+            "2 cores the query embedding is what requests share. A query is ranked once over",
+            "every case, so a filtered search or another page of it is a mask and an order",
+            "over that ranking (no second index search).",
         ]
     if with_long:
         ratio = with_long["median_ms"] / med("median_ms")

@@ -1,7 +1,15 @@
 """Ranking: dense field scores combined per case, fused with lexical evidence.
 
-Dense side: the query vector is compared with the field vectors of the allowed cases
-(FAISS, exact by default). Raw cosines are not comparable across fields: a short text
+Dense side: the query vector is compared with the field vectors of every case in one
+pass (`DenseScorer.case_scores`): with the default flat index that is one product with
+all field vectors, what FAISS's exact scan reads anyway, and it scores every case, so a
+filter or facet click is a mask over the query's one ranking instead of a second,
+filtered search. An HNSW index (`CASEBANK_INDEX_KIND=hnsw`, for corpora too large to
+scan) keeps its point, a graph search that reads a small part of the vectors: there
+only the cases of its best rows are scored, and a filter adds a graph search over its
+own cases (`SearchService._dense`).
+
+Raw cosines are not comparable across fields: a short text
 ("Adult smokers.") is close to almost any query with e5, so a plain max over fields
 favours cases with short fields. Each field's score is therefore standardised against
 that field's background for this query (mean and spread over a fixed sample of cases),
@@ -24,7 +32,6 @@ barely moves the dense order.
 
 from __future__ import annotations
 
-import heapq
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -36,8 +43,7 @@ from search.index_files import DenseIndex
 from search.lexical import LexicalHits
 from search.texts import field_kind
 
-#: Rows fetched from FAISS per query before per-case aggregation (exact, HNSW).
-TOP_ROWS = 1000
+#: Rows fetched per query from an HNSW index before per-case aggregation.
 HNSW_ROWS = 800
 #: Rows sampled per field for that field's background mean and spread.
 BACKGROUND = 256
@@ -131,10 +137,7 @@ class RankConfig:
 class Scored:
     """One ranked case: its score and the field that matched best."""
 
-    case_id: str
     score: float
-    dense: float = 0.0
-    coverage: float = 0.0
     best_field: str | None = None
     #: Whether the case passes the relevance bar (else it is one of the closest others).
     match: bool = True
@@ -207,17 +210,13 @@ class DenseScorer:
             mu[i], sd[i] = m, max(np.sqrt(var), 1e-3)
         return mu, sd
 
-    def _selection(
-        self, wkind: np.ndarray, allowed_cases: np.ndarray | None, retrieve: set[str] | None
-    ) -> tuple[int, faiss.SearchParameters] | None:
-        """How many rows to fetch and the FAISS search parameters for the rows a search
-        may return (None: no row). Kept for the last few masks: most searches share
-        one (every case but those in the pipeline), and building the selector is a
-        large part of a search's own cost."""
+    def _graph_selection(self, wkind: np.ndarray, allowed_cases: np.ndarray | None):
+        """How many rows an HNSW search fetches and its parameters for the rows it may
+        return (None: no row). Kept for the last few masks (most searches share one),
+        since building the selector is a large part of a graph search's own cost."""
         key = (
             wkind.tobytes(),
             None if allowed_cases is None else np.packbits(allowed_cases).tobytes(),
-            None if retrieve is None else tuple(sorted(retrieve)),
         )
         with self._selections_lock:
             if key in self._selections:
@@ -227,29 +226,19 @@ class DenseScorer:
         row_ok = wkind[self.row_kind_id] > 0
         if allowed_cases is not None:
             row_ok &= allowed_cases[self.row_case_idx]
-        if retrieve is not None:
-            wanted = [i for i, k in enumerate(self.kinds) if k in retrieve]
-            row_ok &= np.isin(self.row_kind_id, wanted)
         n_ok = int(row_ok.sum())
         out: tuple[int, faiss.SearchParameters] | None = None
         if n_ok:
-            hnsw = isinstance(self.dense.faiss_index, faiss.IndexHNSW)
-            # A graph search costs in proportion to how many rows it returns; exact
-            # search scans everything anyway, so it returns more and the matched set is
-            # fuller.
-            k = min(n_ok, HNSW_ROWS if hnsw else TOP_ROWS)
+            # A graph search costs in proportion to how many rows it returns.
+            k = min(n_ok, HNSW_ROWS)
+            sel = None  # nothing excluded: a selector would only slow the search down
             if n_ok < n_rows:
-                # Flat search skips the rows left out; HNSW walks past them.
+                # The graph walks past the rows left out.
                 bitmap = np.packbits(row_ok, bitorder="little")
                 sel = faiss.IDSelectorBitmap(n_rows, faiss.swig_ptr(bitmap))
                 # The selector points into the bitmap: keep it alive with it.
                 sel.referenced_bitmap = bitmap
-            else:
-                sel = None  # nothing excluded: a selector would only slow the search down
-            if hnsw:
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
-            else:
-                params = faiss.SearchParameters(sel=sel)
+            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, k))
             params.referenced_selector = sel
             out = (k, params)
         with self._selections_lock:
@@ -258,95 +247,129 @@ class DenseScorer:
                 self._selections.popitem(last=False)
         return out
 
-    def scores(
+    @property
+    def graph(self) -> bool:
+        """Whether the index is an approximate graph (HNSW) rather than exact (flat)."""
+        return isinstance(self.dense.faiss_index, faiss.IndexHNSW)
+
+    def _row_sims(
         self,
         q: np.ndarray,
+        wkind: np.ndarray,
         allowed_cases: np.ndarray | None,
-        config: RankConfig,
-        retrieve: set[str] | None = None,
-        extra_cases: np.ndarray | None = None,
-    ) -> dict[str, tuple[float, str]]:
-        """`{case_id: (standardised dense score, best field)}` for the best allowed cases.
-
-        FAISS finds the best rows (of the field kinds in `retrieve`, default all weighted
-        ones); every weighted field row of the cases they belong to, and of `extra_cases`
-        (case positions), is then scored exactly and combined per case (vectorised: rows
-        of a case are contiguous).
-        """
-        n_rows = len(self.dense.row_case)
-        if n_rows == 0:
-            return {}
-        wkind = np.array([config.weights.get(k, 0.0) for k in self.kinds], dtype=np.float32)
-        selection = self._selection(wkind, allowed_cases, retrieve)
+        also: np.ndarray | None,
+    ) -> np.ndarray:
+        """The query's cosine with every row: exact over all rows for a flat index (one
+        pass over the vectors, what FAISS's exact scan reads anyway); for HNSW, over the
+        rows of the cases its graph search finds (and of `also`), -inf elsewhere."""
+        if not self.graph:
+            # FAISS's own inner-product kernel: about 1.5x numpy's single-thread BLAS
+            # product here (both read every vector once), and it releases the GIL.
+            out = np.empty(len(self.vectors), dtype=np.float32)
+            qq = np.ascontiguousarray(q, dtype=np.float32)
+            faiss.fvec_inner_products_ny(
+                faiss.swig_ptr(out),
+                faiss.swig_ptr(qq),
+                faiss.swig_ptr(self.vectors),
+                self.vectors.shape[1],
+                len(self.vectors),
+            )
+            return out
+        sims = np.full(len(self.row_case_idx), -np.inf, dtype=np.float32)
+        selection = self._graph_selection(wkind, allowed_cases)
         if selection is None:
-            return {}
+            return sims
         k, params = selection
         # One FAISS thread per search: requests already run in parallel, and more threads
         # per search only wait for each other (OpenMP keeps this setting per thread, so
-        # it is set by the thread that searches). It also makes a near tie at the edge
-        # of the candidate rows come out the same in every thread.
+        # it is set by the thread that searches).
         faiss.omp_set_num_threads(1)
         qq = np.ascontiguousarray(q.reshape(1, -1), dtype=np.float32)
         _, idx = self.dense.faiss_index.search(qq, k, params=params)
-        hits = idx[0][idx[0] >= 0]
-        found = self.row_case_idx[hits]
-        if extra_cases is not None and len(extra_cases):
-            found = np.concatenate([found, extra_cases])
+        found = self.row_case_idx[idx[0][idx[0] >= 0]]
+        if also is not None and len(also):
+            found = np.concatenate([found, also])
         cand = np.unique(found)
-        if allowed_cases is not None:
-            cand = cand[allowed_cases[cand]]
         lo, lens = self.starts[cand], self.starts[cand + 1] - self.starts[cand]
-        offsets = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-        rows = np.repeat(lo, lens) + offsets
-        seg = np.repeat(np.arange(len(cand)), lens)
-        w = wkind[self.row_kind_id[rows]]
-        keep = w > 0
-        rows, seg, w = rows[keep], seg[keep], w[keep]
-        sims = self.vectors[rows] @ q
+        rows = np.repeat(lo, lens) + (
+            np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+        )
+        sims[rows] = self.vectors[rows] @ q
+        return sims
+
+    def case_scores(
+        self,
+        q: np.ndarray,
+        config: RankConfig,
+        allowed_cases: np.ndarray | None = None,
+        also: np.ndarray | None = None,
+    ) -> CaseScores:
+        """The standardised dense score of every case (by position in `case_ids`) and
+        its best field row, from one pass over the field vectors.
+
+        Each case's weighted field rows are standardised and combined per case with
+        segment operations (rows of a case are contiguous). With a flat index every
+        case is scored, so a filter is a mask over these arrays, never a second search.
+        With HNSW only the cases of one graph search (over `allowed_cases`, plus the
+        case positions `also`) are scored; the others get -inf.
+        """
+        n_cases = len(self.case_ids)
+        if len(self.row_case_idx) == 0:
+            return CaseScores(np.zeros(0, np.float32), np.zeros(0, np.int64))
+        wkind = np.array([config.weights.get(k, 0.0) for k in self.kinds], dtype=np.float32)
+        w = wkind[self.row_kind_id]
+        sims = self._row_sims(q, wkind, allowed_cases, also)
         if config.per_field_z:
             mu, sd = self.field_background(q, config)
-            fid = self.row_field_id[rows]
-            sims = (sims - mu[fid]) / sd[fid]
-        v = sims * w
-        order = np.lexsort((-v, seg))
-        seg_o, v_o, rows_o = seg[order], v[order], rows[order]
-        first = np.flatnonzero(np.r_[True, seg_o[1:] != seg_o[:-1]])
-        best = v_o[first]
-        if config.aggregate == "mean":
-            score = (
-                np.bincount(seg, weights=v)[seg_o[first]]
-                / np.bincount(seg, weights=w)[seg_o[first]]
-            )
-        elif config.aggregate == "mean_top2":
-            nxt = np.minimum(first + 1, len(v_o) - 1)
-            has_two = (first + 1 < len(v_o)) & (seg_o[nxt] == seg_o[first])
-            score = np.where(has_two, (best + v_o[nxt]) / 2, best)
+            sims = (sims - mu[self.row_field_id]) / sd[self.row_field_id]
+        weighted = w > 0
+        v = np.where(weighted, sims * w, -np.inf).astype(np.float32)
+        heads = self.starts[:-1]
+        best = np.maximum.reduceat(v, heads)
+        # The best row of a case: the first of its rows that reaches its best value.
+        at_best = np.flatnonzero((v == best[self.row_case_idx]) & (v > -np.inf))
+        owner = self.row_case_idx[at_best]
+        first = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
+        best_row = np.full(n_cases, -1, dtype=np.int64)
+        best_row[owner[first]] = at_best[first]
+        if config.aggregate == "mean_top2":
+            rest = v.copy()
+            rest[at_best[first]] = -np.inf
+            second = np.maximum.reduceat(rest, heads)
+            score = np.where(second > -np.inf, (best + second) / 2, best)
+        elif config.aggregate == "mean":
+            total = np.add.reduceat(np.where(v > -np.inf, v, 0).astype(np.float64), heads)
+            wsum = np.add.reduceat(np.where(v > -np.inf, w, 0).astype(np.float64), heads)
+            score = np.where(best_row >= 0, total / np.maximum(wsum, 1e-12), -np.inf)
         else:
             score = best
-        case_idx = cand[seg_o[first]].tolist()
-        best_rows = rows_o[first].tolist()
-        # tolist() gives the same Python floats as float() per element, in one call.
-        ids, names = self.case_ids, self.dense.row_field
-        return {
-            ids[c]: (sc, names[r])
-            for c, sc, r in zip(case_idx, score.tolist(), best_rows, strict=True)
-        }
+        return CaseScores(score, best_row)
+
+
+@dataclass(frozen=True)
+class CaseScores:
+    """A query's dense score per case (by `DenseScorer.case_ids` position)."""
+
+    #: Standardised, combined over the case's fields; -inf where no field was scored.
+    score: np.ndarray
+    #: The row of the case's best field (-1 where none was scored).
+    best_row: np.ndarray
 
 
 def feedback_query(
-    scorer: DenseScorer, q: np.ndarray, dense: dict[str, tuple[float, str]], config: RankConfig
+    scorer: DenseScorer, q: np.ndarray, scores: CaseScores, config: RankConfig
 ) -> np.ndarray:
     """The query moved toward its best first-pass cases (pseudo-relevance feedback).
 
     The cases' `whole` vectors are in the language of the case texts (mostly English),
     so the moved query meets the other relevant cases in their own language.
     """
-    top = sorted(dense, key=lambda c: -dense[c][0])[: config.prf_k]
-    if not top or config.prf <= 0:
+    scored = np.flatnonzero(scores.best_row >= 0)
+    top = scored[np.argsort(-scores.score[scored], kind="stable")[: config.prf_k]]
+    if not len(top) or config.prf <= 0:
         return q
     rows = []
-    for cid in top:
-        ci = scorer.case_pos[cid]
+    for ci in top.tolist():
         lo, hi = scorer.starts[ci], scorer.starts[ci + 1]
         rows.extend(int(lo + j) for j, f in enumerate(scorer.row_field[lo:hi]) if f == "whole")
     centroid = scorer.vectors[rows].mean(axis=0)
@@ -358,8 +381,9 @@ def coverage(
     hits: LexicalHits,
     groups: list[list[str]] | None = None,
     synonym_sets: list[frozenset[str]] | None = None,
-) -> dict[str, float]:
-    """Share of the query's IDF mass that each lexically matching case contains.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Share of the query's IDF mass that each lexically matching case contains: the
+    cases' positions in the lexical index (`hits.case_ids`) and their shares (> 0).
 
     `groups` are alternatives per part of the query (a Nordic word and its English
     terms, see `search.expansion`); a part counts once, with the IDF of the best-known
@@ -367,6 +391,7 @@ def coverage(
     the part's IDF), or fully with an alternative in the part's `synonym_sets` entry.
     Without groups every term is its own part.
     """
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
     parts = groups if groups is not None else [[t] for t in hits.idf]
     flags = synonym_sets if synonym_sets is not None else [frozenset()] * len(parts)
     weights: list[float] = []
@@ -383,7 +408,7 @@ def coverage(
         full.append(flag)
     total = sum(weights)
     if total <= 0 or not hits.term_cases:
-        return {}
+        return none
     # Over the cases some term matched, part by part in order (so the sums are those of
     # a per-case loop): the best alternative a case contains, capped at the part's weight.
     cases = hits.matched_cases()
@@ -396,171 +421,110 @@ def coverage(
                 at = np.searchsorted(cases, found)
                 best[at] = np.maximum(best[at], w if t in flag else hits.idf[t])
         got += np.minimum(w, best)
-    share = (got / total).tolist()
-    ids = hits.case_ids
-    return {ids[c]: v for c, v in zip(cases.tolist(), share, strict=True) if v > 0}
+    share = got / total
+    keep = share > 0
+    return cases[keep], share[keep]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A query's evidence per case, as arrays over one order of cases (the service's
+    case table): what `rank` combines."""
+
+    #: Dense score (`DenseScorer.case_scores`); NaN where the case has none.
+    dense: np.ndarray
+    #: Lexical coverage (`coverage`); 0 where none.
+    cover: np.ndarray
+    #: Each case's place when sorted by id (ties of a sort by score).
+    id_rank: np.ndarray
+    #: The dense score's best field row (`-1`: none) and the names of the rows.
+    best_row: np.ndarray | None = None
+    row_field: list[str] = field(default_factory=list)
+    #: The first dense pass, when feedback moved the query (None: `dense` is it).
+    first: np.ndarray | None = None
+    #: BM25 (lexical and RRF rankings only); NaN where not among the BM25 hits.
+    bm25: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class Ranked:
-    """A query's ranked cases as arrays, best first; `Scored` objects are made only for
-    the cases a page shows (`get`), since a query at 10,000 cases ranks thousands."""
+    """A query's ranked cases as arrays over the evidence's cases."""
 
-    ids: list[str]
+    #: Whether each case is in the result.
+    chosen: np.ndarray
     score: np.ndarray
-    dense: np.ndarray
-    coverage: np.ndarray
-    best_field: list[str | None]
+    #: Whether each case passes the relevance bar (else it is one of the closest others).
     match: np.ndarray
-    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    #: The cases of the result, best first, ties by id.
+    order: np.ndarray
+    best_row: np.ndarray
+    row_field: list[str]
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.order)
 
-    def scored(self, i: int) -> Scored:
-        """The i-th case as a `Scored`."""
-        return Scored(
-            self.ids[i],
-            float(self.score[i]),
-            float(self.dense[i]),
-            float(self.coverage[i]),
-            self.best_field[i],
-            match=bool(self.match[i]),
-        )
-
-    def get(self, case_id: str) -> Scored | None:
-        """The case's `Scored`, or None when it is not in the result."""
-        if not self._index and self.ids:
-            self._index.update(zip(self.ids, range(len(self.ids)), strict=True))
-        i = self._index.get(case_id)
-        return None if i is None else self.scored(i)
-
-    def __iter__(self):
-        return (self.scored(i) for i in range(len(self.ids)))
+    def scored(self, i: int) -> Scored | None:
+        """Case i's `Scored`, or None when it is not in the result."""
+        if not self.chosen[i]:
+            return None
+        r = int(self.best_row[i])
+        best = self.row_field[r] if r >= 0 else None
+        return Scored(float(self.score[i]), best, bool(self.match[i]))
 
 
-def rank(
-    dense_scores: dict[str, tuple[float, str]],
-    hits: LexicalHits,
-    config: RankConfig,
-    groups: list[list[str]] | None = None,
-    first_pass: dict[str, tuple[float, str]] | None = None,
-    cov: dict[str, float] | None = None,
-) -> Ranked:
+def rank(ev: Evidence, config: RankConfig) -> Ranked:
     """The matching cases, best first, by the configured method.
 
     A case is in the result when its dense score reaches `min_z` or its lexical coverage
     reaches `min_coverage`; when fewer than `min_matches` cases are, the best of the rest
     fill up to that number, so a query always gets answers. Each is marked `match` by
-    the relevance bar (see `RankConfig.match_z`), on the first dense pass `first_pass`.
-    `cov` is `coverage(hits, groups)` when the caller has it already.
+    the relevance bar (see `RankConfig.match_z`), on the first dense pass.
     """
-    if cov is None:
-        cov = coverage(hits, groups)
-    if config.method in ("lexical", "rrf"):
-        ids, score, dense, cover, best, passing = _rank_table_lexical(
-            dense_scores, hits, config, cov
-        )
+    n = len(ev.cover)
+    has_dense = ~np.isnan(ev.dense)
+    z = np.where(has_dense, ev.dense, 0.0)
+    cover = ev.cover
+    if config.method == "lexical":
+        cand = ~np.isnan(ev.bm25)
+        score = np.where(cand, ev.bm25, 0.0)
+        passing = cand & (cover >= config.min_coverage)
+    elif config.method == "rrf":
+        in_bm25 = ~np.isnan(ev.bm25)
+        score = np.zeros(n, dtype=np.float64)
+        for has, value in ((has_dense, z), (in_bm25, ev.bm25)):
+            rows = np.flatnonzero(has)
+            order = rows[np.argsort(-value[rows], kind="stable")]
+            score[order] += 1.0 / (config.rrf_k + np.arange(len(order)) + 1)
+        cand = has_dense | in_bm25
+        passing = cand & ((has_dense & (z >= config.min_z)) | in_bm25)
+    elif config.method == "fusion" and config.lexical_boost:
+        # Dense score plus the bounded lexical boost; cases found by words alone too.
+        cand = has_dense | (cover > 0)
+        score = z + config.lexical_boost * cover
+        passing = cand & ((has_dense & (z >= config.min_z)) | (cover >= config.min_coverage))
     else:
-        ids, score, dense, cover, best, passing = _rank_table_fusion(dense_scores, config, cov)
+        cand = has_dense
+        score = z + 0.0
+        passing = cand & (z >= config.min_z)
     chosen = passing.copy()
     n_pass = int(passing.sum())
     if n_pass < config.min_matches:
-        rest = ((score[i], ids[i], i) for i in np.flatnonzero(~passing).tolist())
-        for _, _, i in heapq.nlargest(config.min_matches - n_pass, rest):
-            chosen[i] = True
-    keep = np.flatnonzero(chosen)
-    ids = [ids[i] for i in keep.tolist()]
-    score, dense, cover = score[keep], dense[keep], cover[keep]
-    best = [best[i] for i in keep.tolist()]
-    first = first_pass if first_pass is not None else dense_scores
-    # The lexical coverage of every chosen case (the fusion's `cover` is 0 without boost).
-    full_cov = np.array([cov.get(cid, 0.0) for cid in ids], dtype=np.float64)
-    if config.method == "lexical" or not first:
-        match = full_cov >= config.min_coverage
+        # The best of the rest by score, ties by the larger id (as a max-heap of tuples).
+        rest = np.flatnonzero(cand & ~passing)
+        best = rest[np.lexsort((-ev.id_rank[rest], -score[rest]))]
+        chosen[best[: config.min_matches - n_pass]] = True
+    first = ev.dense if ev.first is None else ev.first
+    if config.method == "lexical" or np.isnan(first).all():
+        match = cover >= config.min_coverage
     else:
-        if first is dense_scores and config.method != "rrf":
-            z1 = dense  # the dense score of a case is its first-pass score
-        else:
-            none = (0.0, None)
-            z1 = np.array([first.get(cid, none)[0] for cid in ids], dtype=np.float64)
+        z1 = np.where(np.isnan(first), 0.0, first)
         match = (z1 >= config.match_z_alone) | (
-            (z1 >= config.match_z) & (full_cov >= config.match_coverage)
+            (z1 >= config.match_z) & (cover >= config.match_coverage)
         )
-    # Best first, ties by id (a stable sort of the ids' places); matches first if asked.
-    id_place = np.empty(len(ids), dtype=np.int64)
-    id_place[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
-    keys = (id_place, -score, ~match) if config.matches_first else (id_place, -score)
-    order = np.lexsort(keys).tolist()
-    return Ranked(
-        ids=[ids[i] for i in order],
-        score=score[order],
-        dense=dense[order],
-        coverage=cover[order],
-        best_field=[best[i] for i in order],
-        match=match[order],
-    )
-
-
-def _rank_table_fusion(
-    dense_scores: dict[str, tuple[float, str]], config: RankConfig, cov: dict[str, float]
-) -> tuple:
-    """Dense score plus the bounded lexical boost ("fusion"), or the dense score alone."""
-    boost = config.lexical_boost if config.method == "fusion" else 0.0
-    ids = list(dense_scores)
-    z = np.array([v[0] for v in dense_scores.values()], dtype=np.float64)
-    best: list[str | None] = [v[1] for v in dense_scores.values()]
-    if boost:
-        c = np.array([cov.get(cid, 0.0) for cid in ids], dtype=np.float64)
-        passing = (z >= config.min_z) | (c >= config.min_coverage)
-        # Cases found by words alone.
-        only = [(cid, v) for cid, v in cov.items() if cid not in dense_scores]
-        c_only = np.array([v for _, v in only], dtype=np.float64)
-        ids += [cid for cid, _ in only]
-        best += [None] * len(only)
-        score = np.concatenate([z + boost * c, boost * c_only])
-        passing = np.concatenate([passing, c_only >= config.min_coverage])
-        z = np.concatenate([z, np.zeros(len(only))])
-        c = np.concatenate([c, c_only])
-    else:
-        c = np.zeros(len(ids))
-        score = z + 0.0
-        passing = z >= config.min_z
-    return ids, score, z, c, best, passing
-
-
-def _rank_table_lexical(
-    dense_scores: dict[str, tuple[float, str]],
-    hits: LexicalHits,
-    config: RankConfig,
-    cov: dict[str, float],
-) -> tuple:
-    """BM25 alone ("lexical") or reciprocal-rank fusion of the dense and BM25 orders."""
-    cand: dict[str, tuple[float, float, float, str | None]] = {}
-    passing: set[str] = set()
-    if config.method == "lexical":
-        for cid, s in hits.bm25.items():
-            cand[cid] = (s, 0.0, cov.get(cid, 0.0), None)
-        passing = {cid for cid in hits.bm25 if cov.get(cid, 0.0) >= config.min_coverage}
-    else:
-        dense_order = sorted(dense_scores, key=lambda c: -dense_scores[c][0])
-        lex_order = sorted(hits.bm25, key=lambda c: -hits.bm25[c])
-        fused: dict[str, float] = {}
-        for order in (dense_order, lex_order):
-            for r, cid in enumerate(order):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (config.rrf_k + r + 1)
-        for cid, s in fused.items():
-            d, best = dense_scores.get(cid, (0.0, None))
-            cand[cid] = (s, d, cov.get(cid, 0.0), best)
-            if d >= config.min_z or cid in hits.bm25:
-                passing.add(cid)
-    ids = list(cand)
-    values = list(cand.values())
-    return (
-        ids,
-        np.array([v[0] for v in values], dtype=np.float64),
-        np.array([v[1] for v in values], dtype=np.float64),
-        np.array([v[2] for v in values], dtype=np.float64),
-        [v[3] for v in values],
-        np.array([cid in passing for cid in ids], dtype=bool),
-    )
+    match &= chosen
+    rows = np.flatnonzero(chosen)
+    order = rows[np.lexsort((ev.id_rank[rows], -score[rows]))]
+    best_row = ev.best_row
+    if best_row is None or config.method == "lexical":
+        best_row = np.full(n, -1, dtype=np.int64)  # no field matched: words did
+    return Ranked(chosen, score, match, order, best_row, ev.row_field)

@@ -2,7 +2,9 @@
 
 `search(SearchRequest)` ranks (dense fields + bounded lexical boost, see
 `search/ranking.py`, with the query expanded by the glossary), filters, counts facets
-for the current query, sorts and pages, and writes a typed snippet per result; each
+for the current query, sorts and pages, and writes a typed snippet per result. A query
+is ranked once over every case (kept per index generation): a filter, a facet click,
+another page or sort is a mask and an order over that ranking, never another search;
 `Hit` says whether it passes the relevance bar (`match`) and the response how many do
 (`matched`). `similar()` finds the cases that do the same thing as one case. `health()`
 reports whether the index matches the store.
@@ -10,7 +12,8 @@ reports whether the index matches the store.
 Concurrency: everything a search reads lives in one immutable `Generation` (index, case
 table, lexical index); `reload()` builds a new one and swaps the reference, so no lock
 is held while searching and requests run in parallel (the model's C code, FAISS and
-sqlite3 release the GIL). Each thread reads the store through its own connection.
+sqlite3 release the GIL). Each thread reads the store through its own connection; a
+search's lexical look-up runs on a helper thread beside its dense pass.
 
 Without a semantic index yet (a fresh install while the first build runs), search is
 lexical only: the generation then holds a keyword index built from the store in a
@@ -19,13 +22,13 @@ second, and `health()` says the semantic index is missing.
 
 from __future__ import annotations
 
-import heapq
 import shutil
 import tempfile
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,14 +45,26 @@ from search.embedders import Embedder, cut_to_tokens, get_embedder, l2_normalise
 from search.expansion import QueryExpansion, expand
 from search.filters import CaseTable
 from search.lexical import LexicalHits, LexicalIndex
-from search.ranking import DenseScorer, RankConfig, Ranked, Scored, coverage, feedback_query, rank
+from search.parallel import beside
+from search.ranking import (
+    CaseScores,
+    DenseScorer,
+    Evidence,
+    RankConfig,
+    Ranked,
+    Scored,
+    coverage,
+    feedback_query,
+    rank,
+)
 from search.request import SearchRequest
 from search.results import FacetValue, Hit, SearchResponse, Snippet
 from search.snippets import prepare, snippet
 from search.texts import lexical_texts
 
-#: Best first-pass cases rescored by the feedback pass (besides the ones it finds).
-FEEDBACK_KEEP = 300
+#: Best dense cases among which the lexical index looks up its most frequent terms
+#: (`LexicalIndex.search`'s candidates).
+LEXICAL_POOL = 1000
 #: Tokens of a query the model reads: e5 was trained on short queries, and the first
 #: 128 tokens of a long paragraph say what it is about, so a 1,000-character query
 #: costs about what a sentence does.
@@ -289,33 +304,37 @@ class SearchService:
         for m in masks.values():
             allowed &= m
         text = request.q
-        scored: Ranked | None = None
         hits = LexicalHits()
         terms: list[str] = []
         in_result = base
-        ranking: _Ranking | None = None
+        ranked: Ranked | None = None
         if text:
-            key = (text, tuple(sorted((k, tuple(sorted(v))) for k, v in wanted.items())))
-            key = (*key, request.include_pipeline)
-            ranking = gen.ranks.get_or_make(
-                key, lambda: _Ranking.of(table, base, *self._rank(gen, text, base, allowed))
+            # One ranking per text over every case of the base: a filter or a facet
+            # click is a mask over it, not another search. An HNSW graph search scores
+            # only the cases it finds, so there a filter also searches its own cases.
+            key: tuple = (text, request.include_pipeline)
+            narrowed = None
+            if gen.scorer is not None and gen.scorer.graph and not np.array_equal(allowed, base):
+                narrowed = allowed
+                key = (*key, np.packbits(allowed).tobytes())
+            ranked, hits, terms = gen.ranks.get_or_make(
+                key, lambda: self._rank(gen, text, base, narrowed)
             )
-            scored, hits, terms = ranking.ranked, ranking.hits, ranking.terms
-            in_result = ranking.in_result
+            in_result = ranked.chosen
         facets = table.facets(in_result, masks)
         rows = in_result & allowed
         sort = request.sort if (request.sort != "relevance" or text) else "title"
         if sort == "date":
             order = table.ordered(table.date_order, rows)
-        elif sort == "relevance" and ranking is not None:
-            order = table.ordered(ranking.order, rows)
+        elif sort == "relevance" and ranked is not None:
+            order = table.ordered(ranked.order, rows)
         else:
             order = table.ordered(table.title_order, rows)
         page = order if all_rows else order[request.offset : request.offset + request.limit]
-        matched = int(ranking.match[order].sum()) if ranking is not None else 0
+        matched = int(ranked.match[order].sum()) if ranked is not None else 0
         results = [
-            self._hit(gen, table.ids[i], terms, scored.get(table.ids[i]) if scored else None, hits)
-            for i in page
+            self._hit(gen, table.ids[i], terms, ranked.scored(i) if ranked else None, hits)
+            for i in page.tolist()
         ]
         return SearchResponse(
             query=text,
@@ -349,68 +368,103 @@ class SearchService:
         return q
 
     def _rank(
-        self, gen: Generation, text: str, base: np.ndarray, allowed: np.ndarray
+        self, gen: Generation, text: str, base: np.ndarray, narrowed: np.ndarray | None = None
     ) -> tuple[Ranked, LexicalHits, list[str]]:
-        """Every case of the result (before the filters of the facet keys, except with a
-        restrictive filter), the lexical evidence, and the terms searched."""
-        expansion, q, config, dense, first_pass, hits, cov = self._unfiltered(gen, text, base)
-        scorer = gen.scorer
-        if scorer is not None and q is not None and not np.array_equal(allowed, base):
-            # With filters, also the best cases among the filtered ones: a restrictive
-            # filter must not depend on its cases being among the best overall. The rest
-            # (the query vector, the unfiltered pass, the lexical look-up) is reused.
-            in_allowed = gen.table.through(allowed, gen.to_table)
-            dense = {**scorer.scores(q, in_allowed, config), **dense}
-            if config.prf > 0:
-                # The filtered cases' own first-pass scores, for the relevance bar.
-                q0 = self.query_vector(text, expansion.translated)
-                first_pass = {**scorer.scores(q0, in_allowed, config), **first_pass}
-            else:
-                first_pass = dense
-        ranked = rank(dense, hits, config, expansion.groups, first_pass, cov)
-        return ranked, hits, expansion.terms
+        """The query's ranking over every case of the base (filters are masks over it,
+        applied by the caller), the lexical evidence, and the terms searched. Evidence
+        is gathered as arrays over the case table's rows.
 
-    def _unfiltered(self, gen: Generation, text: str, base: np.ndarray) -> tuple:
-        """What a query finds before filters (cached per generation): its expansion, the
-        query vector, the dense scores, the first-pass scores, the lexical evidence and
-        its coverage."""
-        key = ("unfiltered", text, int(base.sum()))
-        cached = gen.ranks.get(key)
-        if cached is not None:
-            return cached
-        table = gen.table
+        The lexical look-up runs on a helper thread while this one scores the cases:
+        both wait in C code that releases the GIL (SQLite, FAISS), so on two or more
+        cores a search costs the longer of the two instead of their sum.
+        """
+        table, scorer = gen.table, gen.scorer
+        n = len(table)
         expansion = self._expand(text)
-        dense: dict[str, tuple[float, str]] = {}
-        first_pass: dict[str, tuple[float, str]] = {}
         config = self.config
-        scorer = gen.scorer
-        q = None
+        dense = np.full(n, np.nan)
+        best_row = np.full(n, -1, dtype=np.int64)
+        first = None
         if scorer is None or config.method == "lexical":
             config = RankConfig(**{**config.__dict__, "method": "lexical"})
+            hits = gen.lexical.search(expansion.terms, with_bm25=True)
         else:
             q = self.query_vector(text, expansion.translated)
-            in_base = table.through(base, gen.to_table)
-            dense = scorer.scores(q, in_base, config)
-            first_pass = dense
-            if config.prf > 0:
-                # The moved query rescores the first pass's cases and looks for new ones
-                # among the whole-case vectors only (a seventh of the rows).
-                q = feedback_query(scorer, q, dense, config)
-                best_first = heapq.nlargest(FEEDBACK_KEEP, dense, key=lambda c: dense[c][0])
-                first = np.array([scorer.case_pos[c] for c in best_first], dtype=np.int64)
-                dense = scorer.scores(q, in_base, config, retrieve={"whole"}, extra_cases=first)
-        hits = gen.lexical.search(
-            expansion.terms, candidates=set(dense), with_bm25=config.method in ("lexical", "rrf")
-        )
+            best_rows: Future[np.ndarray] = Future()
+
+            def pool() -> Iterator[str]:
+                # Read only for the look-up of very frequent terms (LexicalIndex.search).
+                rows = best_rows.result()
+                yield from (table.ids[i] for i in rows.tolist())
+
+            with_bm25 = config.method == "rrf"
+            lexical_hits = beside(gen.lexical.search, expansion.terms, pool(), with_bm25)
+            try:
+                dense, best_row, first = self._dense(gen, q, base, config, narrowed)
+                rows = np.flatnonzero(~np.isnan(dense))
+                if len(rows) > LEXICAL_POOL:
+                    rows = rows[np.argpartition(-dense[rows], LEXICAL_POOL)[:LEXICAL_POOL]]
+            except BaseException:
+                best_rows.set_result(np.zeros(0, dtype=np.int64))
+                raise
+            best_rows.set_result(rows)
+            hits = lexical_hits()
         # Only the cases of the result's base (not in the pipeline unless asked).
-        hits.restrict(table.through(base, gen.lexical_to_table()))
+        lex_rows = gen.lexical_to_table()
+        hits.restrict(table.through(base, lex_rows))
         hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
-        # The lexical coverage is the same whatever the filters: computed once here.
+        cover = np.zeros(n)
         flags = expansion.synonym_sets if config.synonym_sets else None
-        cov = coverage(hits, expansion.groups, flags)
-        out = (expansion, q, config, dense, first_pass, hits, cov)
-        gen.ranks.put(key, out)
-        return out
+        at, share = coverage(hits, expansion.groups, flags)
+        cover[lex_rows[at]] = share
+        bm25 = None
+        if config.method in ("lexical", "rrf"):
+            bm25 = np.full(n, np.nan)
+            bm25[table.rows_of(hits.bm25)] = list(hits.bm25.values())
+        row_field = scorer.dense.row_field if scorer is not None else []
+        evidence = Evidence(dense, cover, table.id_rank, best_row, row_field, first, bm25)
+        return rank(evidence, config), hits, expansion.terms
+
+    def _dense(
+        self,
+        gen: Generation,
+        q: np.ndarray,
+        base: np.ndarray,
+        config: RankConfig,
+        narrowed: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per row of the case table: the dense score (NaN: none), its best field row,
+        and the first pass's score when feedback moved the query (else None). With
+        `narrowed` (HNSW and a filter), the filter's own best cases are scored too."""
+        table, scorer = gen.table, gen.scorer
+        n = len(table)
+        dense = np.full(n, np.nan)
+        best_row = np.full(n, -1, dtype=np.int64)
+        in_base = table.through(base, gen.to_table)
+        scores = scorer.case_scores(q, config, in_base)
+        if narrowed is not None:
+            # A case's score is the same whichever search found it: the two merge.
+            own = scorer.case_scores(q, config, table.through(narrowed, gen.to_table))
+            found = own.best_row >= 0
+            scores = CaseScores(
+                np.where(found, own.score, scores.score),
+                np.where(found, own.best_row, scores.best_row),
+            )
+        scored = np.flatnonzero(in_base & (scores.best_row >= 0))
+        rows = gen.to_table[scored]
+        dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
+        if config.prf <= 0:
+            return dense, best_row, None
+        # The moved query rescores every case (with HNSW: the cases its graph search
+        # finds and those of the first pass).
+        first = dense.copy()
+        moved = feedback_query(scorer, q, scores, config)
+        scores = scorer.case_scores(moved, config, in_base, scored)
+        scored = np.flatnonzero(in_base & (scores.best_row >= 0))
+        rows = gen.to_table[scored]
+        dense[:], best_row[:] = np.nan, -1
+        dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
+        return dense, best_row, first
 
     def _case(self, gen: Generation, case_id: str) -> Case:
         return gen.cases.get_or_make(case_id, lambda: self.store.get_case(case_id))
@@ -519,42 +573,6 @@ class SearchService:
             out["problems"] = problems
             out["message"] = "; ".join(p["message"] for p in problems)
         return out
-
-
-@dataclass(frozen=True)
-class _Ranking:
-    """A query's ranking over the case table, kept per generation: a facet click or
-    another page re-uses it (and its order) instead of sorting again."""
-
-    ranked: Ranked
-    hits: LexicalHits
-    terms: list[str]
-    #: Rows of the result: scored and in the base (not in the pipeline unless asked).
-    in_result: np.ndarray
-    #: Scored rows by score (best first), ties by id.
-    order: np.ndarray
-    #: Per row, whether it passes the relevance bar.
-    match: np.ndarray
-
-    @classmethod
-    def of(
-        cls,
-        table: CaseTable,
-        base: np.ndarray,
-        ranked: Ranked,
-        hits: LexicalHits,
-        terms: list[str],
-    ) -> _Ranking:
-        at = table.rows_of(ranked.ids)
-        known = at >= 0
-        rows, score = at[known], ranked.score[known]
-        match = np.zeros(len(table), dtype=bool)
-        match[rows] = ranked.match[known]
-        in_result = np.zeros(len(table), dtype=bool)
-        in_result[rows] = True
-        in_result &= base
-        order = rows[np.lexsort((table.id_rank[rows], -score))]
-        return cls(ranked, hits, terms, in_result, order, match)
 
 
 def similar_scores(

@@ -63,23 +63,103 @@ def test_prepared_snippets_equal_plain_ones(indexed: tuple[Settings, Store]) -> 
     assert checked >= 8 * len(terms_list) * 3
 
 
-def test_scorer_selections_do_not_leak_between_filters(indexed_service: SearchService) -> None:
-    """The FAISS row selection kept per mask: scores with one mask, then another, then
-    the first again equal those of a new scorer, and only allowed cases come back."""
+def as_dict(scorer: DenseScorer, scores, cases: np.ndarray | None = None) -> dict:
+    """`{case_id: (score, best field)}` of the scored cases (of those in the mask)."""
+    ok = scores.best_row >= 0
+    if cases is not None:
+        ok &= cases
+    return {
+        scorer.case_ids[c]: (float(scores.score[c]), scorer.dense.row_field[scores.best_row[c]])
+        for c in np.flatnonzero(ok).tolist()
+    }
+
+
+def reference_case_scores(scorer: DenseScorer, q: np.ndarray, config: RankConfig) -> dict:
+    """Every case's dense score as a plain per-case loop over its fields: the oracle of
+    `DenseScorer.case_scores`' segment operations."""
+    mu, sd = scorer.field_background(q, config)
+    out = {}
+    for ci, cid in enumerate(scorer.case_ids):
+        values = []
+        for r in range(scorer.starts[ci], scorer.starts[ci + 1]):
+            w = config.weights.get(scorer.kinds[scorer.row_kind_id[r]], 0.0)
+            if w <= 0:
+                continue
+            sim = scorer.vectors[r] @ q
+            if config.per_field_z:
+                f = scorer.row_field_id[r]
+                sim = (sim - mu[f]) / sd[f]
+            values.append((float(np.float32(sim * w)), w, r))
+        if not values:
+            continue
+        best = max(values, key=lambda v: v[0])  # the first row that reaches the best
+        if config.aggregate == "max":
+            score = best[0]
+        elif config.aggregate == "mean_top2":
+            top = sorted(v[0] for v in values)[-2:]
+            score = sum(top) / len(top)
+        else:
+            score = sum(v[0] for v in values) / sum(v[1] for v in values)
+        out[cid] = (score, scorer.dense.row_field[best[2]])
+    return out
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        RankConfig(),
+        RankConfig(aggregate="max"),
+        RankConfig(aggregate="mean"),
+        RankConfig(per_field_z=False),
+        RankConfig(weights={"whole": 1.0, "title": 0.5}),
+    ],
+    ids=["mean_top2", "max", "mean", "raw", "weights"],
+)
+def test_every_case_scores_equal_the_per_case_loop(
+    indexed_service: SearchService, config: RankConfig
+) -> None:
+    """One pass scores every case (flat index), as the per-field loop does; a mask of
+    cases then picks from those arrays, and a new scorer gives the same."""
     gen = indexed_service.generation()
-    scorer = gen.scorer
-    q = indexed_service.embedder.embed_query("homeless young people")
+    scorer, fresh = gen.scorer, DenseScorer(gen.dense)
+    for text in QUERIES:
+        q = indexed_service.embedder.embed_query(text)
+        got = as_dict(scorer, scorer.case_scores(q, config))
+        want = reference_case_scores(scorer, q, config)
+        assert got.keys() == want.keys() == set(scorer.case_ids)
+        for cid, (score, best) in want.items():
+            assert got[cid][0] == pytest.approx(score, rel=1e-5, abs=1e-5), (text, cid)
+            assert got[cid][1] == best, (text, cid)
+        only = np.zeros(len(scorer.case_ids), dtype=bool)
+        only[:2] = True
+        assert as_dict(scorer, scorer.case_scores(q, config), only) == {
+            c: got[c] for c in scorer.case_ids[:2]
+        }
+        assert as_dict(fresh, fresh.case_scores(q, config)) == got
+
+
+def test_hnsw_scores_the_cases_its_graph_finds_exactly(indexed: tuple[Settings, Store]) -> None:
+    """With an HNSW index the cases of one graph search get the scores the exact pass
+    gives them, the others none, and a mask of allowed cases limits the search."""
+    from search.indexer import build_index
+
+    settings, store = indexed
+    hnsw = Settings(data_dir=settings.data_dir.parent / "hnsw", index_kind="hnsw")
+    build_index(hnsw, store)
+    graph = SearchService(hnsw, store).generation().scorer
+    exact = SearchService(settings, store).generation().scorer
+    assert graph.graph and not exact.graph
     config = RankConfig()
-    n = len(scorer.case_ids)
-    only_first = np.zeros(n, dtype=bool)
-    only_first[:2] = True
-    every = np.ones(n, dtype=bool)
-    results = [scorer.scores(q, m, config) for m in (every, only_first, every, only_first)]
-    fresh = DenseScorer(gen.dense)
-    assert results[0] == results[2] == fresh.scores(q, every, config)
-    assert results[1] == results[3] == fresh.scores(q, only_first, config)
-    assert set(results[1]) <= {scorer.case_ids[0], scorer.case_ids[1]}
-    assert len(results[0]) > len(results[1]) > 0
+    q = SearchService(settings, store).embedder.embed_query("homeless young people")
+    got = as_dict(graph, graph.case_scores(q, config))
+    want = as_dict(exact, exact.case_scores(q, config))
+    assert got and set(got) <= set(want)
+    for cid, (score, best) in got.items():
+        assert score == pytest.approx(want[cid][0], abs=1e-4) and best == want[cid][1]
+    allowed = np.zeros(len(graph.case_ids), dtype=bool)
+    allowed[[0, 3]] = True
+    limited = as_dict(graph, graph.case_scores(q, config, allowed), allowed)
+    assert set(limited) == {graph.case_ids[0], graph.case_ids[3]}
 
 
 def test_blas_runs_on_the_calling_thread(indexed_service: SearchService) -> None:
@@ -154,9 +234,10 @@ def reference_rank(dense_scores, hits, config, groups=None, first_pass=None):
     the oracle the array version must equal, for every method."""
     import heapq
 
-    from search.ranking import Scored, coverage
+    from search.ranking import coverage
 
-    cov = coverage(hits, groups)
+    at, share = coverage(hits, groups)
+    cov = {hits.case_ids[i]: v for i, v in zip(at.tolist(), share.tolist(), strict=True)}
     cand, passing = {}, set()
     if config.method == "lexical":
         for cid, s in hits.bm25.items():
@@ -201,12 +282,8 @@ def reference_rank(dense_scores, hits, config, groups=None, first_pass=None):
             z >= config.match_z and cov.get(cid, 0.0) >= config.match_coverage
         )
 
-    ranked = [Scored(cid, *cand[cid], match=matches(cid)) for cid in chosen]
-    if config.matches_first:
-        ranked.sort(key=lambda r: (not r.match, -r.score, r.case_id))
-    else:
-        ranked.sort(key=lambda r: (-r.score, r.case_id))
-    return ranked
+    ranked = [(cid, cand[cid][0], cand[cid][3], matches(cid)) for cid in chosen]
+    return sorted(ranked, key=lambda r: (-r[1], r[0]))
 
 
 @pytest.mark.parametrize(
@@ -216,25 +293,145 @@ def reference_rank(dense_scores, hits, config, groups=None, first_pass=None):
         RankConfig(method="dense"),
         RankConfig(method="lexical"),
         RankConfig(method="rrf"),
-        RankConfig(matches_first=False),
         RankConfig(min_matches=50),
+        RankConfig(min_matches=50, min_z=4.0, min_coverage=0.9),
     ],
-    ids=["fusion", "dense", "lexical", "rrf", "by-score", "fill-up"],
+    ids=["fusion", "dense", "lexical", "rrf", "fill-up", "fill-up-strict"],
 )
 def test_rank_equals_the_per_case_loop(indexed_service: SearchService, config) -> None:
     """The array version of `rank` gives the cases, scores, fields, flags and order of
     the per-case loop, for each method, on real dense and lexical evidence."""
     from search.expansion import expand
-    from search.ranking import rank
+    from search.ranking import Evidence, coverage, rank
 
     gen = indexed_service.generation()
+    scorer, table = gen.scorer, gen.table
+    n = len(table)
+    lex_rows = gen.lexical_to_table()
     for text in QUERIES:
         expansion = expand(text)
         q = indexed_service.query_vector(text, expansion.translated)
-        dense = gen.scorer.scores(q, None, config)
+        scores = scorer.case_scores(q, config)
+        dense = {  # in the table's order, as the service puts them
+            table.ids[t]: (float(scores.score[p]), scorer.dense.row_field[scores.best_row[p]])
+            for t, p in sorted((int(t), p) for p, t in enumerate(gen.to_table) if t >= 0)
+        }
         first = {c: (v[0] - 1.0, v[1]) for c, v in dense.items()}  # a distinct first pass
-        hits = gen.lexical.search(expansion.terms, candidates=set(dense))
+        hits = gen.lexical.search(expansion.terms, candidates=list(dense))
+        dense_a, best_row = np.full(n, np.nan), np.full(n, -1, dtype=np.int64)
+        rows = gen.to_table[gen.to_table >= 0]
+        dense_a[rows] = scores.score[gen.to_table >= 0]
+        best_row[rows] = scores.best_row[gen.to_table >= 0]
+        cover = np.zeros(n)
+        at, share = coverage(hits, expansion.groups)
+        cover[lex_rows[at]] = share
+        bm25 = np.full(n, np.nan)
+        bm25[table.rows_of(hits.bm25)] = list(hits.bm25.values())
         for first_pass in (None, first):
-            got = list(rank(dense, hits, config, expansion.groups, first_pass))
+            first_a = None if first_pass is None else dense_a - 1.0
+            ev = Evidence(
+                dense_a, cover, table.id_rank, best_row, scorer.dense.row_field, first_a, bm25
+            )
+            got_rank = rank(ev, config)
+            got = []
+            for i in got_rank.order.tolist():
+                s = got_rank.scored(i)
+                got.append((table.ids[i], s.score, s.best_field, s.match))
             want = reference_rank(dense, hits, config, expansion.groups, first_pass)
             assert got == want, (text, config.method)
+            assert int(got_rank.chosen.sum()) == len(want)
+
+
+def test_a_filter_is_the_unfiltered_ranking_restricted_to_it(
+    indexed_service: SearchService,
+) -> None:
+    """A filter or facet click masks the query's one ranking over every case: its rows
+    are exactly the unfiltered rows that pass the filter, in the same order, with the
+    same scores and match flags, and its counts are theirs."""
+    table = indexed_service.generation().table
+    checked = 0
+    for text in QUERIES:
+        every = indexed_service.search(SearchRequest(q=text), all_rows=True)
+        for key, value in (("country", "GB"), ("country", "DK"), ("stage", "complete")):
+            rows = table.mask(key, {value})
+            keep = [h for h in every.results if rows[table.pos[h.id]]]
+            got = indexed_service.search(SearchRequest(q=text, **{key: [value]}), all_rows=True)
+            assert got.results == keep, (text, key, value)
+            assert got.total == len(keep)
+            assert got.matched == sum(h.match for h in keep)
+            checked += len(keep)
+    assert checked > 0
+
+
+def test_a_restrictive_filter_still_finds_its_cases(indexed_service: SearchService) -> None:
+    """A case named by the query comes first under a filter that leaves few cases,
+    however it ranks among all of them."""
+    for text, flt, want in [
+        ("Juvenile justice recidivism project", {"country": ["US"]}, "c-youth-justice-us"),
+        ("TUBA counselling for young adults", {"country": ["DK"]}, "c-tuba-dk"),
+        (
+            "Housing First unge hjemløse",
+            {"instrument": ["outcomes_contract"]},
+            "c-housing-first-dk",
+        ),
+    ]:
+        found = indexed_service.search(SearchRequest(q=text, **flt))
+        assert found.results and found.results[0].id == want, text
+
+
+def test_lexical_lists_equal_plain_fts_queries(
+    indexed_service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cases and IDF recorded per term (phrases listed before they are counted,
+    rowids read as one string) are those a plain FTS5 query returns; a term with more
+    cases than may be fetched is looked up among the candidates only."""
+    from search import lexical
+    from search.lexical import quote
+
+    index = indexed_service.generation().lexical
+    conn = index._conn
+    terms = ["homeless", "young people", "rough sleepers", "care", "zzzqx", "out-of-home care"]
+
+    def plain(term: str) -> set[str]:
+        sql = "SELECT case_id FROM fts WHERE fts MATCH ?"
+        return {c for (c,) in conn.execute(sql, [quote(term)])}
+
+    hits = index.search(terms)
+    for term in terms:
+        want = plain(term)
+        got = {index.case_ids[i] for i in hits.term_cases.get(term, np.zeros(0, int)).tolist()}
+        assert (term in hits.known) == bool(want)
+        if term not in hits.common:
+            assert got == want, term
+        assert hits.idf[term] == index._idf(len(want))
+    assert hits.term_cases, "some term should match"
+    monkeypatch.setattr(lexical, "FETCH_MAX", 0)
+    candidates = index.case_ids[::2]
+    deferred = index.search(["homeless", "young people"], candidates=candidates)
+    for term in ("homeless", "young people"):
+        got = {index.case_ids[i] for i in deferred.term_cases.get(term, np.zeros(0, int))}
+        assert got == plain(term) & set(candidates), term
+
+
+def test_hnsw_filter_searches_its_own_cases(
+    indexed: tuple[Settings, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an HNSW index whose graph search returns only a few rows, a filter still
+    scores its own cases (a second graph search over them), so they are found."""
+    from search import ranking
+    from search.indexer import build_index
+
+    settings, store = indexed
+    hnsw = Settings(data_dir=settings.data_dir.parent / "hnsw-filter", index_kind="hnsw")
+    build_index(hnsw, store)
+    monkeypatch.setattr(ranking, "HNSW_ROWS", 2)
+    service = SearchService(hnsw, store)
+    table = service.generation().table
+    base = table.mask("stage", {"pipeline"}) == 0
+    danish = {table.ids[i] for i in np.flatnonzero(table.mask("country", {"DK"}) & base)}
+    query = "Juvenile justice recidivism project"
+    unfiltered = {h.id for h in service.search(SearchRequest(q=query, limit=100)).results}
+    missed = danish - unfiltered
+    assert missed, "the tiny graph search should miss some Danish case"
+    found = {h.id for h in service.search(SearchRequest(q=query, country=["DK"])).results}
+    assert found <= danish and found & missed, (found, missed)
