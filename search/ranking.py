@@ -92,7 +92,8 @@ class RankConfig:
     match_coverage: float = 0.3
     match_z: float = 1.5
     match_z_alone: float = 5.0
-    #: Matches are listed before the weak answers (else all by score).
+    #: Matches are listed before the weak answers (else all by score): the results page
+    #: shows the matches, then the closest weak answers under their own heading.
     matches_first: bool = True
     #: Fewest cases a query returns: below that, the best non-matching cases fill up. A
     #: full first page (the default page size): a weakly matching relevant case ranked
@@ -523,7 +524,10 @@ def rank(ev: Evidence, config: RankConfig) -> Ranked:
         )
     match &= chosen
     rows = np.flatnonzero(chosen)
-    order = rows[np.lexsort((ev.id_rank[rows], -score[rows]))]
+    if config.matches_first:
+        order = rows[np.lexsort((ev.id_rank[rows], -score[rows], ~match[rows]))]
+    else:
+        order = rows[np.lexsort((ev.id_rank[rows], -score[rows]))]
     best_row = ev.best_row
     if best_row is None or config.method == "lexical":
         best_row = np.full(n, -1, dtype=np.int64)  # no field matched: words did

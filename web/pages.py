@@ -263,6 +263,7 @@ def search_page(
             ),
             "pipeline_url": _toggle(query, "stage", "pipeline"),
             "total": total,
+            "matched": found["matched"],
             "page": page,
             "pages": pages,
             "first": offset + 1,

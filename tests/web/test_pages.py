@@ -120,6 +120,45 @@ def test_an_empty_result_says_so(client: TestClient) -> None:
     assert len(soup.select(".active-filters a.chip")) == 2
 
 
+def test_matches_come_first_and_weak_answers_are_set_apart(client: TestClient) -> None:
+    """What the API says of each result (`match`) is what the page shows: the matches in
+    one list, the closest weak answers after a heading of their own, and a notice when
+    nothing matches well."""
+    seen = set()
+    for q in ["xyzzyqq", "homeless young people", "housing first", "employment", "unge"]:
+        api = client.get("/api/search", params={"q": q}).json()
+        flags = [r["match"] for r in api["results"]]
+        assert flags == sorted(flags, reverse=True), (q, flags)  # matches first
+        soup = soup_of(client, "/search", params={"q": q}, headers={"accept-language": "da"})
+        strong = soup.select("ol.result-list:not(.weak) li.result")
+        weak = soup.select("ol.result-list.weak li.result")
+        assert (len(strong), len(weak)) == (sum(flags), len(flags) - sum(flags)), q
+        heading = soup.select_one("h2.weak-head")
+        notice = soup.select_one(".notice.no-match")
+        if api["matched"] == 0:
+            seen.add("none")
+            assert notice is not None and heading is None
+            assert "Ingen sager matcher din søgning godt" in notice.get_text()
+        elif weak:
+            seen.add("mixed")
+            assert notice is None and heading.get_text(strip=True).startswith("Svagere svar")
+            assert weak[0].find_previous("h2", class_="weak-head") is heading
+            # Sorted by date the two kinds mix: each weak answer is marked where it falls.
+            by_date = soup_of(
+                client,
+                "/search",
+                params={"q": q, "sort": "date"},
+                headers={"accept-language": "da"},
+            )
+            dated = client.get("/api/search", params={"q": q, "sort": "date"}).json()
+            weak_dated = sum(not r["match"] for r in dated["results"])
+            assert weak_dated and len(by_date.select("li.result .weak-mark")) == weak_dated
+        else:
+            seen.add("all")
+            assert notice is None and heading is None
+    assert {"none", "mixed"} <= seen, seen
+
+
 def test_case_page_shows_the_facts(client: TestClient) -> None:
     soup = soup_of(client, "/cases/INDIGO-POJ-0901", headers={"accept-language": "en"})
     assert soup.h1.get_text(strip=True) == "Odense youth housing outcomes partnership"
