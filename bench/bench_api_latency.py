@@ -33,6 +33,7 @@ import sys
 import time
 from pathlib import Path
 
+import faiss
 import httpx
 import numpy as np
 
@@ -104,6 +105,8 @@ def warm(client: httpx.Client) -> None:
 def floor_ms(data_dir: Path, texts: list[str], model) -> list[float]:
     """One query embedding + one FAISS search (top 10) per text, in ms."""
     index = index_files.load_dense(data_dir / "index", None).faiss_index
+    # One FAISS thread, as the service searches (OpenMP keeps this per thread).
+    faiss.omp_set_num_threads(1)
     out = []
     for q in texts:
         t = time.perf_counter()
