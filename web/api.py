@@ -15,7 +15,7 @@ from corpus.errors import CasebankError
 from corpus.model import Case
 from search.request import OutOfRange, SearchRequest
 from search.results import SearchResponse, SimilarResponse
-from web.params import search_request
+from web.params import SEARCH_PARAMETERS, search_request
 from web.resources import Resources, resources
 
 
@@ -53,7 +53,12 @@ def similar_limit(raw: str) -> int:
     return int(text)
 
 
-@router.get("/search", summary="Search cases", response_model=SearchResponse)
+@router.get(
+    "/search",
+    summary="Search cases",
+    response_model=SearchResponse,
+    openapi_extra={"parameters": SEARCH_PARAMETERS},
+)
 def search(
     query: SearchRequest = Depends(search_request),
     res: Resources = Depends(resources),

@@ -29,7 +29,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from corpus.model import Case, Money
 from web import pages, present
 from web.i18n import Translator
-from web.params import SearchQuery, search_query
+from web.params import EXPORT_PARAMETERS, SearchQuery, search_query
 from web.resources import Resources, resources
 from web.templating import case_url, language_of
 
@@ -207,6 +207,7 @@ def _headers(filename: str, total: int) -> dict[str, str]:
     summary="Export a search as CSV (all rows)",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM"}},
+    openapi_extra={"parameters": EXPORT_PARAMETERS},
 )
 def search_csv(
     query: SearchQuery = Depends(search_query),
@@ -234,7 +235,12 @@ def _json_stream(head: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterat
     yield b"]}\n"
 
 
-@router.get("/api/search.json", tags=["exports"], summary="Export a search as JSON (all rows)")
+@router.get(
+    "/api/search.json",
+    tags=["exports"],
+    summary="Export a search as JSON (all rows)",
+    openapi_extra={"parameters": EXPORT_PARAMETERS},
+)
 def search_json(
     query: SearchQuery = Depends(search_query),
     window: tuple[int | None, int] = Depends(export_window),
@@ -250,7 +256,12 @@ def search_json(
     )
 
 
-@router.get("/api/search.jsonl", tags=["exports"], summary="Export a search as JSON Lines")
+@router.get(
+    "/api/search.jsonl",
+    tags=["exports"],
+    summary="Export a search as JSON Lines",
+    openapi_extra={"parameters": EXPORT_PARAMETERS},
+)
 def search_jsonl(
     query: SearchQuery = Depends(search_query),
     window: tuple[int | None, int] = Depends(export_window),

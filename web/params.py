@@ -1,46 +1,73 @@
 """Search parameters of the JSON API and the pages: the query string read into a
 `search.request.SearchRequest`, which holds every limit and every filter rule.
 
-The parameters are declared here (as plain strings) only so that /docs lists them; the
+The parameters are described here (`SEARCH_PARAMETERS`) only so that /docs lists them; the
 checking is `SearchRequest.from_query_params`, the same for the API, the results page,
 the exports and the CLI.
 """
 
 from __future__ import annotations
 
-from fastapi import Query, Request
+from typing import Any
+
+from fastapi import Request
 
 from corpus.model import INSTRUMENTS, INVESTOR_MODELS, PROVIDER_MODELS, STAGES
 from search.request import FILTER_KEYS, MAX_LIMIT, MAX_QUERY, SORTS, SearchRequest
 
-__all__ = ["FILTER_KEYS", "SearchQuery", "check_filters", "search_query", "search_request"]
+__all__ = [
+    "EXPORT_PARAMETERS",
+    "FILTER_KEYS",
+    "SEARCH_PARAMETERS",
+    "SearchQuery",
+    "check_filters",
+    "search_query",
+    "search_request",
+]
 
 #: The pages' name for the request (kept so templates and pages read the same).
 SearchQuery = SearchRequest
 
 
-def search_request(
-    request: Request,
-    q: str = Query(
-        "", description=f"What to look for, in any language (at most {MAX_QUERY} characters)."
-    ),
-    limit: str = Query("10", description=f"Results per page (1-{MAX_LIMIT})."),
-    offset: str = Query("0", description="Results to skip."),
-    country: list[str] = Query([], description="ISO 3166 alpha-2 code, e.g. DK; repeatable."),
-    sector: list[str] = Query([], description="INDIGO policy sector, e.g. Homelessness."),
-    stage: list[str] = Query([], description="One of: " + ", ".join(STAGES) + "."),
-    provider_model: list[str] = Query([], description="One of: " + ", ".join(PROVIDER_MODELS)),
-    investor_model: list[str] = Query([], description="One of: " + ", ".join(INVESTOR_MODELS)),
-    instrument: list[str] = Query([], description="One of: " + ", ".join(INSTRUMENTS)),
-    fund: list[str] = Query([], description="Outcomes fund id, e.g. INDIGO-FUND-0012."),
-    start_year: list[str] = Query([], description="Year the service started, e.g. 2019."),
-    sort: str = Query("relevance", description="One of: " + ", ".join(SORTS) + "."),
-) -> SearchRequest:
-    """FastAPI dependency: the checked search of a request's query string."""
+def _parameter(name: str, description: str, default: str | None = None) -> dict[str, Any]:
+    """One query parameter as OpenAPI describes it (a repeatable one without default)."""
+    if default is None:
+        schema: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+    else:
+        schema = {"type": "string", "default": default}
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}  # fmt: skip
+
+
+#: The search's query-string parameters for /docs (`openapi_extra` of the routes that read
+#: them). Declared as OpenAPI, not as FastAPI parameters: FastAPI would parse and check
+#: each of them for every request only for `SearchRequest` to do it again, and that
+#: parsing cost more than a cached search.
+SEARCH_PARAMETERS: list[dict[str, Any]] = [
+    _parameter("q", f"What to look for, in any language (at most {MAX_QUERY} characters).", ""),
+    _parameter("limit", f"Results per page (1-{MAX_LIMIT}).", "10"),
+    _parameter("offset", "Results to skip.", "0"),
+    _parameter("country", "ISO 3166 alpha-2 code, e.g. DK; repeatable."),
+    _parameter("sector", "INDIGO policy sector, e.g. Homelessness."),
+    _parameter("stage", "One of: " + ", ".join(STAGES) + "."),
+    _parameter("provider_model", "One of: " + ", ".join(PROVIDER_MODELS) + "."),
+    _parameter("investor_model", "One of: " + ", ".join(INVESTOR_MODELS) + "."),
+    _parameter("instrument", "One of: " + ", ".join(INSTRUMENTS) + "."),
+    _parameter("fund", "Outcomes fund id, e.g. INDIGO-FUND-0012."),
+    _parameter("start_year", "Year the service started, e.g. 2019."),
+    _parameter("sort", "One of: " + ", ".join(SORTS) + ".", "relevance"),
+]
+#: The exports' parameters: the same search, every row (no `limit`/`offset`).
+EXPORT_PARAMETERS = [p for p in SEARCH_PARAMETERS if p["name"] not in ("limit", "offset")]
+
+
+async def search_request(request: Request) -> SearchRequest:
+    """FastAPI dependency: the checked search of a request's query string (async: it
+    only reads the query string, and a sync dependency costs a hop to the thread pool)."""
     return SearchRequest.from_query_params(request.query_params)
 
 
-def search_query(request: Request) -> SearchRequest:
+async def search_query(request: Request) -> SearchRequest:
     """FastAPI dependency for pages: the checked search, ignoring the page's own
     `limit`/`offset` parameters (pages page with `page`)."""
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]

@@ -139,6 +139,7 @@ class Resources:
         return with_index_state(self._service().health(), self.settings)
 
 
-def resources(request: Request) -> Resources:
-    """FastAPI dependency: the app's shared resources."""
+async def resources(request: Request) -> Resources:
+    """FastAPI dependency: the app's shared resources (async: nothing here waits, and a
+    sync dependency costs every request a hop to the thread pool)."""
     return request.app.state.resources

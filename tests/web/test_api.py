@@ -164,6 +164,11 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
         "/api/ingest/runs",
     } <= paths
     assert not any(p.startswith("/cases") for p in paths)  # pages stay out of the API docs
+    # The search's parameters are listed (described, not parsed by FastAPI: see web/params).
+    listed = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    assert {"q", "limit", "offset", "country", "provider_model", "fund", "sort"} <= listed
+    exported = [p["name"] for p in spec["paths"]["/api/search.csv"]["get"]["parameters"]]
+    assert "country" in exported and len(exported) == len(set(exported))
     # /docs runs Swagger UI from files this app serves: no CDN, no inline script.
     docs = BeautifulSoup(client.get("/docs").text, "html.parser")
     scripts = [tag.get("src") for tag in docs.find_all("script")]
