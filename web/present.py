@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from corpus.currency import FixedRate, euro_equivalent
 from corpus.model import ROLES, Case, Link, PartialDate, Party
+from search.expansion import STOPWORDS
 from search.results import Snippet
 from web.i18n import Translator
 
@@ -228,27 +229,26 @@ def hit_view(hit: dict, case: Case | None, t: Translator, q: str = "") -> dict:
     marked: by the service's highlight spans when it sends them, else by the query words.
     """
     title = case_title(case, t.lang) if case else Text(hit.get("title") or "", "en")
-    snippet = hit.get("snippet")
-    spans = list(getattr(snippet, "highlights", None) or [])
-    kind = getattr(snippet, "kind", None)
-    raw = getattr(snippet, "text", snippet)
+    raw = hit.get("snippet")
+    # Pages get results as JSON data: read the snippet back into its type, so its
+    # highlight spans (the query's words and their glossary translations) are kept.
+    shown = raw if isinstance(raw, Snippet) or raw is None else Snippet.model_validate(raw)
+    spans: list = []
     if not q and case is not None and (summary := summary_text(case, t.lang)):
         label, text, lang = t("snippet.summary"), summary.text, summary.lang
-        spans = []
     else:
-        if kind is not None:
-            label = None if kind == "title" else t(f"snippet.{kind}")
-            text = "" if kind == "title" else raw or ""
-        else:
-            label, text = snippet_parts(raw, t)
-        if not text and case is not None:
-            # Every result shows something of the case beyond its name.
+        label, text = snippet_parts(shown, t)
+        if text and shown is not None:
+            spans = list(shown.highlights)
+        elif case is not None:
+            # Every result shows something of the case beyond its name; the service did
+            # not mark this text, so the query's own words are marked (not its function
+            # words: "for" is no evidence).
             fallback = summary_text(case, t.lang) or case_text(case, "intervention", t.lang)
             if fallback:
                 label = t("snippet.summary" if case.summary else "snippet.intervention")
                 text = fallback.text
-        if not spans and q:
-            spans = term_spans(text, q.split())
+                spans = term_spans(text, [w for w in q.split() if w.casefold() not in STOPWORDS])
         lang = guess_language(text, case.countries if case else None)
     return {
         "title": title,

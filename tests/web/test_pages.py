@@ -511,6 +511,27 @@ def test_snippets_mark_the_query_words_and_escape_the_rest(
     assert script_text not in raw
 
 
+def test_snippets_mark_what_the_service_marked_never_function_words(client: TestClient) -> None:
+    """The page marks the service's highlight spans (the query's words and their glossary
+    translations: a Danish query marks English words), not the raw query words."""
+    q = "hjemløse unge for en bolig"
+    api = client.get("/api/search", params={"q": q}).json()["results"]
+    soup = soup_of(client, "/search", params={"q": q}, headers={"accept-language": "en"})
+    marked_any = False
+    for hit, item in zip(api, soup.select("li.result"), strict=True):
+        shown = item.select_one(".snippet")
+        if hit["snippet"] is None or shown is None or not hit["snippet"]["highlights"]:
+            continue
+        text = hit["snippet"]["text"]
+        want = [text[a:b] for a, b in hit["snippet"]["highlights"]]
+        assert [m.get_text() for m in shown.select("mark")] == want
+        marked_any = True
+    assert marked_any
+    words = {m.get_text().casefold() for m in soup.select(".snippet mark")}
+    assert words and not words & {"for", "en"}
+    assert words - {"hjemløse", "unge", "bolig"}  # English words found through the glossary
+
+
 def test_compare_from_a_case_page_with_nothing_ticked_explains_there(client: TestClient) -> None:
     soup = soup_of(client, "/cases/indigo-poj-0901", headers={"accept-language": "da"})
     form = soup.select_one("#similar ~ form.compare-form, form#compare")
