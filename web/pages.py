@@ -153,7 +153,8 @@ def facet_groups(
             items.append(
                 {
                     "value": value,
-                    "label": _facet_label(t, key, value),
+                    # A fund is an id: the service sends its name.
+                    "label": entry.get("label") or _facet_label(t, key, value),
                     "count": entry["count"],
                     "active": value in active,
                     "url": _toggle(query, key, value),
@@ -235,8 +236,17 @@ def search_page(
     total = found["total"]
     pages = max(1, math.ceil(total / limit))
     base = query.params() + ([("limit", str(limit))] if limit != PAGE_SIZE else [])
+    names = {
+        (k, str(e["value"])): e["label"]
+        for k, entries in (found.get("facets") or {}).items()
+        for e in entries
+        if e.get("label")
+    }
     active = [
-        {"label": f"{t('facet.' + k)}: {_facet_label(t, k, v)}", "url": _toggle(query, k, v)}
+        {
+            "label": f"{t('facet.' + k)}: {names.get((k, v)) or _facet_label(t, k, v)}",
+            "url": _toggle(query, k, v),
+        }
         for k in FILTER_KEYS
         for v in query.filters.get(k, [])
     ]

@@ -408,6 +408,14 @@ def nordic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         yield c
 
 
+def test_a_fund_facet_and_its_filter_chip_show_the_fund_name(nordic: TestClient) -> None:
+    soup = soup_of(nordic, "/search", params={"fund": "INDIGO-FUND-0099"})
+    facet = soup.select_one("#facet-fund").find_parent("section")
+    assert "Nordic Test Fund" in facet.get_text() and "INDIGO-FUND-0099" not in facet.get_text()
+    chip = soup.select_one(".active-filters a.chip").get_text(" ", strip=True)
+    assert "Nordic Test Fund" in chip
+
+
 def test_danish_case_page_is_in_danish_with_other_languages_marked(nordic: TestClient) -> None:
     soup = soup_of(nordic, "/cases/INDIGO-POJ-0950", headers={"accept-language": "da"})
     assert soup.h1.get_text(strip=True) == "Forebyggende Housing First for unge"
