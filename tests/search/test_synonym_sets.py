@@ -14,12 +14,8 @@ from search.service import SearchService
 
 
 def _shares(hits, groups, synonym_sets=None) -> dict[str, float]:
-    """`coverage` as {case id: share}, whether it returns a dict or (positions, shares)
-    (the array form of the speed work)."""
-    cov = coverage(hits, groups, synonym_sets)
-    if isinstance(cov, dict):
-        return cov
-    at, share = cov
+    """`coverage` (positions in the lexical index, shares) as {case id: share}."""
+    at, share = coverage(hits, groups, synonym_sets)
     return {hits.case_ids[i]: v for i, v in zip(at.tolist(), share.tolist(), strict=True)}
 
 
