@@ -74,8 +74,10 @@ class LexicalHits:
     common: set[str] = field(default_factory=set)
     #: query term -> sorted positions (in `case_ids`) of the cases it was matched in.
     term_cases: dict[str, np.ndarray] = field(default_factory=dict)
-    #: The index's case ids by position (shared with the index, never changed).
+    #: The index's case ids by position, and each id's position (shared with the
+    #: index, never changed).
     case_ids: list[str] = field(default_factory=list)
+    case_pos: dict[str, int] = field(default_factory=dict)
 
     @property
     def matched(self) -> dict[str, set[str]]:
@@ -93,9 +95,11 @@ class LexicalHits:
         return np.unique(np.concatenate(list(self.term_cases.values())))
 
     def restrict(self, keep: np.ndarray) -> None:
-        """Forget the matches of cases outside `keep` (a boolean mask over positions)."""
+        """Forget the matches and BM25 scores of cases outside `keep` (a boolean mask
+        over positions)."""
         self.term_cases = {t: c[keep[c]] for t, c in self.term_cases.items()}
         self.term_cases = {t: c for t, c in self.term_cases.items() if len(c)}
+        self.bm25 = {c: v for c, v in self.bm25.items() if keep[self.case_pos[c]]}
 
 
 def build(path: Path, rows: Iterable[tuple[str, dict[str, str]]]) -> None:
@@ -172,7 +176,7 @@ class LexicalIndex:
         BM25 (only needed by the plain lexical and RRF rankings) covers the best
         `MAX_HITS` cases.
         """
-        hits = LexicalHits(case_ids=self.case_ids)
+        hits = LexicalHits(case_ids=self.case_ids, case_pos=self._pos)
         if not terms:
             return hits
         common_df = max(COMMON_SHARE * self.count, COMMON_MIN)

@@ -412,7 +412,6 @@ class SearchService:
         # Only the cases of the result's base (not in the pipeline unless asked).
         lex_rows = gen.lexical_to_table()
         hits.restrict(table.through(base, lex_rows))
-        hits.bm25 = {c: v for c, v in hits.bm25.items() if c in table.pos and base[table.pos[c]]}
         cover = np.zeros(n)
         flags = expansion.synonym_sets if config.synonym_sets else None
         at, share = coverage(hits, expansion.groups, flags)
@@ -437,10 +436,18 @@ class SearchService:
         and the first pass's score when feedback moved the query (else None). With
         `narrowed` (HNSW and a filter), the filter's own best cases are scored too."""
         table, scorer = gen.table, gen.scorer
-        n = len(table)
-        dense = np.full(n, np.nan)
-        best_row = np.full(n, -1, dtype=np.int64)
         in_base = table.through(base, gen.to_table)
+
+        def on_table(scores: CaseScores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            # The scored cases of the base (by position in the index), and per table row
+            # their dense score (NaN: none) and best field row (-1: none).
+            scored = np.flatnonzero(in_base & (scores.best_row >= 0))
+            dense = np.full(len(table), np.nan)
+            best_row = np.full(len(table), -1, dtype=np.int64)
+            rows = gen.to_table[scored]
+            dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
+            return scored, dense, best_row
+
         scores = scorer.case_scores(q, config, in_base)
         if narrowed is not None:
             # A case's score is the same whichever search found it: the two merge.
@@ -450,21 +457,14 @@ class SearchService:
                 np.where(found, own.score, scores.score),
                 np.where(found, own.best_row, scores.best_row),
             )
-        scored = np.flatnonzero(in_base & (scores.best_row >= 0))
-        rows = gen.to_table[scored]
-        dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
+        scored, dense, best_row = on_table(scores)
         if config.prf <= 0:
             return dense, best_row, None
         # The moved query rescores every case (with HNSW: the cases its graph search
         # finds and those of the first pass).
-        first = dense.copy()
         moved = feedback_query(scorer, q, scores, config)
-        scores = scorer.case_scores(moved, config, in_base, scored)
-        scored = np.flatnonzero(in_base & (scores.best_row >= 0))
-        rows = gen.to_table[scored]
-        dense[:], best_row[:] = np.nan, -1
-        dense[rows], best_row[rows] = scores.score[scored], scores.best_row[scored]
-        return dense, best_row, first
+        _, moved_dense, moved_best = on_table(scorer.case_scores(moved, config, in_base, scored))
+        return moved_dense, moved_best, dense
 
     def _case(self, gen: Generation, case_id: str) -> Case:
         return gen.cases.get_or_make(case_id, lambda: self.store.get_case(case_id))
