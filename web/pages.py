@@ -100,7 +100,24 @@ def _toggle(query: SearchQuery, key: str, value: str) -> str:
     return query_url("/search", query.with_filters(filters).params())
 
 
-def _facet_label(t: Translator, key: str, value: str) -> str:
+def _facet_names(facets: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """The display names the search service sends for coded facet values (a fund's
+    name for its id), by `(key, value)`."""
+    return {
+        (key, str(e["value"])): e["label"]
+        for key, entries in (facets or {}).items()
+        for e in entries
+        if e.get("label")
+    }
+
+
+def _facet_label(
+    t: Translator, key: str, value: str, names: dict[tuple[str, str], str] | None = None
+) -> str:
+    """A facet value as the reader sees it: the service's name for a coded value (a
+    fund), else the translated codelist label, the country's name or the year."""
+    if names and (key, value) in names:
+        return names[key, value]
     if key == "country":
         return t.country(value)
     if key == "start_year":
@@ -145,6 +162,7 @@ def facet_groups(
     stage filter asks for them: their facet item shows that count.
     """
     groups = []
+    names = _facet_names(facets)
     for key in FILTER_KEYS:
         active = query.filters.get(key, [])
         items = []
@@ -153,8 +171,7 @@ def facet_groups(
             items.append(
                 {
                     "value": value,
-                    # A fund is an id: the service sends its name.
-                    "label": entry.get("label") or _facet_label(t, key, value),
+                    "label": _facet_label(t, key, value, names),
                     "count": entry["count"],
                     "active": value in active,
                     "url": _toggle(query, key, value),
@@ -236,17 +253,9 @@ def search_page(
     total = found["total"]
     pages = max(1, math.ceil(total / limit))
     base = query.params() + ([("limit", str(limit))] if limit != PAGE_SIZE else [])
-    names = {
-        (k, str(e["value"])): e["label"]
-        for k, entries in (found.get("facets") or {}).items()
-        for e in entries
-        if e.get("label")
-    }
+    names = _facet_names(found.get("facets") or {})
     active = [
-        {
-            "label": f"{t('facet.' + k)}: {names.get((k, v)) or _facet_label(t, k, v)}",
-            "url": _toggle(query, k, v),
-        }
+        {"label": f"{t('facet.' + k)}: {_facet_label(t, k, v, names)}", "url": _toggle(query, k, v)}
         for k in FILTER_KEYS
         for v in query.filters.get(k, [])
     ]
