@@ -16,6 +16,7 @@ from corpus.currency import FixedRate, euro_equivalent
 from corpus.model import ROLES, Case, Link, PartialDate, Party
 from search.expansion import STOPWORDS
 from search.results import Snippet
+from search.snippets import highlights
 from web.i18n import Translator
 
 #: Named dates in the order a reader follows a project.
@@ -248,7 +249,8 @@ def hit_view(hit: dict, case: Case | None, t: Translator, q: str = "") -> dict:
             if fallback:
                 label = t("snippet.summary" if case.summary else "snippet.intervention")
                 text = fallback.text
-                spans = term_spans(text, [w for w in q.split() if w.casefold() not in STOPWORDS])
+                words = [w for w in q.split() if len(w) >= 3 and w.casefold() not in STOPWORDS]
+                spans = highlights(text, words)
         lang = guess_language(text, case.countries if case else None)
     return {
         "title": title,
@@ -426,28 +428,6 @@ def party_name(p: Party, t: Translator) -> str:
 
 
 # -- highlighting in snippets ---------------------------------------------------------------
-
-_FOLD = str.maketrans("äöåæøéèüáàíóú", "aoaaoeeuaaiou")
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def term_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Spans of words in `text` that match a query term (whole word, or a shared stem).
-
-    Used while the search service sends plain snippets; its own highlight spans win.
-    """
-    wanted = [t.casefold().translate(_FOLD) for t in terms if len(t) >= 3]
-    if not wanted:
-        return []
-    spans = []
-    for m in _WORD.finditer(text):
-        word = m.group().casefold().translate(_FOLD)
-        for term in wanted:
-            stem = term[:5] if len(term) > 5 else term
-            if word == term or (len(term) > 5 and word.startswith(stem)):
-                spans.append(m.span())
-                break
-    return spans
 
 
 def marked(text: str, spans: list) -> Markup:

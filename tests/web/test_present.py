@@ -7,6 +7,7 @@ from typing import get_args
 
 from corpus.model import Case, Link, PartialDate, Party, Provenance
 from search.results import Snippet, SnippetKind
+from search.snippets import highlights
 from web import present
 from web.i18n import Translator
 
@@ -122,7 +123,7 @@ def test_texts_come_in_the_reader_language_with_their_own_language() -> None:
 
 def test_highlights_mark_words_and_escape_everything_else() -> None:
     text = "Housing <b>First</b> for homeless youth"
-    spans = present.term_spans(text, ["housing", "hjemløse", "homelessness"])
+    spans = highlights(text, ["housing", "hjemløse", "homelessness"])
     assert [text[a:b] for a, b in spans] == ["Housing", "homeless"]
     html = str(present.marked(text, spans))
     assert html == "<mark>Housing</mark> &lt;b&gt;First&lt;/b&gt; for <mark>homeless</mark> youth"
