@@ -54,3 +54,10 @@ def replace_section(results: Path, title: str, body: str) -> None:
         )
         new = "".join(lines[:start]) + section + "".join(lines[end:])
     results.write_text(new.rstrip() + "\n", encoding="utf-8")
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile of the values (nearest rank below), as the latency tables
+    report it."""
+    values = sorted(values)
+    return values[int(0.95 * (len(values) - 1))]

@@ -39,7 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._setup import DEV_QUERIES, REPO, ensure_data, replace_section  # noqa: E402
+from bench._setup import DEV_QUERIES, REPO, ensure_data, p95, replace_section  # noqa: E402
 from bench.bench_load import free_port, start_server, wait_ready  # noqa: E402
 from bench.bench_search_speed import (  # noqa: E402
     CLICK,
@@ -65,12 +65,6 @@ def query_texts() -> list[str]:
         texts += [q["q"] for q in json.loads(path.read_text(encoding="utf-8"))["queries"]]
     texts += [q for q, _ in QUERIES]
     return list(dict.fromkeys(texts))
-
-
-def p95(values: list[float]) -> float:
-    """The 95th percentile (nearest rank below)."""
-    values = sorted(values)
-    return values[int(0.95 * (len(values) - 1))]
 
 
 def synthetic_data(n: int, data_dir: Path) -> Path:

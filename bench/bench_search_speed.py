@@ -42,7 +42,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._setup import DATA_DIR, DEV_QUERIES, REPO, ensure_data, replace_section  # noqa: E402
+from bench._setup import (  # noqa: E402
+    DATA_DIR,
+    DEV_QUERIES,
+    REPO,
+    ensure_data,
+    p95,
+    replace_section,
+)
 from corpus.model import Case  # noqa: E402
 from corpus.settings import Settings  # noqa: E402
 from corpus.store import Store  # noqa: E402
@@ -178,11 +185,6 @@ def fill_store(store: Store, cases: list[Case]) -> None:
         store.db["case_countries"].insert_all(countries, batch_size=5000, ignore=True)
 
 
-def _p95(values: list[float]) -> float:
-    values = sorted(values)
-    return values[int(0.95 * (len(values) - 1))]
-
-
 def floor_ms(service: SearchService) -> list[float]:
     """One query embedding + one FAISS search (top 10) per query, in ms.
 
@@ -244,18 +246,18 @@ def latency(service: SearchService) -> dict[str, float]:
         "floor_ms": round(f, 1),
         "translated": sum(service._expand(q).translated is not None for q, _ in QUERIES),
         "model_median_ms": round(statistics.median(model), 1),
-        "model_p95_ms": round(_p95(model), 1),
-        "p95_over_model": round(_p95(cold) / _p95(model), 2),
+        "model_p95_ms": round(p95(model), 1),
+        "p95_over_model": round(p95(cold) / p95(model), 2),
         # Per query and round, the search less that query's model call in the same round.
         "rest_median_ms": round(
             statistics.median([c - m for c, m in zip(cold, model, strict=True)]), 1
         ),
         "median_ms": round(statistics.median(cold), 1),
-        "p95_ms": round(_p95(cold), 1),
-        "p95_ratio": round(_p95(cold) / f, 2),
+        "p95_ms": round(p95(cold), 1),
+        "p95_ratio": round(p95(cold) / f, 2),
         # Each new query against the floor of the same text in the same round (a long
         # query's embedding costs more, and so does its search).
-        "own_p95": round(_p95([c / fl for c, fl in zip(cold, floor, strict=True)]), 2),
+        "own_p95": round(p95([c / fl for c, fl in zip(cold, floor, strict=True)]), 2),
         "click_median_ms": round(statistics.median(click), 1),
         "click_ratio": round(statistics.median(click) / f, 2),
         "page_median_ms": round(statistics.median(page), 1),
