@@ -33,13 +33,18 @@ import sys
 import time
 from pathlib import Path
 
-import faiss
 import httpx
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._setup import DEV_QUERIES, REPO, ensure_data, p95, replace_section  # noqa: E402
+from bench._setup import (  # noqa: E402
+    DEV_QUERIES,
+    REPO,
+    ensure_data,
+    floor_ms,
+    p95,
+    replace_section,
+)
 from bench.bench_load import free_port, start_server, wait_ready  # noqa: E402
 from bench.bench_search_speed import (  # noqa: E402
     CLICK,
@@ -96,20 +101,6 @@ def warm(client: httpx.Client) -> None:
             return
 
 
-def floor_ms(data_dir: Path, texts: list[str], model) -> list[float]:
-    """One query embedding + one FAISS search (top 10) per text, in ms."""
-    index = index_files.load_dense(data_dir / "index", None).faiss_index
-    # One FAISS thread, as the service searches (OpenMP keeps this per thread).
-    faiss.omp_set_num_threads(1)
-    out = []
-    for q in texts:
-        t = time.perf_counter()
-        v = model.embed_query(q)
-        index.search(np.ascontiguousarray(v.reshape(1, -1)), 10)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
 def timed(client: httpx.Client, params: dict) -> float:
     """One request's wall time in ms (an error stops the benchmark)."""
     t = time.perf_counter()
@@ -134,7 +125,8 @@ def run_scale(data_dir: Path, rounds: int) -> dict:
             wait_ready(base, proc, timeout=180)
             with httpx.Client(base_url=base, timeout=60) as client:
                 warm(client)
-                floor += floor_ms(data_dir, texts, model)
+                index = index_files.load_dense(data_dir / "index", None).faiss_index
+                floor += floor_ms(model, index, texts)
                 for q in texts:
                     cold.append(timed(client, {"q": q}))
                     click.append(timed(client, {"q": q, **CLICK}))

@@ -28,12 +28,11 @@ import sys
 import time
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._setup import DEV_QUERIES, REPO, ensure_data, replace_section  # noqa: E402
+from bench._setup import DEV_QUERIES, REPO, ensure_data, floor_ms, replace_section  # noqa: E402
 from corpus.settings import Settings  # noqa: E402
 from corpus.store import Store  # noqa: E402
 from search.expansion import expand  # noqa: E402
@@ -124,17 +123,8 @@ def run_variant(
 
 def floor_seconds(service: SearchService, queries: list[dict]) -> float:
     """Median of one query embedding + one FAISS search (top 10) over the queries."""
-    gen = service.generation()
-    index = gen.dense.faiss_index
-    # One FAISS thread, as the service searches (OpenMP keeps this per thread).
-    faiss.omp_set_num_threads(1)
-    times = []
-    for q in queries:
-        started = time.perf_counter()
-        v = service.embedder.embed_query(q["q"])
-        index.search(np.ascontiguousarray(v.reshape(1, -1)), K)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    index = service.generation().dense.faiss_index
+    return statistics.median(floor_ms(service.embedder, index, [q["q"] for q in queries])) / 1000
 
 
 def sparse_doc_vectors(service: SearchService, cache: Path) -> tuple[dict[str, np.ndarray], float]:

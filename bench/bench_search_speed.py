@@ -37,7 +37,6 @@ import sys
 import time
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -47,6 +46,7 @@ from bench._setup import (  # noqa: E402
     DEV_QUERIES,
     REPO,
     ensure_data,
+    floor_ms,
     p95,
     replace_section,
 )
@@ -185,24 +185,6 @@ def fill_store(store: Store, cases: list[Case]) -> None:
         store.db["case_countries"].insert_all(countries, batch_size=5000, ignore=True)
 
 
-def floor_ms(service: SearchService) -> list[float]:
-    """One query embedding + one FAISS search (top 10) per query, in ms.
-
-    FAISS runs on one thread, as searches do in the service: its default of one OpenMP
-    thread per core made a single top-10 search about twice as slow on these busy cores
-    (18.5 against 8.8 ms at 10,000 cases), which would flatter every ratio.
-    """
-    faiss.omp_set_num_threads(1)  # OpenMP keeps this per thread: the one timing here
-    index = service.generation().dense.faiss_index
-    out = []
-    for q, _ in QUERIES:
-        t = time.perf_counter()
-        v = service.embedder.embed_query(q)
-        index.search(np.ascontiguousarray(v.reshape(1, -1)), 10)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
 def model_call_ms(service: SearchService) -> list[float]:
     """The one model call a new query costs in `SearchService.search` (the query and its
     glossary translation in one batch, cut to what the model reads), per query, in ms."""
@@ -222,7 +204,9 @@ def latency(service: SearchService) -> dict[str, float]:
         service.search(SearchRequest(q=q, **flt))  # warm-up: index, case table, glossary
     cold, click, page, floor, model = [], [], [], [], []
     for _ in range(ROUNDS):
-        floor += floor_ms(service)
+        floor += floor_ms(
+            service.embedder, service.generation().dense.faiss_index, [q for q, _ in QUERIES]
+        )
         model += model_call_ms(service)
         # A new query: its vector, ranking and snippets are not cached (the parsed
         # cases and their prepared texts stay, as in a server that has run a while).
