@@ -15,6 +15,8 @@ index generation), so a snippet costs only the look-up of the query's words.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,34 +58,54 @@ def stem_length(term: str) -> int:
 
 
 @lru_cache(maxsize=512)
-def _patterns(terms: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    """`(term, pattern, literal)` per term: the literal is what any match contains, so
-    a text without it is skipped without running the pattern (most are)."""
+def _patterns(terms: tuple[str, ...]) -> tuple[tuple[str, str, bool], ...]:
+    """`(term, literal, whole)` per term: a match is the literal at the start of a word,
+    and with `whole` (short terms) also at its end."""
     out = []
     for term in terms:
         folded = fold(term)
         if not folded.strip():
             continue
         if len(folded) <= 5:
-            literal = folded
-            pattern = r"(?<!\w)" + re.escape(folded) + r"(?!\w)"
+            out.append((term, folded, True))
         else:
-            literal = folded[: stem_length(folded)]
-            pattern = r"(?<!\w)" + re.escape(literal)
-        out.append((term, re.compile(pattern), literal))
+            out.append((term, folded[: stem_length(folded)], False))
     return tuple(out)
+
+
+def _is_word(char: str) -> bool:
+    """What the regular expression `\\w` matches: a letter, digit or underscore."""
+    return char.isalnum() or char == "_"
+
+
+def _matches(folded: str, literal: str, whole: bool) -> Iterator[tuple[int, int]]:
+    """`(start, end)` of each match of a term in a folded text, left to right and not
+    overlapping, as `(?<!\\w)literal` (and `(?!\\w)` with `whole`) would find them.
+
+    Found with `str.find`, not a regular expression: a pattern that begins with a
+    look-behind is tried at every position of the text, which made snippets the
+    costliest part of a search after the model call.
+    """
+    size = len(literal)
+    i = folded.find(literal)
+    while i >= 0:
+        end = i + size
+        if (i == 0 or not _is_word(folded[i - 1])) and not (
+            whole and end < len(folded) and _is_word(folded[end])
+        ):
+            yield i, end
+            i = folded.find(literal, end)
+        else:
+            i = folded.find(literal, i + 1)
 
 
 def highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """`[start, end)` spans of the words of `text` that match any of the terms, merged."""
     folded = fold(text)
     spans = []
-    for _, pattern, literal in _patterns(tuple(terms)):
-        if literal not in folded:
-            continue
-        for m in pattern.finditer(folded):
-            end = m.end() + len(_WORD_END.match(folded, m.end()).group())
-            spans.append((m.start(), end))
+    for _, literal, whole in _patterns(tuple(terms)):
+        for start, end in _matches(folded, literal, whole):
+            spans.append((start, end + len(_WORD_END.match(folded, end).group())))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -159,6 +181,8 @@ class Part:
     text: str
     folded: str
     sentences: tuple[tuple[int, int], ...]
+    #: Where each sentence starts (for finding the sentence of a match by bisection).
+    starts: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -172,11 +196,12 @@ class Prepared:
 
 def prepare(case: Case, lang: str | None = None) -> Prepared:
     """What a snippet of `case` reads that does not depend on the query."""
-    parts = tuple(
-        Part(kind, text_lang, text, fold(text), tuple(_sentences(text)))
-        for kind, text_lang, text in _candidates(case, lang)
-    )
-    return Prepared(parts, "\n".join(p.folded for p in parts))
+    parts = []
+    for kind, text_lang, text in _candidates(case, lang):
+        sentences = tuple(_sentences(text))
+        starts = tuple(start for start, _ in sentences)
+        parts.append(Part(kind, text_lang, text, fold(text), sentences, starts))
+    return Prepared(tuple(parts), "\n".join(p.folded for p in parts))
 
 
 def snippet(
@@ -200,18 +225,16 @@ def snippet(
     rank = {k: i for i, k in enumerate(_ORDER)}
     best: tuple[tuple[float, int, int], str, str | None, str] | None = None
     if terms:
-        patterns = [(t, p, lit) for t, p, lit in _patterns(tuple(terms)) if lit in prep.folded]
+        patterns = [p for p in _patterns(tuple(terms)) if p[1] in prep.folded]
         weights = idf or {}
         for part in parts if patterns else ():
-            folded = part.folded
-            found = [(t, p) for t, p, lit in patterns if lit in folded and p.search(folded)]
-            if not found:
-                continue
+            found = _sentence_weights(part, patterns, weights)
             kind, text_lang, text = part.kind, part.lang, part.text
-            for start, end in part.sentences:
-                w = sum(weights.get(t, 1.0) for t, p in found if p.search(folded, start, end))
+            for i in sorted(found):
+                w = found[i]
                 if w <= 0:
                     continue
+                start, end = part.sentences[i]
                 sentence = text[start:end]
                 # Names only when nothing else matches: the title is shown anyway.
                 key = (
@@ -232,6 +255,30 @@ def snippet(
         text, spans = cut(sentence, highlights(sentence, terms))
         return Snippet(kind=kind, text=text, lang=text_lang, highlights=spans)
     return _fallback(parts, best_field, lang, terms)
+
+
+def _sentence_weights(
+    part: Part, patterns: list[tuple[str, str, bool]], weights: dict[str, float]
+) -> dict[int, float]:
+    """`{sentence index: summed weight of the terms found in it}` for one part.
+
+    Each term is looked for once over the part's text and each match placed in its
+    sentence by bisection (a match must lie within the sentence): one scan per term,
+    not one search per term and sentence (a case has dozens of sentences).
+    """
+    folded = part.folded
+    found: dict[int, float] = {}
+    for term, literal, whole in patterns:
+        if literal not in folded:
+            continue
+        hit: set[int] = set()
+        for start, end in _matches(folded, literal, whole):
+            i = bisect_right(part.starts, start) - 1
+            if i >= 0 and end <= part.sentences[i][1]:
+                hit.add(i)
+        for i in hit:
+            found[i] = found.get(i, 0.0) + weights.get(term, 1.0)
+    return found
 
 
 def _fallback(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from corpus.model import Case, Party
-from search.snippets import MAX_LEN, cut, fold, highlights, snippet
+from search.snippets import MAX_LEN, _matches, cut, fold, highlights, snippet
 
 
 def marked(s) -> list[str]:
@@ -81,3 +85,25 @@ def test_the_readers_language_wins_ties() -> None:
     s = snippet(case, ["housing"], lang="da")
     assert s.lang == "da" and s.text == "Housing First til unge hjemløse."
     assert snippet(case, ["housing"], lang="en").lang is None
+
+
+@pytest.mark.parametrize(
+    ("text", "literal", "whole"),
+    [
+        ("aaa aa a_aa 2aa aa", "aa", True),
+        ("aaa aa a_aa 2aa aa", "aa", False),
+        ("homelessness, homeless-people; the_homeless (homeless)", "homel", False),
+        ("housing first housing firsthand xhousing first", "housing f", False),
+        ("care care-leavers carer. care", "care", True),
+        ("ældre æ ældreomsorg", "ældre", True),
+        ("ab ab ab", "ab ab", False),
+        ("", "x", False),
+    ],
+)
+def test_matches_are_those_of_the_word_boundary_pattern(text, literal, whole) -> None:
+    """The `str.find` matcher finds what `(?<!\\w)literal(?!\\w)` would, in the same
+    places (non-overlapping, left to right), letters of any script counting as word
+    characters and an underscore too."""
+    pattern = r"(?<!\w)" + re.escape(literal) + (r"(?!\w)" if whole else "")
+    expected = [m.span() for m in re.finditer(pattern, text)]
+    assert list(_matches(text, literal, whole)) == expected
