@@ -99,6 +99,11 @@ class _LRU:
                 return self._data[key]
         return None
 
+    def has(self, key: Any) -> bool:
+        """Whether `key` is kept (its place in the order left as it is)."""
+        with self._lock:
+            return key in self._data
+
     def get_or_make(self, key: Any, make: Callable[[], Any]) -> Any:
         """The value kept for `key`, else `make()`, kept (None included). Two threads
         missing together both make it; the values are equal, so the last one stays."""
@@ -344,6 +349,24 @@ class SearchService:
             results=results,
             facets={k: [FacetValue(**f) for f in v] for k, v in facets.items()},
         )
+
+    def ranked_already(self, request: SearchRequest) -> bool:
+        """Whether `search(request)` has nothing slow left to do: the generation is
+        loaded and the request browses (no text) or its text's ranking is kept, as for
+        a facet click, another page or sort of a search just made. What remains is
+        masks, facets and a page of snippets (a few ms of Python).
+
+        With HNSW a filter searches its own cases, so a filtered request is never
+        counted as ranked there.
+        """
+        gen = self._gen
+        if gen is None or gen.fatal:
+            return False
+        if not request.q:
+            return True
+        if gen.scorer is not None and gen.scorer.graph and request.filters:
+            return False
+        return gen.ranks.has((request.q, request.include_pipeline))
 
     def _expand(self, text: str) -> QueryExpansion:
         return expand(text, use_glossary=self.config.glossary, term_words=self.config.term_words)

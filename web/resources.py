@@ -72,6 +72,19 @@ class Resources:
         """Run a checked search: a page, or every row (exports)."""
         return self._service().search(request, all_rows=all_rows)
 
+    def search_at_once(self, request: SearchRequest) -> SearchResponse | None:
+        """The answer if it needs neither the model nor an index pass nor a reload (see
+        `SearchService.ranked_already`), else None: the API then runs `search` on a
+        worker thread."""
+        from search.index_files import fingerprint
+
+        service = self._search
+        if service is None or fingerprint(self.settings.index_dir) != self._generation:
+            return None
+        if not service.ranked_already(request):
+            return None
+        return service.search(request)
+
     def run_search(self, query: SearchRequest, *, limit: int, offset: int = 0) -> dict[str, Any]:
         """A page of a search as plain data (what the page templates read)."""
         found = self.search(query.replace(limit=limit, offset=offset))

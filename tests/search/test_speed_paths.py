@@ -435,3 +435,22 @@ def test_hnsw_filter_searches_its_own_cases(
     assert missed, "the tiny graph search should miss some Danish case"
     found = {h.id for h in service.search(SearchRequest(q=query, country=["DK"])).results}
     assert found <= danish and found & missed, (found, missed)
+
+
+def test_ranked_already_names_the_requests_that_need_no_model_call(
+    indexed: tuple[Settings, Store],
+) -> None:
+    """What the API answers on its event loop (`SearchService.ranked_already`): browsing,
+    and a facet click, another page or sort of a text just searched; never a new text."""
+    service = SearchService(*indexed)
+    first = SearchRequest(q="homeless young people")
+    assert not service.ranked_already(SearchRequest())  # nothing loaded yet
+    service.search(SearchRequest())
+    assert service.ranked_already(SearchRequest(country=["GB"]))
+    assert not service.ranked_already(first)
+    service.search(first)
+    for again in (first, first.replace(country=["GB"]), first.replace(offset=3)):
+        assert service.ranked_already(again), again
+    assert not service.ranked_already(SearchRequest(q="care leavers"))
+    # Asking for the pipeline stage ranks a wider base: not the ranking kept.
+    assert not service.ranked_already(first.replace(stage=["pipeline"]))
