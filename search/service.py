@@ -59,7 +59,7 @@ from search.ranking import (
 )
 from search.request import SearchRequest
 from search.results import FacetValue, Hit, SearchResponse, Snippet
-from search.snippets import prepare, snippet
+from search.snippets import Prepared, prepare, snippet_of
 from search.texts import lexical_texts
 
 #: Best dense cases among which the lexical index looks up its most frequent terms
@@ -73,8 +73,11 @@ QUERY_TOKENS = 128
 VECTOR_CACHE = 256
 #: Rankings kept per generation (same text and filters, another page or sort).
 RANK_CACHE = 64
-#: Parsed cases (and their prepared snippet texts) kept per generation.
-CASE_CACHE = 4096
+#: Cases whose result card and snippet texts are kept per generation (`Shown`): every
+#: case of a store of up to this size. About 5-12 KB a case, a third to a fifth of
+#: the parsed case it is made from, which is not kept: a result that has to parse its
+#: case from the store costs about 0.35 ms more.
+SHOWN_CACHE = 20_000
 #: What `health()` can report about the semantic index: none built yet, one that exists
 #: but cannot be used (another model, files missing), one that fails to load, and one
 #: older than the store.
@@ -148,10 +151,8 @@ class Generation:
     #: A keyword index built from the store for lexical-only search, removed on close.
     scratch: Path | None = None
     ranks: _LRU = field(default_factory=lambda: _LRU(RANK_CACHE))
-    #: Parsed cases of this generation's store state (results and snippets read them).
-    cases: _LRU = field(default_factory=lambda: _LRU(CASE_CACHE))
-    #: Per case, its snippet texts (`search.snippets.prepare`).
-    prepared: _LRU = field(default_factory=lambda: _LRU(CASE_CACHE))
+    #: Per case of this generation's store state, what its results show (`Shown`).
+    shown: _LRU = field(default_factory=lambda: _LRU(SHOWN_CACHE))
     snippets: _LRU = field(default_factory=lambda: _LRU(SNIPPET_CACHE))
     _lexical_rows: np.ndarray | None = None
 
@@ -489,13 +490,13 @@ class SearchService:
         _, moved_dense, moved_best = on_table(scorer.case_scores(moved, config, in_base, scored))
         return moved_dense, moved_best, dense
 
-    def _case(self, gen: Generation, case_id: str) -> Case:
-        return gen.cases.get_or_make(case_id, lambda: self.store.get_case(case_id))
+    def _shown(self, gen: Generation, case_id: str) -> Shown:
+        return gen.shown.get_or_make(case_id, lambda: shown_of(self.store.get_case(case_id)))
 
     def _snippet(
         self,
         gen: Generation,
-        case: Case,
+        case_id: str,
         terms: list[str],
         best_field: str | None = None,
         idf: dict[str, float] | None = None,
@@ -504,10 +505,10 @@ class SearchService:
         and the terms' IDF are fixed, so the same terms give the same snippet."""
 
         def make() -> Snippet | None:
-            prepared = gen.prepared.get_or_make(case.id, lambda: prepare(case))
-            return snippet(case, terms, best_field, idf, prepared=prepared)
+            prepared = self._shown(gen, case_id).prepared
+            return snippet_of(prepared, terms, best_field, idf)
 
-        return gen.snippets.get_or_make((case.id, tuple(terms), best_field), make)
+        return gen.snippets.get_or_make((case_id, tuple(terms), best_field), make)
 
     def _hit(
         self,
@@ -517,11 +518,12 @@ class SearchService:
         scored: Scored | None,
         hits: LexicalHits,
     ) -> Hit:
-        case = self._case(gen, case_id)
         best_field = scored.best_field if scored else None
-        shown = self._snippet(gen, case, terms, best_field, hits.idf)
         return hit_of(
-            case, scored.score if scored else 0.0, scored.match if scored else True, shown
+            self._shown(gen, case_id).card,
+            scored.score if scored else 0.0,
+            scored.match if scored else True,
+            self._snippet(gen, case_id, terms, best_field, hits.idf),
         )
 
     # -- similar cases ----------------------------------------------------------------------
@@ -561,8 +563,7 @@ class SearchService:
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         out = []
         for cid, score in best:
-            other = self._case(gen, cid)
-            out.append(hit_of(other, score, True, self._snippet(gen, other, [])))
+            out.append(hit_of(self._shown(gen, cid).card, score, True, self._snippet(gen, cid, [])))
         return out
 
     # -- health -----------------------------------------------------------------------------
@@ -621,22 +622,34 @@ def similar_scores(
     return {scorer.case_ids[i]: float(total[i] / weight[i]) for i in np.flatnonzero(ok)}
 
 
-def hit_of(case: Case, score: float, match: bool, shown: Snippet | None) -> Hit:
-    """One result as the API shows it."""
-    return Hit(
-        id=case.id,
-        title=case.title,
-        countries=case.countries,
-        sector=case.sector,
-        stage=case.stage,
-        provider_model=case.provider_model,
-        investor_model=case.investor_model,
-        instrument=case.instrument,
-        start_year=case.start_year,
-        score=round(float(score), 4),
-        match=match,
-        snippet=shown,
-        external_ids=case.external_ids,
-        outcome_funds=case.outcome_funds,
-        alt_names=case.alt_names,
-    )
+@dataclass(frozen=True)
+class Shown:
+    """What the results show of one case whatever the query: its card (the `Hit` fields
+    but score, match and snippet) and its snippet texts."""
+
+    card: dict[str, Any]
+    prepared: Prepared
+
+
+def shown_of(case: Case) -> Shown:
+    """A case's `Shown`."""
+    card = {
+        "id": case.id,
+        "title": case.title,
+        "countries": case.countries,
+        "sector": case.sector,
+        "stage": case.stage,
+        "provider_model": case.provider_model,
+        "investor_model": case.investor_model,
+        "instrument": case.instrument,
+        "start_year": case.start_year,
+        "external_ids": case.external_ids,
+        "outcome_funds": case.outcome_funds,
+        "alt_names": case.alt_names,
+    }
+    return Shown(card, prepare(case))
+
+
+def hit_of(card: dict[str, Any], score: float, match: bool, shown: Snippet | None) -> Hit:
+    """One result as the API shows it (validated, so no two hits share a list)."""
+    return Hit(**card, score=round(float(score), 4), match=match, snippet=shown)

@@ -210,7 +210,6 @@ def snippet(
     best_field: str | None = None,
     idf: dict[str, float] | None = None,
     lang: str | None = None,
-    prepared: Prepared | None = None,
 ) -> Snippet | None:
     """The passage of `case` that best shows why it matched; None only for a case
     without any text.
@@ -218,9 +217,18 @@ def snippet(
     `terms` are the words searched for (the query's and their translations);
     `best_field` is the field whose vector matched best; `idf` weighs words by rarity;
     `lang` is the reader's language: its texts win ties and fill in when nothing matches.
-    `prepared` is `prepare(case, lang)` when the caller keeps it.
     """
-    prep = prepared if prepared is not None else prepare(case, lang)
+    return snippet_of(prepare(case, lang), terms, best_field, idf, lang)
+
+
+def snippet_of(
+    prep: Prepared,
+    terms: list[str],
+    best_field: str | None = None,
+    idf: dict[str, float] | None = None,
+    lang: str | None = None,
+) -> Snippet | None:
+    """`snippet` of a case's `prepare`d texts (which a caller can keep)."""
     parts = prep.parts
     rank = {k: i for i, k in enumerate(_ORDER)}
     best: tuple[tuple[float, int, int], str, str | None, str] | None = None

@@ -15,8 +15,9 @@ from corpus.settings import Settings
 from corpus.store import Store
 from search.ranking import DenseScorer, RankConfig
 from search.request import SearchRequest
-from search.service import SearchService
-from search.snippets import prepare, snippet
+from search.results import Hit
+from search.service import SearchService, hit_of, shown_of
+from search.snippets import snippet, snippet_of
 
 QUERIES = [
     "homeless young people",
@@ -47,19 +48,28 @@ def test_cached_answers_equal_a_fresh_service(indexed: tuple[Settings, Store]) -
         assert warm.search(r) == fresh.search(r), r
 
 
-def test_prepared_snippets_equal_plain_ones(indexed: tuple[Settings, Store]) -> None:
-    """`snippet(..., prepared=prepare(case))` is the snippet computed from the case."""
+def test_a_kept_shown_case_gives_the_snippets_and_card_of_the_case(
+    indexed: tuple[Settings, Store],
+) -> None:
+    """One `Shown` kept and read for query after query (as the service keeps it per
+    generation) gives each time the snippet made afresh from the case, and a hit with
+    the case's own fields."""
     _, store = indexed
     terms_list = [["homeless"], ["care", "leavers", "education"], ["xyz"], [], ["therapy"]]
     checked = 0
     for case in store.iter_cases():
-        prepared = prepare(case)
+        shown = shown_of(case)
         for terms in terms_list:
             for best in (None, "intervention", "whole"):
                 idf = {t: 1.0 + len(t) / 10 for t in terms}
-                plain = snippet(case, terms, best, idf)
-                assert snippet(case, terms, best, idf, prepared=prepared) == plain
+                assert snippet_of(shown.prepared, terms, best, idf) == snippet(
+                    case, terms, best, idf
+                )
                 checked += 1
+        hit = hit_of(shown.card, 0.5, True, None)
+        assert set(shown.card) == set(Hit.model_fields) - {"score", "match", "snippet"}
+        for name in shown.card:
+            assert getattr(hit, name) == getattr(case, name), name
     assert checked >= 8 * len(terms_list) * 3
 
 
