@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus.model import FundRef
@@ -73,3 +74,29 @@ def test_a_projects_outcome_fund_names_it(tmp_path: Path, cases) -> None:
     hits = LexicalIndex(tmp_path / "lex.db").search(["fair", "chance", "fund"])
     assert funded.id in hits.matched
     assert "Fair Chance Fund" in lexical_texts(funded)["names"]
+
+
+def test_kept_terms_give_the_hits_of_a_fresh_index(tmp_path: Path, cases) -> None:
+    """A term looked up once is kept (`LexicalIndex._term`); later searches that share
+    it, alone, in a phrase or with other terms, get what a new index reads from SQLite,
+    and a restricted result never changes what is kept."""
+    lexical.build(tmp_path / "lex.db", [(c.id, lexical_texts(c)) for c in cases])
+    warm = LexicalIndex(tmp_path / "lex.db")
+    queries = [
+        ["homeless", "young"],
+        ["young", "people", "young people"],
+        ["homeless", "zzzunknown", "tuba"],
+        ["young people", "homeless"],
+    ]
+    for terms in queries:
+        first = warm.search(terms)
+        first.restrict(np.zeros(len(first.case_ids), dtype=bool))
+    for terms in queries:
+        fresh = LexicalIndex(tmp_path / "lex.db").search(terms)
+        again = warm.search(terms)
+        assert again.idf == fresh.idf and again.known == fresh.known, terms
+        assert again.common == fresh.common and again.bm25 == fresh.bm25, terms
+        assert {t: c.tolist() for t, c in again.term_cases.items()} == {
+            t: c.tolist() for t, c in fresh.term_cases.items()
+        }, terms
+    assert warm.search(["homeless"]).term_cases  # the kept cases were not emptied
