@@ -292,7 +292,9 @@ class SearchService:
     # -- search ---------------------------------------------------------------------------
 
     def search(self, request: SearchRequest, *, all_rows: bool = False) -> SearchResponse:
-        """Ranked, filtered results with facets: a page, or every row when `all_rows`.
+        """Ranked, filtered results with facets: a page, or every row when `all_rows`
+        (for exports and charts, which read the cases' fields: those rows carry no
+        snippet, which would cost more than the rest of the search for a few hundred).
 
         An empty query browses every case (newest first for `sort="date"`, else by title).
         Projects in the pipeline stage are left out unless the stage filter asks for them.
@@ -339,7 +341,9 @@ class SearchService:
         page = order if all_rows else order[request.offset : request.offset + request.limit]
         matched = int(ranked.match[order].sum()) if ranked is not None else 0
         results = [
-            self._hit(gen, table.ids[i], terms, ranked.scored(i) if ranked else None, hits)
+            self._hit(
+                gen, table.ids[i], terms, ranked.scored(i) if ranked else None, hits, not all_rows
+            )
             for i in page.tolist()
         ]
         return SearchResponse(
@@ -517,13 +521,14 @@ class SearchService:
         terms: list[str],
         scored: Scored | None,
         hits: LexicalHits,
+        with_snippet: bool = True,
     ) -> Hit:
         best_field = scored.best_field if scored else None
         return hit_of(
             self._shown(gen, case_id).card,
             scored.score if scored else 0.0,
             scored.match if scored else True,
-            self._snippet(gen, case_id, terms, best_field, hits.idf),
+            self._snippet(gen, case_id, terms, best_field, hits.idf) if with_snippet else None,
         )
 
     # -- similar cases ----------------------------------------------------------------------

@@ -94,9 +94,8 @@ class Resources:
         """Every result of a checked search (paged through the service, no cap).
 
         Returns the first page's `{query, total, facets, ...}` with `results` holding all
-        rows: exports and charts need the whole set, not one page of it. The last few
-        searches are kept (per store version and index generation): the search service
-        builds a snippet for every row, about a second for all 320 visible cases, and the
+        rows (without snippets): exports and charts need the whole set, not one page of
+        it. The last few searches are kept (per store version and index generation): the
         home page and the pages of one search ask for the same set again and again.
         """
         from search.index_files import current_generation
