@@ -208,11 +208,13 @@ def latency(service: SearchService) -> dict[str, float]:
             service.embedder, service.generation().dense.faiss_index, [q for q, _ in QUERIES]
         )
         model += model_call_ms(service)
-        # A new query: its vector, ranking and snippets are not cached (the parsed
-        # cases and their prepared texts stay, as in a server that has run a while).
+        # A new query: its vector, ranking, snippets and lexical terms are not cached
+        # (the cases' result cards and snippet texts stay, as in a server that has run
+        # a while).
         service._vectors.clear()
         service.generation().ranks.clear()
         service.generation().snippets.clear()
+        service.generation().lexical._terms.clear()
         for q, flt in QUERIES:
             request = SearchRequest(q=q, **flt)
             t = time.perf_counter()
