@@ -410,21 +410,26 @@ def coverage(
     total = sum(weights)
     if total <= 0 or not hits.term_cases:
         return none
-    # Over the cases some term matched, part by part in order (so the sums are those of
-    # a per-case loop): the best alternative a case contains, capped at the part's weight.
-    cases = hits.matched_cases()
-    got = np.zeros(len(cases), dtype=np.float64)
+    # Over every case of the index, part by part in order (so the sums are those of a
+    # per-case loop): the best alternative a case contains, capped at the part's weight.
+    # Arrays over the whole index, indexed by the terms' case positions directly: at
+    # 10,000 cases 8x faster than gathering the matched cases first (1.0 -> 0.13 ms).
+    got = np.zeros(len(hits.case_ids), dtype=np.float64)
+    best = np.empty_like(got)
     for w, alts, flag in zip(weights, usable, full, strict=True):
-        best = np.zeros(len(cases), dtype=np.float64)
-        for t in alts:
-            found = hits.term_cases.get(t)
-            if found is not None:
-                at = np.searchsorted(cases, found)
-                best[at] = np.maximum(best[at], w if t in flag else hits.idf[t])
+        found = [
+            (hits.term_cases[t], w if t in flag else hits.idf[t])
+            for t in alts
+            if t in hits.term_cases
+        ]
+        if not found:
+            continue
+        best.fill(0.0)
+        for at, value in found:
+            best[at] = np.maximum(best[at], value)
         got += np.minimum(w, best)
-    share = got / total
-    keep = share > 0
-    return cases[keep], share[keep]
+    cases = np.flatnonzero(got > 0)
+    return cases, got[cases] / total
 
 
 @dataclass(frozen=True)
