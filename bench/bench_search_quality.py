@@ -36,7 +36,7 @@ from bench._setup import DEV_QUERIES, REPO, ensure_data, floor_ms, replace_secti
 from corpus.settings import Settings  # noqa: E402
 from corpus.store import Store  # noqa: E402
 from search.expansion import expand  # noqa: E402
-from search.ranking import RankConfig  # noqa: E402
+from search.ranking import RankConfig, default_weights  # noqa: E402
 from search.request import SearchRequest  # noqa: E402
 from search.service import SearchService  # noqa: E402
 
@@ -59,6 +59,9 @@ VARIANTS: dict[str, RankConfig] = {
     "without per-field standardisation": RankConfig(per_field_z=False),
     "field aggregation: mean of all fields": RankConfig(aggregate="mean"),
     "field aggregation: best field": RankConfig(aggregate="max"),
+    "title field at full weight (the earlier default)": RankConfig(
+        weights={**default_weights(), "title": 1.0}
+    ),
     "one vector per case (whole text)": RankConfig(weights={"whole": 1.0}),
     "lexical only (FTS5 BM25 + glossary)": RankConfig(method="lexical"),
 }
