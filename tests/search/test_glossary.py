@@ -81,6 +81,34 @@ def test_inflected_and_compound_forms_map_to_concepts(glossary, query, concept):
 
 
 @pytest.mark.parametrize(
+    ("query", "concept", "not_concept"),
+    [
+        # Forms a caseworker writes that were left untranslated or rendered as a
+        # neighbouring concept (found by probing queries written for the purpose).
+        ("nedbringelse af sygefravær", "sick-leave", "work-ability"),
+        ("sjukfrånvaro bland lärare", "sick-leave", "work-ability"),
+        ("forebyggelse af genindlæggelser", "hospital-readmissions", "hospital"),
+        ("återinläggningar av äldre", "hospital-readmissions", "hospital"),
+        ("børn af psykisk syge", "parental-mental-illness", "children-of-addicted-parents"),
+        ("forebyggende indsats for ældre", "prevention", "edge-of-care"),
+        ("udsatte ledige", "vulnerable", None),
+        ("utsatta grupper", "vulnerable", None),
+        ("udsatte unge", "vulnerable-children", "child-welfare"),
+        ("työhyvinvointi kunnissa", "municipality", None),
+        ("hoiva kunnassa", "municipality", None),
+        ("tidlig indsats for små børn", "early-childhood", None),
+        ("päihdeongelmaisten vanhempien lapset", "children-of-addicted-parents", None),
+        ("vanhempien tuki", "parents", None),
+    ],
+)
+def test_forms_map_to_the_concept_they_name(glossary, query, concept, not_concept):
+    ids = [m.concept.id for m in glossary.find(query)]
+    assert concept in ids, (query, ids)
+    assert not_concept not in ids, (query, ids)
+    assert glossary.concepts[concept].term in glossary.expand(query).translated_query
+
+
+@pytest.mark.parametrize(
     ("query", "concept"),
     [
         ("NEET unge", "neet"),
