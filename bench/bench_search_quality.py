@@ -381,7 +381,14 @@ NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`
     content word inside ("leaving foster care" as "leaving care": 0.867 / 0.765, one
     query); an English query's adjacent word pairs as phrase alternatives (0.865 /
     0.763); the share of the query a case's names cover added to the boost (x0.2:
-    0.862 / 0.765); an acronym's expansion counting as its concept said (equal).
+    0.862 / 0.765); an acronym's expansion counting as its concept said (equal); the
+    vector of each named concept's English terms (embedded once per concept, joined)
+    added to the query vector (weight 0.5 / 0.75 / 1: 0.868 / 0.767, 0.872 / 0.768,
+    0.867 / 0.766: the own set within 0.005, and more model calls); the title at full
+    weight for queries the glossary does not translate and at half for the others
+    (0.865 / 0.769: within 0.005 of the uniform half weight on both sets; own English
+    0.846 -> 0.852); the whole field always counted with the best other field (0.3 /
+    0.5 / 0.7 of whole: 0.862 / 0.758, 0.860 / 0.761, 0.843 / 0.763).
 - *Session 4* (each measured with the default alone on both sets, nDCG@10 overall to
   three decimals, shared / own; session start 0.830 / 0.749):
   - *matches first* (the lead, last): `RankConfig.matches_first` had been read by
