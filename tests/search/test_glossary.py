@@ -261,3 +261,27 @@ def test_terms_with_commas_stay_whole(glossary):
     assert glossary.concepts["neet"].term == "not in education, employment or training"
     exp = glossary.expand("unge uden uddannelse og job")
     assert "not in education, employment or training" in exp.translated_query
+
+
+@pytest.mark.parametrize(
+    ("query", "concept"),
+    [
+        ("stressbehandling", "stress"),
+        ("diabetesforebyggelse", "diabetes"),
+        ("mentorordning", "mentoring"),
+    ],
+)
+def test_a_form_both_languages_write_is_nordic_inside_a_compound(glossary, query, concept):
+    # English and Danish both write "stress": inside a Danish compound it is the Danish
+    # word, so the query is translated and its part covered as a Nordic one.
+    langs = {m.lang for m in glossary.find(query) if m.concept.id == concept}
+    assert langs and "en" not in langs, (query, langs)
+    exp = glossary.expand(query)
+    assert exp.changed and glossary.concepts[concept].term in exp.translated_query
+
+
+def test_an_english_derived_word_keeps_its_english_form(glossary):
+    # "stressful": the rest ("ful") is no word of its own, so "stress" stays English.
+    matches = [m for m in glossary.find("stressful jobs") if m.concept.id == "stress"]
+    assert matches and all(m.lang == "en" for m in matches)
+    assert not glossary.expand("stressful jobs").changed
