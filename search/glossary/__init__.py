@@ -27,9 +27,11 @@ Finnish form also matches its weak-grade stem (`weak_grade`: hoito -> hoidon); D
 Swedish and Finnish words and phrases also match by their Snowball stems (`snowball`:
 langvarige hjemløse -> langvarigt hjemløse); a compound the files do not list is split
 into the forms it is made of (hjemløshedsforebyggelse -> homelessness + prevention),
-and a first part the glossary knows nothing of stays a word of the query (fotboll of
-fotbollsresultat). The translated query renders the Nordic function words between
-matches in English, names each concept once and drops function words left dangling.
+a first part the glossary knows nothing of stays a word of the query (fotboll of
+fotbollsresultat), and a form English writes too is the Nordic one inside a compound
+(stress of stressbehandling, so the query is translated). The translated query renders
+the Nordic function words between matches in English, names each concept once and
+drops function words left dangling.
 The English side is written from the corpus's own wording (`python -m
 search.glossary.vocabulary` lists its frequent terms and which are covered);
 `bench/bench_glossary_matching.py` measures how the rules meet forms the files lack.
@@ -446,6 +448,8 @@ class Glossary:
         self._words: dict[str, tuple[Concept, str, str]] = {}
         self._stems: dict[str, tuple[Concept, str, str]] = {}
         self._parts: dict[str, tuple[Concept, str, str]] = {}  # compound parts (words + stems)
+        # A part's Nordic form when English writes it the same (`stress`, `diabetes`).
+        self._nordic_parts: dict[tuple[str, str], tuple[Concept, str, str]] = {}
         self._phrases: dict[tuple[str, ...], list[tuple[str, bool, Concept, str, str]]] = {}
         # Phrases by their content words alone: a query says "hverken er i job eller
         # uddannelse" where the form says "hverken i job eller uddannelse", so function
@@ -479,6 +483,8 @@ class Glossary:
             (self._stems if f.stem else self._words).setdefault(w, hit)
             if not f.exact and len(w) >= COMPOUND_MIN:
                 self._parts.setdefault(w, hit)
+                if f.lang in LANGS:
+                    self._nordic_parts.setdefault((w, c.id), hit)
             if f.lang == "fi" and not f.exact:
                 weak = weak_grade(w, f.stem)
                 if weak:
@@ -545,6 +551,12 @@ class Glossary:
         if found is None:
             return [], ""
         hit, a, b = found
+        if hit[1] == "en" and len(tok) - (b - a) >= COMPOUND_MIN:
+            # A form inside a longer word beside a word's length of rest is part of a
+            # Nordic compound (`stress` of `stressbehandling`), not English typed: where
+            # a Nordic language writes the form too it counts as that one, so the query
+            # is translated (`stressful` keeps its English `stress`).
+            hit = self._nordic_parts.get((tok[a:b], hit[0].id), hit)
         if depth >= MAX_COMPOUND_DEPTH or not self.split_compounds:
             return [hit], ""
         before, after = tok[:a], tok[b:]

@@ -81,6 +81,34 @@ def test_inflected_and_compound_forms_map_to_concepts(glossary, query, concept):
 
 
 @pytest.mark.parametrize(
+    ("query", "concept", "not_concept"),
+    [
+        # Forms a caseworker writes that were left untranslated or rendered as a
+        # neighbouring concept (found by probing queries written for the purpose).
+        ("nedbringelse af sygefravær", "sick-leave", "work-ability"),
+        ("sjukfrånvaro bland lärare", "sick-leave", "work-ability"),
+        ("forebyggelse af genindlæggelser", "hospital-readmissions", "hospital"),
+        ("återinläggningar av äldre", "hospital-readmissions", "hospital"),
+        ("børn af psykisk syge", "parental-mental-illness", "children-of-addicted-parents"),
+        ("forebyggende indsats for ældre", "prevention", "edge-of-care"),
+        ("udsatte ledige", "vulnerable", None),
+        ("utsatta grupper", "vulnerable", None),
+        ("udsatte unge", "vulnerable-children", "child-welfare"),
+        ("työhyvinvointi kunnissa", "municipality", None),
+        ("hoiva kunnassa", "municipality", None),
+        ("tidlig indsats for små børn", "early-childhood", None),
+        ("päihdeongelmaisten vanhempien lapset", "children-of-addicted-parents", None),
+        ("vanhempien tuki", "parents", None),
+    ],
+)
+def test_forms_map_to_the_concept_they_name(glossary, query, concept, not_concept):
+    ids = [m.concept.id for m in glossary.find(query)]
+    assert concept in ids, (query, ids)
+    assert not_concept not in ids, (query, ids)
+    assert glossary.concepts[concept].term in glossary.expand(query).translated_query
+
+
+@pytest.mark.parametrize(
     ("query", "concept"),
     [
         ("NEET unge", "neet"),
@@ -233,3 +261,27 @@ def test_terms_with_commas_stay_whole(glossary):
     assert glossary.concepts["neet"].term == "not in education, employment or training"
     exp = glossary.expand("unge uden uddannelse og job")
     assert "not in education, employment or training" in exp.translated_query
+
+
+@pytest.mark.parametrize(
+    ("query", "concept"),
+    [
+        ("stressbehandling", "stress"),
+        ("diabetesforebyggelse", "diabetes"),
+        ("mentorordning", "mentoring"),
+    ],
+)
+def test_a_form_both_languages_write_is_nordic_inside_a_compound(glossary, query, concept):
+    # English and Danish both write "stress": inside a Danish compound it is the Danish
+    # word, so the query is translated and its part covered as a Nordic one.
+    langs = {m.lang for m in glossary.find(query) if m.concept.id == concept}
+    assert langs and "en" not in langs, (query, langs)
+    exp = glossary.expand(query)
+    assert exp.changed and glossary.concepts[concept].term in exp.translated_query
+
+
+def test_an_english_derived_word_keeps_its_english_form(glossary):
+    # "stressful": the rest ("ful") is no word of its own, so "stress" stays English.
+    matches = [m for m in glossary.find("stressful jobs") if m.concept.id == "stress"]
+    assert matches and all(m.lang == "en" for m in matches)
+    assert not glossary.expand("stressful jobs").changed
