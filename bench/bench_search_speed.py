@@ -457,15 +457,33 @@ the snippets of its cases. Numpy's BLAS and FAISS run on the calling thread; sni
 are written only for the page shown, from texts prepared once per case. Figures move
 with what else runs on the two cores: see the load average.
 
-Where the rest goes (timed per part, same machine): at 348 cases a search is its model
-call plus about 6-7 ms: the page's 10 snippets about 3 ms, the dense pass 1.5 ms (the
-lexical look-up, 1.3 ms, beside it), ranking, coverage and facets about 1 ms. At 10,000
-cases the pass over the 54,530 field vectors (84 MB) takes about 8 ms, as the floor's
-FAISS scan does, and combining them per case about 2 ms more; the lexical look-up
-(about 5-7 ms: the glossary's synonym sets search more terms) runs beside it; snippets,
-ranking, coverage and facets take about 5 ms. So at 10,000 cases a search costs about
-its model call plus 15-20 ms, against the floor's model call plus an 8 ms FAISS scan:
-p95 / floor near 2, the rest being the variance of the model call on these cores.
+Where the rest goes (session 5, timed per part with the query vector kept and the
+ranking, snippets and lexical terms not, quiet machine): at 348 cases about 7 ms
+beyond the model call: the lexical look-up about 2-3 ms with none of its terms kept
+(the dense pass, 1.9 ms, waits for it; terms recur from query to query, and the 97 dev
+queries in a row average 0.68 ms), the page's 10 snippets and hits 2.3 ms, the glossary
+expansion 0.4, facets 0.2, coverage and ranking 0.3. At 10,000 cases about 19 ms: the
+pass over the 54,530 field vectors (84 MB) 7-8 ms, as the floor's FAISS scan, and
+combining them per case about 3 ms more (the dense pass 12.3 ms in all, the lexical
+look-up beside it); snippets and hits 1.8, facets 0.8, coverage and ranking 0.6.
+
+Session 5 (each measured alone, answers unchanged unless said):
+- snippets: a term's matches are found with `str.find` and placed in their sentence by
+  bisection, not one regular-expression search per term and sentence (a pattern that
+  begins with a look-behind defeats the engine's literal search): 10 snippets 4.2 ->
+  1.4 ms;
+- each case's result card and snippet texts are kept per generation for every case of
+  a store of up to 20,000 (`Shown`), instead of 4,096 parsed cases: at 10,000 cases a
+  facet click 5.7 -> 2.4 ms, page 2 6.1 -> 2.1 ms, and 113 MB kept once every case
+  has been shown instead of 274;
+- the lexical index keeps each term's document frequency and cases (4,096 terms;
+  the index never changes): 2.2 -> 0.68 ms a query over the 97 dev queries in a row;
+- coverage over arrays of the whole index: 1.0 -> 0.13 ms at 10,000 cases;
+- the glossary's Snowball stems from PyStemmer (the same stems in C): expansion 0.6 ->
+  0.26 ms;
+- tried and dropped: starting the lexical look-up before the model call (medians 26.5
+  / 26.6 ms at 348 cases, 41.4 / 43.9 at 10,000: the model's threads take both cores);
+  splitting the pass over two threads (8.5 / 8.8 ms: bound by memory here).
 
 Before these changes (main at c67f22a, this benchmark on the same data, run right
 before the table above at load 1.6 / 2.3): search less its model call 10.4 ms at 348
@@ -486,7 +504,10 @@ were saved again. Every change after that: 161 of 161 unchanged at both scales
 (`--check --scales 10000` checks the synthetic scale too). Merged with main's session-4
 ranking (one text per model call, synonym sets): against main's own code, 154 of 161
 answers equal at 348 cases and 7 differ only in a score's 4th decimal (the kernel), so
-nDCG@10 is main's (0.861 shared, 0.760 own); the answers were saved again on the merge."""
+nDCG@10 is main's (0.861 shared, 0.760 own); the answers were saved again on the merge.
+Session 5's speed changes: 161 of 161 unchanged; the title field at half weight (a
+ranking change, bench_search_quality.py) changed the scores, and the answers were saved
+again."""
 
 
 if __name__ == "__main__":
