@@ -78,10 +78,10 @@ RANK_CACHE = 64
 #: the parsed case it is made from, which is not kept: a result that has to parse its
 #: case from the store costs about 0.35 ms more.
 SHOWN_CACHE = 20_000
-#: What `health()` can report about the semantic index: none built yet, one that exists
-#: but cannot be used (another model, files missing), one that fails to load, and one
-#: older than the store.
-PROBLEM_KINDS = ("no_index", "unusable", "corrupt", "stale")
+#: What a health report can say about the semantic index: none built yet, one that
+#: exists but cannot be used (another model, files missing), one that fails to load, one
+#: older than the store, and (added by the web server, `web.index_state`) one being built.
+PROBLEM_KINDS = ("no_index", "unusable", "corrupt", "stale", "building")
 #: Snippets kept per generation (a case shown again for the same terms: a facet click,
 #: the page before, a query typed again).
 SNIPPET_CACHE = 2048
