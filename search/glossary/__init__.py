@@ -720,11 +720,14 @@ def _expand(g: Glossary, query: str) -> Expansion:
         gap = " " if m.start < pos else _english_gap(query[pos : m.start])
         if m.lang == "acronym":
             said = query[m.start : m.end]
-            extra = f" ({c.term})" if normalise(c.term) != normalise(said) else ""
+            named = c.id in rendered or normalise(c.term) == normalise(said)
+            extra = "" if named else f" ({c.term})"
+            rendered.add(c.id)
             pieces.append(gap + said + extra)
         elif foreign:
-            # A concept named twice ("huostaanotetut lapset sijaishuollossa") is said
-            # once: the English query would otherwise repeat it.
+            # A concept named twice ("huostaanotetut lapset sijaishuollossa", or an
+            # acronym beside its words: "IPS job med støtte") is said once: the English
+            # query would otherwise repeat it.
             said = c.term if c.id not in rendered else ""
             rendered.add(c.id)
             if m.modifier:

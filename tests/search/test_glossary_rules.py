@@ -97,6 +97,10 @@ def test_translated_query_is_english_and_names_each_concept_once(glossary):
     # An acronym is not followed by itself when its concept's term is the acronym.
     t = glossary.expand("veteraner med PTSD").translated_query
     assert "PTSD (PTSD)" not in t
+    # An acronym beside its concept's own words names the concept once, either way round.
+    for query in ("IPS job med støtte til psykisk sårbare", "job med støtte og IPS"):
+        t = glossary.expand(query).translated_query
+        assert t.count("Individual Placement and Support") == 1 and "IPS" in t, t
 
 
 def test_nordic_phrase_is_one_lexical_alternative_english_words_stay_separate():
