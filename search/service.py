@@ -636,22 +636,13 @@ class Shown:
     prepared: Prepared
 
 
+#: The `Hit` fields a case's card holds: all but those that depend on the query.
+CARD_FIELDS = tuple(f for f in Hit.model_fields if f not in ("score", "match", "snippet"))
+
+
 def shown_of(case: Case) -> Shown:
     """A case's `Shown`."""
-    card = {
-        "id": case.id,
-        "title": case.title,
-        "countries": case.countries,
-        "sector": case.sector,
-        "stage": case.stage,
-        "provider_model": case.provider_model,
-        "investor_model": case.investor_model,
-        "instrument": case.instrument,
-        "start_year": case.start_year,
-        "external_ids": case.external_ids,
-        "outcome_funds": case.outcome_funds,
-        "alt_names": case.alt_names,
-    }
+    card = {name: getattr(case, name) for name in CARD_FIELDS}
     return Shown(card, prepare(case))
 
 
