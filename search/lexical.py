@@ -246,7 +246,7 @@ class LexicalIndex:
             df = 0  # a token the tokenizer reduces to nothing cannot match
         cases = None
         if df and df <= cap and found is not None:
-            cases = np.unique(np.searchsorted(self.rowids, found))
+            cases = self._positions(found)
             cases.flags.writeable = False  # shared by every search that asks for it
         with self._terms_lock:
             self._terms[key] = (df, cases)
@@ -265,7 +265,11 @@ class LexicalIndex:
         text = self._conn.execute(sql, args).fetchone()[0]
         return np.fromstring(text or "", sep=",", dtype=np.int64)
 
+    def _positions(self, found: np.ndarray) -> np.ndarray:
+        """The sorted positions (in `case_ids`) of the cases with these FTS rowids."""
+        return np.unique(np.searchsorted(self.rowids, found))
+
     def _record(self, hits: LexicalHits, term: str, found: np.ndarray) -> None:
         """Record the cases one term matches (their FTS rowids)."""
         if len(found):
-            hits.term_cases[term] = np.unique(np.searchsorted(self.rowids, found))
+            hits.term_cases[term] = self._positions(found)
