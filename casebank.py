@@ -668,6 +668,7 @@ def serve(
     """
     from corpus.errors import LockHeld
     from search.embedders import set_model_threads
+    from search.glossary import lemma_dictionaries_ready, prepare_lemmas
     from web import serving
 
     conf = settings()
@@ -689,6 +690,11 @@ def serve(
     os.environ["CASEBANK_DATA_DIR"] = str(conf.data_dir.resolve())
     # Model threads per worker: the cores shared out (search/embedders/__init__.py).
     set_model_threads(workers)
+    if not lemma_dictionaries_ready():
+        # Once per machine (`make setup` does it already): else the first search of
+        # every worker would wait for it.
+        console.print("casebank: building the glossary's lemma dictionaries (once, ~20 s)")
+        prepare_lemmas()
     console.print(f"casebank: serving http://{host}:{port} with {workers} worker(s) (Ctrl-C stops)")
     try:
         # uvicorn's own run(), with the workers' socket marked TCP (see web/serving.py).
