@@ -76,6 +76,8 @@ LANGS = ("da", "sv", "fi")
 COMPOUND_MIN = 5
 # A stem shorter than this would swallow unrelated words.
 STEM_MIN = 4
+# A lemma is a whole word: a short one still names one word (`työ`, `apu`).
+LEMMA_MIN = 3
 #: Function words of a query skipped in a row while a phrase is matched by its content
 #: words ("er i" in "hverken er i job eller uddannelse").
 MAX_GAP = 2
@@ -148,7 +150,13 @@ def stem_keys(words: tuple[str, ...], lang: str, use_lemmas: bool = True) -> dic
     `lang~`, a table of their own, so a lemma never decides what the stems decided)."""
     keys = {lang: snowball(words, lang)}
     if use_lemmas:
-        keys[lang + "~"] = snowball(lemmas(words, lang), lang)
+        found = lemmas(words, lang)
+        # A stem too short to match by (`uhri` -> `uhr`) leaves the lemma itself, which
+        # is a word: `uhrit` meets `uhri`, Swedish `lärarna` meets `lärare`.
+        stems = snowball(found, lang)
+        keys[lang + "~"] = tuple(
+            s if len(s) >= STEM_MIN else w for w, s in zip(found, stems, strict=True)
+        )
     return keys
 
 
@@ -526,7 +534,7 @@ class Glossary:
             if use_snowball and f.lang in LANGS and not f.stem and len(f.folded) == len(f.words):
                 for table, stems in stem_keys(f.folded, f.lang, self.use_lemmas).items():
                     key = (table, *stems)
-                    if len(key[-1]) >= STEM_MIN:
+                    if len(key[-1]) >= (LEMMA_MIN if table.endswith("~") else STEM_MIN):
                         prev = self._snow.get(key, hit)
                         self._snow[key] = hit if prev is not None and prev[0] is c else None
             if len(f.words) > 1:

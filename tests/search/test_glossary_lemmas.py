@@ -43,6 +43,13 @@ def test_a_phrase_in_another_inflection_matches_by_its_lemmas(tmp_path):
     assert [m.form for m in g.find("sijoituksen ehkäisy")] == ["sijoituksen ehkäisy"]
 
 
+def test_a_short_lemma_matches_as_the_word_it_is(tmp_path):
+    # `uhri` stems to `uhr`, too short to match by; the lemma itself is a word.
+    g = _glossary(tmp_path, "  - id: victims\n    en: [victims]\n    fi: [uhri]\n")
+    assert [m.concept.id for m in g.find("rikosten uhrit")] == ["victims"]
+    assert Glossary(list(g.concepts.values()), g.forms, use_lemmas=False).find("uhrit") == []
+
+
 def test_shipped_glossary_renders_an_unlisted_inflection():
     # The files write `tyypin 2 diabetes`; the query's genitive `diabeteksen` meets
     # the form's `diabetes` by their lemma, so the phrase is found whole.
