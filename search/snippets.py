@@ -106,9 +106,13 @@ def highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
     for _, literal, whole in _patterns(tuple(terms)):
         for start, end in _matches(folded, literal, whole):
             spans.append((start, end + len(_WORD_END.match(folded, end).group())))
-    spans.sort()
+    return _merged(spans)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans sorted, overlapping and touching ones joined."""
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
@@ -174,15 +178,12 @@ def _candidates(case: Case, lang: str | None) -> list[tuple[str, str | None, str
 
 @dataclass(frozen=True)
 class Part:
-    """One text of a case a snippet may come from, with what matching it needs."""
+    """One text of a case a snippet may come from, with its sentences."""
 
     kind: str
     lang: str | None
     text: str
-    folded: str
     sentences: tuple[tuple[int, int], ...]
-    #: Where each sentence starts (for finding the sentence of a match by bisection).
-    starts: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -190,18 +191,31 @@ class Prepared:
     """A case's snippet texts for one reader language (see `prepare`)."""
 
     parts: tuple[Part, ...]
-    #: Every part's folded text joined: a term whose literal is not in it matches nothing.
+    #: Every part's folded text joined by a line break (never inside a match): each
+    #: term is looked for once in it.
     folded: str
+    #: Every sentence of every part, in order, as offsets in `folded` (where each starts
+    #: and ends) with its part and its index in that part: a match is placed in its
+    #: sentence by bisection.
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    owners: tuple[tuple[int, int], ...]
 
 
 def prepare(case: Case, lang: str | None = None) -> Prepared:
     """What a snippet of `case` reads that does not depend on the query."""
-    parts = []
+    parts, folded, starts, ends, owners = [], [], [], [], []
+    offset = 0
     for kind, text_lang, text in _candidates(case, lang):
         sentences = tuple(_sentences(text))
-        starts = tuple(start for start, _ in sentences)
-        parts.append(Part(kind, text_lang, text, fold(text), sentences, starts))
-    return Prepared(tuple(parts), "\n".join(p.folded for p in parts))
+        for i, (start, end) in enumerate(sentences):
+            starts.append(offset + start)
+            ends.append(offset + end)
+            owners.append((len(parts), i))
+        parts.append(Part(kind, text_lang, text, sentences))
+        folded.append(fold(text))
+        offset += len(text) + 1
+    return Prepared(tuple(parts), "\n".join(folded), tuple(starts), tuple(ends), tuple(owners))
 
 
 def snippet(
@@ -231,62 +245,67 @@ def snippet_of(
     """`snippet` of a case's `prepare`d texts (which a caller can keep)."""
     parts = prep.parts
     rank = {k: i for i, k in enumerate(_ORDER)}
-    best: tuple[tuple[float, int, int], str, str | None, str] | None = None
+    best: tuple[tuple[float, int, int], int] | None = None
     if terms:
-        patterns = [p for p in _patterns(tuple(terms)) if p[1] in prep.folded]
-        weights = idf or {}
-        for part in parts if patterns else ():
-            found = _sentence_weights(part, patterns, weights)
-            kind, text_lang, text = part.kind, part.lang, part.text
-            for i in sorted(found):
-                w = found[i]
-                if w <= 0:
-                    continue
-                start, end = part.sentences[i]
-                sentence = text[start:end]
-                # Names only when nothing else matches: the title is shown anyway.
-                key = (
-                    0.0 if kind in ("title", "names") else w,
-                    1 if (lang and text_lang == lang) else 0,
-                    -rank[kind],
-                )
-                if best is None or key > best[0]:
-                    best = (key, kind, text_lang, sentence)
-        if best is not None and best[1] in ("title", "names"):
+        found, marked = _sentence_weights(prep, _patterns(tuple(terms)), idf or {})
+        # Sentences in the order of the parts and within each part: the first of equals wins.
+        for g in sorted(found):
+            w = found[g]
+            if w <= 0:
+                continue
+            part = parts[prep.owners[g][0]]
+            # Names only when nothing else matches: the title is shown anyway.
+            key = (
+                0.0 if part.kind in ("title", "names") else w,
+                1 if (lang and part.lang == lang) else 0,
+                -rank[part.kind],
+            )
+            if best is None or key > best[0]:
+                best = (key, g)
+        if best is not None and parts[prep.owners[best[1]][0]].kind in ("title", "names"):
             # Only the name matched: the title shows that already, so the case's own
             # description is more useful (matches in it still marked).
             other = _fallback(parts, best_field, lang, terms)
             if other is not None and other.kind not in ("title", "names"):
                 return other
     if best is not None:
-        _, kind, text_lang, sentence = best
-        text, spans = cut(sentence, highlights(sentence, terms))
-        return Snippet(kind=kind, text=text, lang=text_lang, highlights=spans)
+        g = best[1]
+        n, i = prep.owners[g]
+        part = parts[n]
+        start, end = part.sentences[i]
+        # The sentence's matches were found in the joined text: moved to the sentence.
+        spans = _merged([(a - prep.starts[g], b - prep.starts[g]) for a, b in marked[g]])
+        text, spans = cut(part.text[start:end], spans)
+        return Snippet(kind=part.kind, text=text, lang=part.lang, highlights=spans)
     return _fallback(parts, best_field, lang, terms)
 
 
 def _sentence_weights(
-    part: Part, patterns: list[tuple[str, str, bool]], weights: dict[str, float]
-) -> dict[int, float]:
-    """`{sentence index: summed weight of the terms found in it}` for one part.
+    prep: Prepared, patterns: tuple[tuple[str, str, bool], ...], weights: dict[str, float]
+) -> tuple[dict[int, float], dict[int, list[tuple[int, int]]]]:
+    """`{sentence (index in prep.starts): summed weight of the terms found in it}`, and
+    per such sentence the spans of its matched words (offsets in `prep.folded`).
 
-    Each term is looked for once over the part's text and each match placed in its
-    sentence by bisection (a match must lie within the sentence): one scan per term,
-    not one search per term and sentence (a case has dozens of sentences).
+    Each term is looked for once over all the case's texts joined and each match placed
+    in its sentence by bisection (a match must lie within the sentence): one scan per
+    term, not one per term and part (a case has a dozen parts and dozens of sentences).
     """
-    folded = part.folded
+    folded, starts, ends = prep.folded, prep.starts, prep.ends
     found: dict[int, float] = {}
+    marked: dict[int, list[tuple[int, int]]] = {}
     for term, literal, whole in patterns:
         if literal not in folded:
             continue
         hit: set[int] = set()
         for start, end in _matches(folded, literal, whole):
-            i = bisect_right(part.starts, start) - 1
-            if i >= 0 and end <= part.sentences[i][1]:
-                hit.add(i)
-        for i in hit:
-            found[i] = found.get(i, 0.0) + weights.get(term, 1.0)
-    return found
+            g = bisect_right(starts, start) - 1
+            if g >= 0 and end <= ends[g]:
+                hit.add(g)
+                word_end = end + len(_WORD_END.match(folded, end, ends[g]).group())
+                marked.setdefault(g, []).append((start, word_end))
+        for g in hit:
+            found[g] = found.get(g, 0.0) + weights.get(term, 1.0)
+    return found, marked
 
 
 def _fallback(
