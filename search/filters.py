@@ -134,7 +134,10 @@ class CaseTable:
         out = np.zeros(len(self.ids), dtype=bool)
         numbers = [i for i, v in enumerate(self.vocab[key]) if v in wanted]
         if numbers:
-            out[self.owner[key][np.isin(self.codes[key], numbers)]] = True
+            # A look-up table over the key's values: one pass, where np.isin sorts.
+            hit = np.zeros(len(self.vocab[key]), dtype=bool)
+            hit[numbers] = True
+            out[self.owner[key][hit[self.codes[key]]]] = True
         return out
 
     def masks(self, filters: dict[str, set[str]]) -> dict[str, np.ndarray]:
