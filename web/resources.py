@@ -52,7 +52,7 @@ class Resources:
         if self._search is None:
             with self._lock:
                 if self._search is None:
-                    self._search = SearchService(self.settings)
+                    self._search = SearchService(self.settings, warm=True)
         generation = fingerprint(self.settings.index_dir)
         if generation != self._generation:
             with self._lock:

@@ -464,3 +464,27 @@ def test_ranked_already_names_the_requests_that_need_no_model_call(
     assert not service.ranked_already(SearchRequest(q="care leavers"))
     # Asking for the pipeline stage ranks a wider base: not the ranking kept.
     assert not service.ranked_already(first.replace(stage=["pipeline"]))
+
+
+def test_warmed_cards_are_the_cards_a_search_makes(indexed: tuple[Settings, Store]) -> None:
+    """A service that fills its generation's cards in the background (as the web server's
+    does) keeps one `Shown` per case, equal to the one a search would make, and answers
+    exactly as a service that made them on demand."""
+    settings, store = indexed
+    warmed = SearchService(settings, warm=True)
+    gen = warmed.generation()
+    assert warmed.warming is not None
+    warmed.warming.join(timeout=60)
+    assert not warmed.warming.is_alive()
+    every = [c.id for c in store.iter_cases()]
+    assert all(gen.shown.has(case_id) for case_id in every)
+    for case_id in every:
+        assert gen.shown.get(case_id) == shown_of(store.get_case(case_id))
+    for q in QUERIES:
+        request = SearchRequest(q=q, limit=5)
+        assert warmed.search(request) == SearchService(settings, store).search(request)
+
+
+def test_a_plain_service_starts_no_thread(indexed_service: SearchService) -> None:
+    indexed_service.generation()
+    assert indexed_service.warming is None
