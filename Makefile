@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -U pip
 	$(VENV)/bin/pip install -q -e .
-	@# Compiles the glossary: builds its lemma dictionaries once per machine (~20 s).
+	@echo "casebank: compiling the glossary (its lemma dictionaries are built once per machine, ~20 s)"
 	$(PY) -m casebank glossary check
 	touch $@
 
