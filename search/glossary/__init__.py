@@ -122,7 +122,8 @@ def lemma_dictionaries_ready() -> bool:
 
 def prepare_lemmas() -> None:
     """Build the lemma tries now when this machine has none yet, so that no search waits
-    for them (`make setup` and `casebank serve` call it; a quick load otherwise)."""
+    for them (`casebank serve` calls it; `make setup` builds them by compiling the
+    glossary); a quick load otherwise."""
     factory = _lemma_dictionaries()
     for lang in LANGS:
         factory.get_dictionary(lang)
@@ -144,17 +145,22 @@ def lemmas(words: tuple[str, ...], lang: str) -> tuple[str, ...]:
     return tuple(lemmatizer.lemmatize(w, lang=lang).casefold() for w in words)
 
 
+#: Marks a language's table of lemma stems (`da~`) beside its table of stems (`da`).
+LEMMA_TABLE = "~"
+
+
 def stem_keys(words: tuple[str, ...], lang: str, use_lemmas: bool = True) -> dict[str, tuple]:
     """The keys a word or phrase of one Nordic language is matched by: its Snowball
     stems (under `lang`) and, with `use_lemmas`, the Snowball stems of its lemmas (under
-    `lang~`, a table of their own, so a lemma never decides what the stems decided)."""
+    `lang + LEMMA_TABLE`, a table of their own, so a lemma never decides what the stems
+    decided)."""
     keys = {lang: snowball(words, lang)}
     if use_lemmas:
         found = lemmas(words, lang)
         # A stem too short to match by (`uhri` -> `uhr`) leaves the lemma itself, which
         # is a word: `uhrit` meets `uhri`, Swedish `lärarna` meets `lärare`.
         stems = snowball(found, lang)
-        keys[lang + "~"] = tuple(
+        keys[lang + LEMMA_TABLE] = tuple(
             s if len(s) >= STEM_MIN else w for w, s in zip(found, stems, strict=True)
         )
     return keys
@@ -534,7 +540,8 @@ class Glossary:
             if use_snowball and f.lang in LANGS and not f.stem and len(f.folded) == len(f.words):
                 for table, stems in stem_keys(f.folded, f.lang, self.use_lemmas).items():
                     key = (table, *stems)
-                    if len(key[-1]) >= (LEMMA_MIN if table.endswith("~") else STEM_MIN):
+                    shortest = LEMMA_MIN if table.endswith(LEMMA_TABLE) else STEM_MIN
+                    if len(key[-1]) >= shortest:
                         prev = self._snow.get(key, hit)
                         self._snow[key] = hit if prev is not None and prev[0] is c else None
             if len(f.words) > 1:
@@ -710,8 +717,8 @@ class Glossary:
         # Every language's stems, then every language's lemma stems: where the stems
         # match, they decide as before the lemmas came in.
         keyed = [stem_keys(folded, lang, self.use_lemmas) for lang in LANGS]
-        stems = {t: list(v) for k in keyed for t, v in k.items() if not t.endswith("~")}
-        stems |= {t: list(v) for k in keyed for t, v in k.items() if t.endswith("~")}
+        stems = {t: list(v) for k in keyed for t, v in k.items() if not t.endswith(LEMMA_TABLE)}
+        stems |= {t: list(v) for k in keyed for t, v in k.items() if t.endswith(LEMMA_TABLE)}
         out: list[Match] = []
         i = 0
         while i < len(toks):
