@@ -43,6 +43,19 @@ class QueryExpansion:
         return list(dict.fromkeys(t for g in self.groups for t in g))
 
 
+def glossary_terms() -> list[str]:
+    """Every term the glossary can add to a query's lexical side, as `expand` writes it:
+    its concepts' English terms and acronyms (case-folded) and the words of the terms of
+    several words. What a server looks up ahead (`LexicalIndex.warm`)."""
+    out: dict[str, None] = {}
+    for concept in glossary.load_glossary().concepts.values():
+        out.update(dict.fromkeys(t.casefold() for t in (*concept.english, *concept.acronyms)))
+        for term in concept.english:
+            parts = [w for w in query_terms(term) if w not in STOPWORDS]
+            out.update(dict.fromkeys(parts if len(parts) > 1 else []))
+    return list(out)
+
+
 def expand(text: str, use_glossary: bool = True, term_words: bool = True) -> QueryExpansion:
     """The expansion of a (cleaned) query; `use_glossary=False` gives its words alone,
     `term_words=False` leaves the words of a Nordic form's English terms out."""

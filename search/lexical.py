@@ -38,8 +38,10 @@ COMMON_MIN = 20
 FETCH_MAX = 5000
 #: BM25 results kept per query.
 MAX_HITS = 1000
-#: Terms whose document frequency and cases are kept per index (`LexicalIndex._term`).
-TERM_CACHE = 4096
+#: Terms whose document frequency and cases are kept per index (`LexicalIndex._term`):
+#: room for the glossary's 2,870 English terms and words (`LexicalIndex.warm`) and as many
+#: of the queries' own words again.
+TERM_CACHE = 8192
 #: Query terms considered; longer queries are long descriptions where dense ranking leads.
 MAX_TERMS = 24
 
@@ -184,8 +186,7 @@ class LexicalIndex:
         hits = LexicalHits(case_ids=self.case_ids, case_pos=self._pos)
         if not terms:
             return hits
-        common_df = max(COMMON_SHARE * self.count, COMMON_MIN)
-        cap = int(min(common_df, FETCH_MAX))
+        common_df, cap = self._limits()
         deferred = []
         for term in terms:
             df, cases = self._term(term, cap)
@@ -219,6 +220,23 @@ class LexicalIndex:
             )
             hits.bm25 = {case_id: -score for case_id, score in rows}
         return hits
+
+    def _limits(self) -> tuple[float, int]:
+        """The document frequency above which a term is common (no evidence), and the
+        most cases a term has listed in full."""
+        common_df = max(COMMON_SHARE * self.count, COMMON_MIN)
+        return common_df, int(min(common_df, FETCH_MAX))
+
+    def warm(self, terms: Iterable[str]) -> None:
+        """Look up and keep each term's document frequency and cases now, as `search`
+        would (a server does it for the glossary's English terms while a generation
+        loads: a new query then looks up only its own words). Stops when the kept terms
+        would push out others."""
+        _, cap = self._limits()
+        for term in terms:
+            if len(self._terms) >= TERM_CACHE // 2:
+                return
+            self._term(term, cap)
 
     def _term(self, term: str, cap: int) -> tuple[int, np.ndarray | None]:
         """A term's document frequency and, when it is at most `cap`, the sorted

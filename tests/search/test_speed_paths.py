@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_info
 
 from corpus.settings import Settings
 from corpus.store import Store
+from search.expansion import glossary_terms
 from search.ranking import DenseScorer, RankConfig
 from search.request import SearchRequest
 from search.results import Hit
@@ -466,16 +467,22 @@ def test_ranked_already_names_the_requests_that_need_no_model_call(
     assert not service.ranked_already(first.replace(stage=["pipeline"]))
 
 
-def test_warmed_cards_are_the_cards_a_search_makes(indexed: tuple[Settings, Store]) -> None:
-    """A service that fills its generation's cards in the background (as the web server's
-    does) keeps one `Shown` per case, equal to the one a search would make, and answers
-    exactly as a service that made them on demand."""
+def test_a_warmed_generation_answers_as_one_filled_on_demand(
+    indexed: tuple[Settings, Store],
+) -> None:
+    """A service that prepares its generation in the background (as the web server's
+    does) has looked up every English term of the glossary and keeps one `Shown` per
+    case, equal to the one a search would make; it answers exactly as a service that
+    made them on demand."""
     settings, store = indexed
     warmed = SearchService(settings, warm=True)
     gen = warmed.generation()
     assert warmed.warming is not None
     warmed.warming.join(timeout=60)
     assert not warmed.warming.is_alive()
+    terms = glossary_terms()
+    _, cap = gen.lexical._limits()
+    assert all((t, cap) in gen.lexical._terms for t in terms)
     every = [c.id for c in store.iter_cases()]
     assert all(gen.shown.has(case_id) for case_id in every)
     for case_id in every:
