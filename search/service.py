@@ -22,6 +22,8 @@ second, and `health()` says the semantic index is missing.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import shutil
 import tempfile
 import threading
@@ -226,6 +228,39 @@ def one_blas_thread() -> None:
     threadpool_limits(limits=1, user_api="blas")
 
 
+#: How often the background warm-up looks whether the searches in flight are done.
+IDLE_POLL = 0.001
+#: Set as the interpreter exits: every warm-up stops, and is waited for. A daemon thread
+#: still running inside C code when Python finalizes can abort the process.
+_EXITING = threading.Event()
+_WARMING: set[threading.Thread] = set()
+
+
+@atexit.register
+def _stop_warming() -> None:
+    _EXITING.set()
+    for thread in list(_WARMING):
+        thread.join(timeout=5)
+
+
+def _in_flight(method: Callable) -> Callable:
+    """Counts a call as a search in flight while it runs: the background warm-up
+    (`SearchService._warm`) waits until there is none, so it never holds the GIL or a
+    core against one."""
+
+    @functools.wraps(method)
+    def counted(self: SearchService, *args: Any, **kwargs: Any) -> Any:
+        with self._flight_lock:
+            self._flying += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            with self._flight_lock:
+                self._flying -= 1
+
+    return counted
+
+
 class SearchService:
     """Search, facets, similar cases and health over one store and its index."""
 
@@ -244,8 +279,10 @@ class SearchService:
         self.settings = settings
         self.config = config or RankConfig()
         self.warm = warm
-        #: The thread filling the latest generation's cards (None: none started).
+        #: The thread preparing the latest generation (None: none started).
         self.warming: threading.Thread | None = None
+        self._flying = 0
+        self._flight_lock = threading.Lock()
         self._local = threading.local()
         if store is not None:
             self._local.store = store
@@ -304,38 +341,48 @@ class SearchService:
             timer.start()
 
     def _start_warming(self, gen: Generation) -> None:
-        if self.warm and not gen.fatal:
+        if self.warm and not gen.fatal and not _EXITING.is_set():
             self.warming = threading.Thread(
                 target=self._warm, args=(gen,), name="casebank-warm", daemon=True
             )
+            _WARMING.add(self.warming)
             self.warming.start()
 
     def _warm(self, gen: Generation) -> None:
         """Look up the glossary's English terms in the lexical index (a Nordic query
         adds 20-40 of them: cold, their look-up outlasted the dense pass at 348 cases),
         then keep every case's `Shown` (up to `SHOWN_CACHE`; about 1 ms a case, 10 a
-        page), read through a connection of its own. It stops when another generation
-        replaces this one, and lets the GIL go after each case: a search waits for it
-        about a case's work, and while a search waits for the model it runs beside."""
-        try:
-            gen.lexical.warm(glossary_terms() if self.config.glossary else [])
-        except Exception:  # only a head start: a search reports its own errors
-            return
+        page), read through a connection of its own. One term or case at a time, and
+        only while no search is in flight: run beside them, its Python held the GIL
+        against theirs (a fresh server's first searches took 2-3x as long). It stops
+        when another generation replaces this one."""
         store = Store(self.settings.db_path)
         try:
+            for term in glossary_terms() if self.config.glossary else []:
+                if not self._when_idle(gen):
+                    return
+                gen.lexical.warm((term,))
             for n, case in enumerate(store.iter_cases()):
-                if self._gen is not gen or n >= SHOWN_CACHE:
+                if n >= SHOWN_CACHE or not self._when_idle(gen):
                     return
                 if not gen.shown.has(case.id):
                     gen.shown.put(case.id, shown_of(case))
-                time.sleep(0)
         except Exception:  # only a head start: a search reports its own errors
             return
         finally:
             store.close()
+            _WARMING.discard(threading.current_thread())
+
+    def _when_idle(self, gen: Generation) -> bool:
+        """Wait until no search is in flight; False when `gen` is no longer the live
+        generation or the interpreter exits (the warm-up then stops)."""
+        while self._flying and self._gen is gen and not _EXITING.is_set():
+            time.sleep(IDLE_POLL)
+        return self._gen is gen and not _EXITING.is_set()
 
     # -- search ---------------------------------------------------------------------------
 
+    @_in_flight
     def search(self, request: SearchRequest, *, all_rows: bool = False) -> SearchResponse:
         """Ranked, filtered results with facets: a page, or every row when `all_rows`
         (for exports and charts, which read the cases' fields: those rows carry no
@@ -578,6 +625,7 @@ class SearchService:
 
     # -- similar cases ----------------------------------------------------------------------
 
+    @_in_flight
     def similar(self, case_id: str, *, limit: int = 5, country: str | None = None) -> list[Hit]:
         """Cases that do what one case does: its policy area and target group first.
 
