@@ -1,10 +1,11 @@
 """Server-rendered SVG charts and a map of the cases in a search (no script, no CDN).
 
-`overview(results, cases, t, query)` counts the cases of a search by start year and
+`overview(ids, briefs, t, query)` counts the cases of a search by start year and
 country, by policy area and by provider model, and places the cases' places on a simple
 equirectangular map (longitude and latitude as x and y; only a graticule drawn here, no
 map data). Every bar and every place is a link that adds its filter to the search, and
 every chart comes with the same figures as a table for screen readers and text browsers.
+The charts read a case's `Brief` (`web.briefs`), or a `Case`: the same attribute names.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from corpus.model import Case
+from web.briefs import Brief
 from web.i18n import Translator
 from web.params import SearchQuery
 from web.present import sector_group
@@ -60,7 +61,7 @@ def _link(url: str, label: str, inner: Markup) -> Markup:
     )
 
 
-def year_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart:
+def year_chart(cases: list[Brief], t: Translator, query: SearchQuery | None) -> Chart:
     """Stacked columns: cases per start year, split by the most frequent countries."""
     by_country = Counter(c.countries[0] for c in cases if c.countries)
     top = [code for code, _ in by_country.most_common(TOP_COUNTRIES)]
@@ -181,7 +182,7 @@ def bar_chart(
     return Chart(key, title, svg, [title, t("chart.cases")], rows)
 
 
-def sector_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart:
+def sector_chart(cases: list[Brief], t: Translator, query: SearchQuery | None) -> Chart:
     """Cases per policy area (INDIGO's two spellings of an area counted as one)."""
     groups: dict[str, set[str]] = defaultdict(set)
     counts: Counter = Counter()
@@ -197,7 +198,7 @@ def sector_chart(cases: list[Case], t: Translator, query: SearchQuery | None) ->
     return bar_chart("sector", t("chart.by_sector"), items, t)
 
 
-def provider_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart:
+def provider_chart(cases: list[Brief], t: Translator, query: SearchQuery | None) -> Chart:
     """Cases per provider model (who delivered: the public body, an NGO, a company...)."""
     counts = Counter(c.provider_model for c in cases)
     items = [
@@ -207,7 +208,7 @@ def provider_chart(cases: list[Case], t: Translator, query: SearchQuery | None) 
     return bar_chart("provider", t("chart.by_provider"), items, t)
 
 
-def _points(cases: list[Case]) -> list[dict[str, Any]]:
+def _points(cases: list[Brief]) -> list[dict[str, Any]]:
     """Places with coordinates, one per name and country, with how many cases are there."""
     points: dict[tuple, dict[str, Any]] = {}
     for c in cases:
@@ -310,7 +311,7 @@ def _fit(points: list[dict[str, Any]]) -> tuple[float, float, float, float]:
     return (lng0, lat0, lng1, lat1)
 
 
-def map_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart | None:
+def map_chart(cases: list[Brief], t: Translator, query: SearchQuery | None) -> Chart | None:
     """The world and a Nordic inset, with a point per case place that has coordinates.
 
     None when no place of these cases has coordinates (there is nothing to draw).
@@ -351,13 +352,14 @@ def map_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Ch
 
 
 def overview(
-    results: list[dict[str, Any]],
-    cases: dict[str, Case],
+    ids: list[str],
+    briefs: dict[str, Brief],
     t: Translator,
     query: SearchQuery | None = None,
 ) -> list[Chart]:
-    """The charts and the map of a search's cases (all of its results, not one page)."""
-    shown = [cases[r["id"]] for r in results if r["id"] in cases]
+    """The charts and the map of a search's cases (the ids of all of its results, in
+    their order, not one page)."""
+    shown = [briefs[i] for i in ids if i in briefs]
     if not shown:
         return []
     drawn = [

@@ -43,10 +43,10 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
     store = res.store()
     lang = language_of(request)
     t = Translator(lang)
-    cases = res.cases()
-    pipeline = sum(1 for c in cases.values() if c.stage == "pipeline")
+    briefs = res.briefs()
+    pipeline = sum(1 for b in briefs.values() if b.stage == "pipeline")
     try:
-        overview = charts.overview(res.all_results(SearchQuery())["results"], cases, t)
+        overview = charts.overview(res.result_ids(SearchQuery()), briefs, t)
     except CasebankError:
         overview = None  # the search service cannot run: the counts below still show
     stats = store.stats()
@@ -61,7 +61,7 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
             "examples": EXAMPLE_QUERIES[lang],
             "nordic_url": query_url("/search", [("country", c) for c in NORDIC]),
             "pipeline": pipeline,
-            "visible": len(cases) - pipeline,
+            "visible": len(briefs) - pipeline,
             "pipeline_url": query_url("/search", [("stage", "pipeline")]),
             "overview": overview,
             "alternate_json": "/index.json",
@@ -259,9 +259,9 @@ def search_page(
         for k in FILTER_KEYS
         for v in query.filters.get(k, [])
     ]
-    cases = res.cases()
-    pipeline = sum(1 for c in cases.values() if c.stage == "pipeline")
-    everything = res.all_results(query)["results"]
+    briefs = res.briefs()
+    pipeline = sum(1 for b in briefs.values() if b.stage == "pipeline")
+    cases = res.cases_of(r["id"] for r in found["results"])
     picked = [x for x in request.query_params.getlist("id") if x.strip()]
     compare_error = _compare_error(request, t)
     return render(
@@ -276,7 +276,7 @@ def search_page(
             "picked": set(picked),
             "compare_error": compare_error,
             "back": query_url("/search", base + ([("page", str(page))] if page > 1 else [])),
-            "overview": charts.overview(everything, cases, t, query),
+            "overview": charts.overview(res.result_ids(query), briefs, t, query),
             "pipeline_hidden": (
                 pipeline if "pipeline" not in query.filters.get("stage", []) else 0
             ),
@@ -320,7 +320,7 @@ def case_page(
         similar: list[dict] | None = res.similar(case.id, limit=5, country=country)
     except CasebankError:
         similar = None  # no index yet: the page still shows the case
-    cases = res.cases()
+    cases = res.cases_of(r["id"] for r in similar or [])
     url = res.settings.absolute(case_url(case.id))
     # Narrow similar cases to Denmark or to a country of the case (links, no script).
     choices = [None, *dict.fromkeys(["DK", *case.countries])]

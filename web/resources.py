@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
+from corpus.errors import NotFound
 from corpus.model import Case
 from corpus.settings import Settings
 from corpus.store import Store
 from search.request import SearchRequest
 from search.results import SearchResponse
-
-#: Whole searches kept for charts and exports (a few MB at most).
-WHOLE_CACHE = 16
+from web.briefs import Brief, read_briefs
 
 if TYPE_CHECKING:
     from search.service import SearchService
@@ -30,8 +29,7 @@ class Resources:
         self._lock = threading.Lock()
         self._search: SearchService | None = None
         self._generation: tuple = ()
-        self._cases: tuple[tuple, dict[str, Case]] | None = None
-        self._whole: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        self._briefs: tuple[tuple, dict[str, Brief]] | None = None
 
     def store(self) -> Store:
         """This thread's store: a sqlite3 connection must not be used by two threads at once."""
@@ -90,31 +88,10 @@ class Resources:
         found = self.search(query.replace(limit=limit, offset=offset))
         return found.model_dump(mode="json")
 
-    def all_results(self, query: SearchRequest) -> dict[str, Any]:
-        """Every result of a checked search (paged through the service, no cap).
-
-        Returns the first page's `{query, total, facets, ...}` with `results` holding all
-        rows (without snippets): exports and charts need the whole set, not one page of
-        it. The last few searches are kept (per store version and index generation): the
-        home page and the pages of one search ask for the same set again and again.
-        """
-        from search.index_files import current_generation
-
-        generation = current_generation(self.settings.index_dir)
-        key = (tuple(query.params()), self._store_version(), generation)
-        with self._lock:
-            if key in self._whole:
-                self._whole.move_to_end(key)
-                return self._whole[key]
-        found = self._read_whole(query)
-        with self._lock:
-            self._whole[key] = found
-            while len(self._whole) > WHOLE_CACHE:
-                self._whole.popitem(last=False)
-        return found
-
-    def _read_whole(self, query: SearchRequest) -> dict[str, Any]:
-        return self.search(query.replace(offset=0), all_rows=True).model_dump(mode="json")
+    def result_ids(self, query: SearchRequest) -> list[str]:
+        """The ids of every row of a checked search, in its order (no cap, no page): what
+        the charts and the exports read (see `SearchService.result_ids`)."""
+        return self._service().result_ids(query)
 
     def _store_version(self) -> tuple:
         """What changes when the cases do: their count and latest update."""
@@ -122,21 +99,40 @@ class Resources:
             self.store().db.execute("SELECT count(*), max(updated_at) FROM cases").fetchone()
         )
 
-    def cases(self) -> dict[str, Case]:
-        """Every merged case by id, read once per store version (the store changes rarely).
+    def briefs(self) -> dict[str, Brief]:
+        """Every merged case's `Brief` (the fields the charts and counts read) by id, read
+        once per store version (the store changes rarely).
 
         The version is the count and latest update of the cases table, so an ingest run
         while the server runs is picked up on the next call.
         """
         version = self._store_version()
         with self._lock:
-            cached = self._cases
+            cached = self._briefs
             if cached is not None and cached[0] == version:
                 return cached[1]
-        loaded = {c.id: c for c in self.store().iter_cases()}
+        loaded = read_briefs(self.store())
         with self._lock:
-            self._cases = (version, loaded)
+            self._briefs = (version, loaded)
         return loaded
+
+    def iter_cases(self, ids: Iterable[str]) -> Iterator[Case]:
+        """The cases of these ids, in their order, parsed from the store one at a time;
+        an id no longer in the store (removed, or merged into another case since a
+        search ran) is left out."""
+        for case_id in ids:
+            try:
+                # This thread's store each time: an export streams its rows from
+                # whichever worker thread the server lends it for each one.
+                case = self.store().get_case(case_id)
+            except NotFound:
+                continue
+            if case.id == case_id:
+                yield case
+
+    def cases_of(self, ids: Iterable[str]) -> dict[str, Case]:
+        """`iter_cases` by id: the few cases a page shows (its result cards)."""
+        return {c.id: c for c in self.iter_cases(ids)}
 
     def similar(self, case_id: str, *, limit: int = 5, country: str | None = None) -> list[dict]:
         """Cases similar to one case (see SearchService.similar), as plain data."""
