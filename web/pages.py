@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from corpus.errors import CasebankError, NotFound
 from corpus.model import Case
-from web import charts, present
+from web import present
 from web.errors import PageError
 from web.i18n import COOKIE, LANGUAGES, Translator
 from web.params import FILTER_KEYS, SearchQuery, check_filters, search_query
@@ -43,13 +43,12 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
     store = res.store()
     lang = language_of(request)
     t = Translator(lang)
-    briefs = res.briefs()
-    pipeline = sum(1 for b in briefs.values() if b.stage == "pipeline")
+    pipeline = res.pipeline_count()
     try:
-        overview = charts.overview(res.result_ids(SearchQuery()), briefs, t)
+        overview = res.overview(SearchQuery(), t)
     except CasebankError:
         overview = None  # the search service cannot run: the counts below still show
-    stats = store.stats()
+    stats = res.stats()
     return render(
         request,
         "home.html",
@@ -61,7 +60,7 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
             "examples": EXAMPLE_QUERIES[lang],
             "nordic_url": query_url("/search", [("country", c) for c in NORDIC]),
             "pipeline": pipeline,
-            "visible": len(briefs) - pipeline,
+            "visible": len(res.briefs()) - pipeline,
             "pipeline_url": query_url("/search", [("stage", "pipeline")]),
             "overview": overview,
             "alternate_json": "/index.json",
@@ -259,8 +258,7 @@ def search_page(
         for k in FILTER_KEYS
         for v in query.filters.get(k, [])
     ]
-    briefs = res.briefs()
-    pipeline = sum(1 for b in briefs.values() if b.stage == "pipeline")
+    pipeline = res.pipeline_count()
     cases = res.cases_of(r["id"] for r in found["results"])
     picked = [x for x in request.query_params.getlist("id") if x.strip()]
     compare_error = _compare_error(request, t)
@@ -276,7 +274,7 @@ def search_page(
             "picked": set(picked),
             "compare_error": compare_error,
             "back": query_url("/search", base + ([("page", str(page))] if page > 1 else [])),
-            "overview": charts.overview(res.result_ids(query), briefs, t, query),
+            "overview": res.overview(query, t),
             "pipeline_hidden": (
                 pipeline if "pipeline" not in query.filters.get("stage", []) else 0
             ),
@@ -480,7 +478,7 @@ def about_page(request: Request, res: Resources = Depends(resources)) -> Respons
     """Sources with credits, their last successful update, and what the fields mean."""
     store = res.store()
     last_success = store.last_success()
-    by_source = store.stats()["by_source"]
+    by_source = res.stats()["by_source"]
     # INDIGO first (the main source, credited by name), then every source the store knows.
     sources = list(dict.fromkeys(["indigo", "corpus", *sorted({*by_source, *last_success})]))
     return render(
