@@ -1,4 +1,6 @@
-"""What request handlers share: the settings, a store per thread and the search service."""
+"""What request handlers share: the settings, a store per thread, the search service, and
+what the pages read once per store version (each case's `Brief`, the counts, the charts
+of the last few searches) instead of every parsed case."""
 
 from __future__ import annotations
 
@@ -79,9 +81,9 @@ class Resources:
         """The search service (typed results)."""
         return self._service()
 
-    def search(self, request: SearchRequest, *, all_rows: bool = False) -> SearchResponse:
-        """Run a checked search: a page, or every row (exports)."""
-        return self._service().search(request, all_rows=all_rows)
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Run a checked search: one page (every row's id: `result_ids`)."""
+        return self._service().search(request)
 
     def search_at_once(self, request: SearchRequest) -> SearchResponse | None:
         """The answer if it needs neither the model nor an index pass nor a reload (see
