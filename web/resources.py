@@ -24,8 +24,8 @@ from web.i18n import Translator
 if TYPE_CHECKING:
     from search.service import SearchService
 
-#: Chart sets kept (per language, search and its result): the home page and the pages
-#: of one search (another page, sort by date) draw the same charts again.
+#: Chart sets kept (per language, search and its result): the home page, and another
+#: page of a search or the same page again, draw the same charts.
 OVERVIEW_CACHE = 32
 
 T = TypeVar("T")
