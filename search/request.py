@@ -7,8 +7,8 @@ export and `casebank search` cannot disagree about what a parameter means:
   `MAX_QUERY` (1,000) characters after that; a longer query is refused (422), never cut
   silently. The model reads about 512 tokens of it; the service cuts by tokens.
 - `limit` 1-`MAX_LIMIT` (100), `offset` 0-`MAX_OFFSET`: a page. Exports ask the service
-  for every row instead (`SearchService.search(..., all_rows=True)`), so no export is
-  capped by the page size.
+  for the ids of every row instead (`SearchService.result_ids`), so no export is capped
+  by the page size.
 - `country`: ISO 3166 alpha-2, two ASCII letters (`dk` is read as `DK`; `ß`, which
   Python upper-cases to `SS`, is refused).
 - `stage`, `provider_model`, `investor_model`, `instrument`: the model's codelists.

@@ -261,6 +261,21 @@ def _in_flight(method: Callable) -> Callable:
     return counted
 
 
+@dataclass(frozen=True)
+class _Selection:
+    """A search's rows in order (`SearchService._select`): the generation they index, the
+    filters' masks and the result before filtering (for facets), the ranking and its
+    lexical evidence and terms (None and empty when browsing)."""
+
+    gen: Generation
+    masks: dict[str, np.ndarray]
+    in_result: np.ndarray
+    ranked: Ranked | None
+    hits: LexicalHits
+    terms: list[str]
+    order: np.ndarray
+
+
 class SearchService:
     """Search, facets, similar cases and health over one store and its index."""
 
@@ -383,14 +398,15 @@ class SearchService:
     # -- search ---------------------------------------------------------------------------
 
     @_in_flight
-    def search(self, request: SearchRequest, *, all_rows: bool = False) -> SearchResponse:
-        """Ranked, filtered results with facets: a page, or every row when `all_rows`
-        (for exports and charts, which read the cases' fields: those rows carry no
-        snippet, which would cost more than the rest of the search for a few hundred).
+    def result_ids(self, request: SearchRequest) -> list[str]:
+        """The ids of every row of `search(request)`, in its order, and nothing else: what
+        the pages' charts and the exports read (each reads its own fields of the cases),
+        without a `Hit` per row. The ranking is the one `search` keeps."""
+        sel = self._select(request)
+        return [sel.gen.table.ids[i] for i in sel.order.tolist()]
 
-        An empty query browses every case (newest first for `sort="date"`, else by title).
-        Projects in the pipeline stage are left out unless the stage filter asks for them.
-        """
+    def _select(self, request: SearchRequest) -> _Selection:
+        """The rows of a search in their order, with what `search` needs to show them."""
         gen = self.generation()
         if gen.fatal:
             raise IndexMissing(gen.fatal)
@@ -421,7 +437,6 @@ class SearchService:
                 key, lambda: self._rank(gen, text, base, narrowed)
             )
             in_result = ranked.chosen
-        facets = table.facets(in_result, masks)
         rows = in_result & allowed
         sort = request.sort if (request.sort != "relevance" or text) else "title"
         if sort == "date":
@@ -430,6 +445,21 @@ class SearchService:
             order = table.ordered(ranked.order, rows)
         else:
             order = table.ordered(table.title_order, rows)
+        return _Selection(gen, masks, in_result, ranked, hits, terms, order)
+
+    @_in_flight
+    def search(self, request: SearchRequest, *, all_rows: bool = False) -> SearchResponse:
+        """Ranked, filtered results with facets: a page, or every row when `all_rows`
+        (those rows carry no snippet, which would cost more than the rest of the search
+        for a few hundred).
+
+        An empty query browses every case (newest first for `sort="date"`, else by title).
+        Projects in the pipeline stage are left out unless the stage filter asks for them.
+        """
+        sel = self._select(request)
+        gen, ranked, hits, terms, order = sel.gen, sel.ranked, sel.hits, sel.terms, sel.order
+        table, text = gen.table, request.q
+        facets = table.facets(sel.in_result, sel.masks)
         page = order if all_rows else order[request.offset : request.offset + request.limit]
         matched = int(ranked.match[order].sum()) if ranked is not None else 0
         results = [

@@ -1,10 +1,11 @@
 """Server-rendered SVG charts and a map of the cases in a search (no script, no CDN).
 
-`overview(results, cases, t, query)` counts the cases of a search by start year and
+`overview(ids, briefs, t, query)` counts the cases of a search by start year and
 country, by policy area and by provider model, and places the cases' places on a simple
 equirectangular map (longitude and latitude as x and y; only a graticule drawn here, no
 map data). Every bar and every place is a link that adds its filter to the search, and
 every chart comes with the same figures as a table for screen readers and text browsers.
+The charts read a case's `Brief` (`web.briefs`), or a `Case`: the same attribute names.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from corpus.model import Case
+from web.briefs import Brief
 from web.i18n import Translator
 from web.params import SearchQuery
 from web.present import sector_group
@@ -43,24 +44,45 @@ class Chart:
     note: str = ""
 
 
+#: Filter links made, by the search's parameters and the values added: a chart set links
+#: each country, year and area several times (a bar, a table row, a place on both maps),
+#: and each link is a checked `SearchRequest`. Emptied when full (a few thousand URLs).
+_LINKS: dict[tuple, str] = {}
+LINKS_KEPT = 4096
+
+
 def _with(query: SearchQuery | None, pairs: list[tuple[str, str]]) -> str:
     """The search's URL with filter values added (back to page 1)."""
     query = query or SearchQuery()
+    # The URL depends on the search only through its parameters (text, filters, sort).
+    key = (tuple(query.params()), tuple(pairs))
+    url = _LINKS.get(key)
+    if url is not None:
+        return url
     filters = {k: list(v) for k, v in query.filters.items()}
-    for key, value in pairs:
-        values = filters.setdefault(key, [])
+    for name, value in pairs:
+        values = filters.setdefault(name, [])
         if value not in values:
             values.append(value)
-    return query_url("/search", query.with_filters(filters).params())
+    url = query_url("/search", query.with_filters(filters).params())
+    if len(_LINKS) >= LINKS_KEPT:
+        _LINKS.clear()
+    _LINKS[key] = url
+    return url
+
+
+def _tag(template: str, *values: Any) -> Markup:
+    """`Markup(template).format(*values)` for a `{}`-only template, at a fraction of the
+    cost: a map draws each of a few hundred places twice, and `Markup.format` goes
+    through `string.Formatter` for every field. Each value is escaped the same way."""
+    return Markup(template.format(*(escape(v) for v in values)))
 
 
 def _link(url: str, label: str, inner: Markup) -> Markup:
-    return Markup('<a href="{}" aria-label="{}">{}<title>{}</title></a>').format(
-        url, label, inner, label
-    )
+    return _tag('<a href="{}" aria-label="{}">{}<title>{}</title></a>', url, label, inner, label)
 
 
-def year_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart:
+def year_chart(cases: list[Brief], t: Translator, query: SearchQuery | None) -> Chart:
     """Stacked columns: cases per start year, split by the most frequent countries."""
     by_country = Counter(c.countries[0] for c in cases if c.countries)
     top = [code for code, _ in by_country.most_common(TOP_COUNTRIES)]
@@ -87,8 +109,13 @@ def year_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> C
                 continue
             h = max(2, round(n / peak * (CHART_H - 20)))
             y -= h
-            rect = Markup('<rect x="{}" y="{}" width="{}" height="{}" fill="{}"></rect>').format(
-                x, y, BAR_W, h, PALETTE[s % len(PALETTE)]
+            rect = _tag(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"></rect>',
+                x,
+                y,
+                BAR_W,
+                h,
+                PALETTE[s % len(PALETTE)],
             )
             pairs = [("start_year", str(year))] + ([("country", code)] if code != "other" else [])
             label = t("chart.bar_label", label=f"{year}, {names[code]}", n=n)
@@ -181,7 +208,7 @@ def bar_chart(
     return Chart(key, title, svg, [title, t("chart.cases")], rows)
 
 
-def sector_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart:
+def sector_chart(cases: list[Brief], t: Translator, query: SearchQuery | None) -> Chart:
     """Cases per policy area (INDIGO's two spellings of an area counted as one)."""
     groups: dict[str, set[str]] = defaultdict(set)
     counts: Counter = Counter()
@@ -197,7 +224,7 @@ def sector_chart(cases: list[Case], t: Translator, query: SearchQuery | None) ->
     return bar_chart("sector", t("chart.by_sector"), items, t)
 
 
-def provider_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart:
+def provider_chart(cases: list[Brief], t: Translator, query: SearchQuery | None) -> Chart:
     """Cases per provider model (who delivered: the public body, an NGO, a company...)."""
     counts = Counter(c.provider_model for c in cases)
     items = [
@@ -207,7 +234,7 @@ def provider_chart(cases: list[Case], t: Translator, query: SearchQuery | None) 
     return bar_chart("provider", t("chart.by_provider"), items, t)
 
 
-def _points(cases: list[Case]) -> list[dict[str, Any]]:
+def _points(cases: list[Brief]) -> list[dict[str, Any]]:
     """Places with coordinates, one per name and country, with how many cases are there."""
     points: dict[tuple, dict[str, Any]] = {}
     for c in cases:
@@ -268,7 +295,7 @@ def _map_svg(
         r = min(9, 3 + p["n"])
         name = p["name"] or t.country(p["country"])
         label = t("chart.bar_label", label=f"{name} ({t.country(p['country'])})", n=p["n"])
-        inner = Markup('<circle cx="{}" cy="{}" r="{}"></circle>').format(x, y, r)
+        inner = _tag('<circle cx="{}" cy="{}" r="{}"></circle>', x, y, r)
         # Label the places with most cases first, and only where no label is yet.
         short = name.split(",")[0]
         box = (x + r + 1, y - 8, x + r + 3 + 5.5 * len(short), y + 4)
@@ -277,9 +304,7 @@ def _map_svg(
         )
         if len(taken) < labels and free and box[2] <= width:
             taken.append(box)
-            inner += Markup('<text x="{}" y="{}" font-size="10">{}</text>').format(
-                box[0], y + 3, short
-            )
+            inner += _tag('<text x="{}" y="{}" font-size="10">{}</text>', box[0], y + 3, short)
         url = _with(query, [("country", p["country"])]) if p["country"] else "/search"
         dots.append(_link(url, label, inner))
     body = (
@@ -310,7 +335,7 @@ def _fit(points: list[dict[str, Any]]) -> tuple[float, float, float, float]:
     return (lng0, lat0, lng1, lat1)
 
 
-def map_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Chart | None:
+def map_chart(cases: list[Brief], t: Translator, query: SearchQuery | None) -> Chart | None:
     """The world and a Nordic inset, with a point per case place that has coordinates.
 
     None when no place of these cases has coordinates (there is nothing to draw).
@@ -351,13 +376,14 @@ def map_chart(cases: list[Case], t: Translator, query: SearchQuery | None) -> Ch
 
 
 def overview(
-    results: list[dict[str, Any]],
-    cases: dict[str, Case],
+    ids: list[str],
+    briefs: dict[str, Brief],
     t: Translator,
     query: SearchQuery | None = None,
 ) -> list[Chart]:
-    """The charts and the map of a search's cases (all of its results, not one page)."""
-    shown = [cases[r["id"]] for r in results if r["id"] in cases]
+    """The charts and the map of a search's cases (the ids of all of its results, in
+    their order, not one page)."""
+    shown = [briefs[i] for i in ids if i in briefs]
     if not shown:
         return []
     drawn = [

@@ -177,20 +177,14 @@ def export_window(
 def _search_rows(
     res: Resources, query: SearchQuery, window: tuple[int | None, int] = (None, 0)
 ) -> tuple[dict[str, Any], Iterator[dict]]:
-    """The whole search (run now, so errors surface before streaming) and its rows, lazily."""
-    found = res.all_results(query)
+    """The whole search (run now, so errors surface before streaming) as `{query, total}`
+    and its rows, each case read from the store as its row is written."""
+    every = res.result_ids(query)
     limit, offset = window
-    ids = [r["id"] for r in found["results"]][offset : None if limit is None else offset + limit]
+    ids = every[offset : None if limit is None else offset + limit]
     base = base_url(res)
-
-    def rows() -> Iterator[dict[str, Any]]:
-        cases = res.cases()
-        for case_id in ids:
-            case = cases.get(case_id)
-            if case is not None:  # removed since the search ran: leave it out
-                yield export_row(case, base)
-
-    return found, rows()
+    rows = (export_row(case, base) for case in res.iter_cases(ids))
+    return {"query": query.q, "total": len(every)}, rows
 
 
 def _headers(filename: str, total: int) -> dict[str, str]:
@@ -410,7 +404,7 @@ def _readme(n: int) -> str:
 @router.get("/download/casebank-csv.zip", tags=["exports"], summary="Whole dataset as CSV zip")
 def dataset_zip(res: Resources = Depends(resources)) -> Response:
     """Every case (including projects in design) as CSV files with a README and credit."""
-    cases = list(res.cases().values())
+    cases = list(res.store().iter_cases())
     base = base_url(res)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -436,7 +430,7 @@ def _sql_value(value: Any) -> Any:
 @router.get("/download/casebank.sqlite", tags=["exports"], summary="Whole dataset as SQLite")
 def dataset_sqlite(res: Resources = Depends(resources)) -> Response:
     """Every case in one SQLite file: `cases`, `parties`, `outcome_metrics`, `metadata`."""
-    cases = list(res.cases().values())
+    cases = list(res.store().iter_cases())
     base = base_url(res)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "casebank.sqlite"

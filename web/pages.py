@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from corpus.errors import CasebankError, NotFound
 from corpus.model import Case
-from web import charts, present
+from web import present
 from web.errors import PageError
 from web.i18n import COOKIE, LANGUAGES, Translator
 from web.params import FILTER_KEYS, SearchQuery, check_filters, search_query
@@ -43,13 +43,12 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
     store = res.store()
     lang = language_of(request)
     t = Translator(lang)
-    cases = res.cases()
-    pipeline = sum(1 for c in cases.values() if c.stage == "pipeline")
+    pipeline = res.pipeline_count()
     try:
-        overview = charts.overview(res.all_results(SearchQuery())["results"], cases, t)
+        overview = res.overview(SearchQuery(), t)
     except CasebankError:
         overview = None  # the search service cannot run: the counts below still show
-    stats = store.stats()
+    stats = res.stats()
     return render(
         request,
         "home.html",
@@ -61,7 +60,7 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
             "examples": EXAMPLE_QUERIES[lang],
             "nordic_url": query_url("/search", [("country", c) for c in NORDIC]),
             "pipeline": pipeline,
-            "visible": len(cases) - pipeline,
+            "visible": len(res.briefs()) - pipeline,
             "pipeline_url": query_url("/search", [("stage", "pipeline")]),
             "overview": overview,
             "alternate_json": "/index.json",
@@ -259,9 +258,8 @@ def search_page(
         for k in FILTER_KEYS
         for v in query.filters.get(k, [])
     ]
-    cases = res.cases()
-    pipeline = sum(1 for c in cases.values() if c.stage == "pipeline")
-    everything = res.all_results(query)["results"]
+    pipeline = res.pipeline_count()
+    cases = res.cases_of(r["id"] for r in found["results"])
     picked = [x for x in request.query_params.getlist("id") if x.strip()]
     compare_error = _compare_error(request, t)
     return render(
@@ -276,7 +274,7 @@ def search_page(
             "picked": set(picked),
             "compare_error": compare_error,
             "back": query_url("/search", base + ([("page", str(page))] if page > 1 else [])),
-            "overview": charts.overview(everything, cases, t, query),
+            "overview": res.overview(query, t),
             "pipeline_hidden": (
                 pipeline if "pipeline" not in query.filters.get("stage", []) else 0
             ),
@@ -320,7 +318,7 @@ def case_page(
         similar: list[dict] | None = res.similar(case.id, limit=5, country=country)
     except CasebankError:
         similar = None  # no index yet: the page still shows the case
-    cases = res.cases()
+    cases = res.cases_of(r["id"] for r in similar or [])
     url = res.settings.absolute(case_url(case.id))
     # Narrow similar cases to Denmark or to a country of the case (links, no script).
     choices = [None, *dict.fromkeys(["DK", *case.countries])]
@@ -480,7 +478,7 @@ def about_page(request: Request, res: Resources = Depends(resources)) -> Respons
     """Sources with credits, their last successful update, and what the fields mean."""
     store = res.store()
     last_success = store.last_success()
-    by_source = store.stats()["by_source"]
+    by_source = res.stats()["by_source"]
     # INDIGO first (the main source, credited by name), then every source the store knows.
     sources = list(dict.fromkeys(["indigo", "corpus", *sorted({*by_source, *last_success})]))
     return render(

@@ -125,6 +125,20 @@ def test_all_rows_are_not_capped_by_the_page(service: SearchService) -> None:
     assert len(everything.results) == everything.total == page.total == 7
 
 
+def test_result_ids_are_the_rows_of_the_whole_search(service: SearchService) -> None:
+    requests = [
+        SearchRequest(),
+        SearchRequest(sort="date"),
+        SearchRequest(q="hjemløshed"),
+        SearchRequest(q="rough sleepers", country=["GB"], limit=1, offset=1),
+        SearchRequest(q="xyzzyqq", sort="date"),
+    ]
+    for request in requests:
+        every = service.search(request, all_rows=True)
+        assert service.result_ids(request) == [h.id for h in every.results], request
+        assert len(every.results) == every.total
+
+
 def test_parallel_searches_give_the_serial_answers(service: SearchService) -> None:
     queries = ["rough sleepers", "rygestop", "TUBA", "demensvård", "hjemløshed", "xyzzyqq"] * 4
     serial = {q: top(service, q) for q in set(queries)}
