@@ -139,10 +139,27 @@ def word_lists(results: dict[str, dict[str, dict]]) -> list[str]:
 
 
 NOTES = """\
-Session 6: the probes were written and committed before any glossary fix; the fixes
-were written from set A's unmapped words, each only as a Danish, Swedish or Finnish form
-of a concept whose English terms the case texts use (`python -m
-search.glossary.vocabulary`), and set B's words were read only after the last fix."""
+Session 6: the probes were written and committed before any glossary fix (each language
+a third, every policy area, everyday and professional wording). Before any fix, content
+words mapped (pooled): set A 0.85 (da 0.83, sv 0.87, fi 0.86), set B 0.87 (da 0.88, sv
+0.86, fi 0.88); queries fully mapped A 0.77, B 0.79. The fixes were written from set A's
+unmapped words and from the corpus side (the frequent English terms of `python -m
+search.glossary.vocabulary`, the Danish words of the curated cases' texts, Danish,
+Swedish and Finnish caseworker words for those concepts), each only as a form of a
+concept whose English terms the case texts use; set B's words were read only after the
+last addition (one later removal, the home words as housing, followed a rendering seen
+in set B: 'vård i hemmet' -> 'vård i housing'). Most words still unmapped are function
+words the rules do not list (Danish hvor, deres, gerne, vil, man; Swedish bara, får,
+varit; Finnish ilman, jälkeen, joilla) or general words of no concept (sociale, privat,
+julkinen). Danish B loses one word: brug (of har brug for, "needs") had matched patients
+through brugere, which the session dropped because it made the verb bruge (use) a
+patient. Coverage counts a word mapped to any concept; the session also removed false
+matches of everyday words, which it does not show: Danish muligheder met inequality
+(ulighed inside it), Swedish undersökning increase (ökning), samarbejde/samarbete
+employment (arbejde/arbete; now collaboration), Finnish yhteiskunta municipality (kunta;
+now society), tavallinen government (a weak grade derived from valtio), tärkeä everyday
+life, gemensam loneliness, miljoner environment, koster/kostar diet, institutionelle
+residential care. Both dev sets unchanged throughout (nDCG@10 0.864 / 0.769)."""
 
 
 def main() -> None:
