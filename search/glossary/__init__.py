@@ -78,6 +78,8 @@ COMPOUND_MIN = 5
 STEM_MIN = 4
 # A lemma is a whole word: a short one still names one word (`työ`, `apu`).
 LEMMA_MIN = 3
+# Letters a lemma shares with the start of its word (see `stem_keys`).
+LEMMA_HEAD = 3
 #: Function words of a query skipped in a row while a phrase is matched by its content
 #: words ("er i" in "hverken er i job eller uddannelse").
 MAX_GAP = 2
@@ -156,7 +158,13 @@ def stem_keys(words: tuple[str, ...], lang: str, use_lemmas: bool = True) -> dic
     decided)."""
     keys = {lang: snowball(words, lang)}
     if use_lemmas:
-        found = lemmas(words, lang)
+        # A lemma that does not begin as its word does is another word's, not an
+        # inflection's: a suppletive one (`bedre` -> `god`, `ældre` -> `gammel`) or a
+        # homograph's (Swedish `vuxna`, adults, read as `växa`, grow).
+        found = tuple(
+            lem if lem[:LEMMA_HEAD] == w[:LEMMA_HEAD] else w
+            for w, lem in zip(words, lemmas(words, lang), strict=True)
+        )
         # A stem too short to match by (`uhri` -> `uhr`) leaves the lemma itself, which
         # is a word: `uhrit` meets `uhri`, Swedish `lärarna` meets `lärare`.
         stems = snowball(found, lang)
@@ -187,17 +195,21 @@ STOPWORDS: dict[str, frozenset[str]] = {
         "a an and are as at be but by for from has have in into is it not of on or "
         "than that the their they this to was were which who with without"
     ),
+    # The auxiliary and modal verbs too: a lemma dictionary reads Swedish `ska` as the
+    # verb `skola`, the spelling of school.
     "da": _wordset(
         "af alle at de dem den der det efter eller en er et for fra har hos i ikke "
-        "ind med men mod når og om op over på sig som til ud under ved være"
+        "ind med men mod når og om op over på sig som til ud under ved være "
+        "skal skulle kan kunne vil ville må bør bliver blive blev"
     ),
     "sv": _wordset(
         "av de den det efter eller en ett för från har hos i inte med men mot när "
-        "och om på sig som till under ut vid vara är"
+        "och om på sig som till under ut vid vara är "
+        "ska skall skulle kan kunna kunde vill ville måste bör blir bli blev"
     ),
     "fi": _wordset(
         "ei ja jos kanssa kuin mutta on ovat se sekä tai tämä että joka jotka myös vai olla oli "
-        "oleva olevat olevia olevien olevan"
+        "oleva olevat olevia olevien olevan voi voivat pitää täytyy"
     ),
 }
 # The function words of the translated query in English: a query such as "job til
@@ -719,6 +731,10 @@ class Glossary:
         keyed = [stem_keys(folded, lang, self.use_lemmas) for lang in LANGS]
         stems = {t: list(v) for k in keyed for t, v in k.items() if not t.endswith(LEMMA_TABLE)}
         stems |= {t: list(v) for k in keyed for t, v in k.items() if t.endswith(LEMMA_TABLE)}
+        # A function word is never met by its lemma (Swedish `ska` is the verb `skola`).
+        for table, row in stems.items():
+            if table.endswith(LEMMA_TABLE):
+                row[:] = ["" if w in _ALL_STOP else x for w, x in zip(words, row, strict=True)]
         out: list[Match] = []
         i = 0
         while i < len(toks):
