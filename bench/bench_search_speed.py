@@ -467,6 +467,25 @@ pass over the 54,530 field vectors (84 MB) 7-8 ms, as the floor's FAISS scan, an
 combining them per case about 3 ms more (the dense pass 12.3 ms in all, the lexical
 look-up beside it); snippets and hits 1.8, facets 0.8, coverage and ranking 0.6.
 
+Session 6 (answers unchanged but for the glossary's changes, saved again after them):
+- snippets: each term looked for once in a case's texts joined (not once per part) and
+  the chosen sentence's highlights taken from those matches: 10 snippets 1.6-1.9 ->
+  1.2-1.5 ms of CPU at 348 cases;
+- a filter's mask from a look-up table over its values instead of np.isin (0.06 ->
+  0.009 ms; two countries at 10,000 cases 0.31 -> 0.08 ms), the index fingerprint on
+  plain strings (0.12 -> 0.08 ms);
+- the web server's service prepares each generation as it loads
+  (`SearchService(warm=True)`): the glossary's 2,870 English terms looked up (0.6 s at
+  348 cases, 1.2 s and 8 MB at 10,000) and up to 2 s of result cards, the rest of the
+  cards on a thread that works only while no search is in flight. In-process, a fresh
+  service's first 18 searches: median 37-42 ms (longest 190-220) without, 24-28 (48-53)
+  with. This benchmark builds its service without it and empties the term cache each
+  round (a new query's own cost); `bench_api_latency.py` times a fresh server;
+- a query's model call uses every core while it is the only one of its process
+  (`QueryThreads`); at one worker, as here, that was so already;
+- tried and dropped: the field background over segment sums instead of a loop over
+  the nine fields (0.15 -> 0.09 ms, but a score's 4th decimal moved in 10 answers).
+
 Session 5 (each measured alone, answers unchanged unless said):
 - snippets: a term's matches are found with `str.find` and placed in their sentence by
   bisection, not one regular-expression search per term and sentence (a pattern that
