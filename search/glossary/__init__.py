@@ -834,7 +834,13 @@ def _expand(g: Glossary, query: str) -> Expansion:
                 gap = " " if _only_function_words(gap) else gap
             pieces.append(gap + said)
         elif m.start >= pos:
-            pieces.append(gap + query[m.start : m.end])
+            if c.id in rendered:
+                # Its concept is said already: "angst og depression" is not "depression
+                # and depression" (Danish `angst` renders the concept's term).
+                pieces.append(" " if _only_function_words(gap) else gap)
+            else:
+                pieces.append(gap + query[m.start : m.end])
+                rendered.add(c.id)
         pos = m.end
     tail = _english_gap(query[pos:])
     pieces.append("" if _only_function_words(tail) else tail)

@@ -101,6 +101,9 @@ def test_translated_query_is_english_and_names_each_concept_once(glossary):
     for query in ("IPS job med støtte til psykisk sårbare", "job med støtte og IPS"):
         t = glossary.expand(query).translated_query
         assert t.count("Individual Placement and Support") == 1 and "IPS" in t, t
+    # A Nordic word beside an English one of the same concept, either way round.
+    for query in ("angst og depression", "depression og angst", "ångest och depression"):
+        assert glossary.expand(query).translated_query.count("depression") == 1, query
 
 
 def test_nordic_phrase_is_one_lexical_alternative_english_words_stay_separate():
