@@ -88,6 +88,9 @@ MAX_COMPOUND_DEPTH = 1
 # Linking letters between compound parts: Danish/Swedish -s- and -e- at the end of the
 # first part (Finnish genitive -n too), or left at the start of the rest after it.
 LINKS_END = ("s", "e", "n")
+# Prefixes that negate the word they come before (Danish utryg, Swedish otrygg, Finnish
+# epävarma): short, but a word's part all the same.
+NEGATIONS = frozenset({"u", "o", "epa"})
 LINKS_START = ("s", "e")
 
 
@@ -648,6 +651,11 @@ class Glossary:
         if depth >= MAX_COMPOUND_DEPTH or not self.split_compounds:
             return [hit], ""
         before, after = tok[:a], tok[b:]
+        if 0 < len(before) < COMPOUND_MIN and before not in NEGATIONS and before not in self._words:
+            # A form behind a few letters that are no word (nor a negation, `utryg`) is
+            # not a compound's part: `eksport` is not sport, `bekræfte` not kræft
+            # (cancer), `retfærdighed` not færdighed (skills).
+            return [], ""
         # The rest as it is, then without its linking letter.
         unlinked = before[:-1] if before.endswith(LINKS_END) else ""
         left = self._rest(before, depth, unlinked)

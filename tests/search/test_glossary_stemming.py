@@ -114,10 +114,26 @@ def test_an_unknown_first_part_of_a_compound_stays_a_word(tmp_path):
     exp = g.expand("fotbollsresultat")
     assert [(m.concept.id, m.modifier) for m in exp.matches] == [("outcomes", "fotboll")]
     assert exp.translated_query == "fotboll outcomes"
-    # A known first part, or none, is no modifier; nor a part shorter than a word.
+    # A known first part, or none, is no modifier.
     assert [m.modifier for m in g.find("hemlöshetsresultat")] == ["", ""]
     assert [m.modifier for m in g.find("resultatet")] == [""]
-    assert [m.modifier for m in g.find("ekoresultat")] == [""]
+
+
+def test_a_form_behind_a_few_letters_that_are_no_word_is_no_part(tmp_path):
+    """Found by helper glossary6's sweep: `eksport` had matched sport (physical
+    activity), `bekræfte` kræft (cancer), `retfærdighed` færdighed (skills)."""
+    g = _glossary(
+        tmp_path,
+        "  - id: outcomes\n    en: [outcomes]\n    sv: [resultat]\n"
+        "  - id: cancer\n    en: [cancer]\n    da: [kræft]\n"
+        "  - id: safety\n    en: [safety]\n    da: [tryghed*]\n    sv: [trygga]\n",
+    )
+    assert g.find("ekoresultat") == [] and g.find("bekræfte") == []
+    # A negation is a part of its word: unsafe is about safety.
+    assert [m.concept.id for m in g.find("utryghed")] == ["safety"]
+    assert [m.concept.id for m in g.find("otrygga")] == ["safety"]
+    # A first part of a word's length is still a compound's: fotboll + resultat.
+    assert [m.concept.id for m in g.find("fotbollsresultat")] == ["outcomes"]
 
 
 def test_the_unknown_part_is_a_lexical_part_of_its_own():
