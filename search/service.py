@@ -254,6 +254,15 @@ def _closing(cases: Iterator[tuple[int, Case]], store: Store) -> Iterator[tuple[
         store.close()
 
 
+def _keep_card(gen: Generation, n: int, case: Case) -> bool:
+    """Keep the `Shown` of the store's `n`-th case in the generation; False from the
+    `SHOWN_CACHE`-th on (more would push out the first)."""
+    if n >= SHOWN_CACHE:
+        return False
+    gen.shown.get_or_make(case.id, lambda: shown_of(case))
+    return True
+
+
 def _in_flight(method: Callable) -> Callable:
     """Counts a call as a search in flight while it runs: the background warm-up
     (`SearchService._warm`) waits until there is none, so it never holds the GIL or a
@@ -385,10 +394,8 @@ class SearchService:
         try:
             gen.lexical.warm(glossary_terms() if self.config.glossary else [])
             for n, case in cases:
-                if n >= SHOWN_CACHE:
+                if not _keep_card(gen, n, case):
                     break
-                if not gen.shown.has(case.id):
-                    gen.shown.put(case.id, shown_of(case))
                 if time.monotonic() > deadline:
                     return _closing(cases, store)
         except Exception:  # only a head start: a search reports its own errors
@@ -407,10 +414,8 @@ class SearchService:
         def run() -> None:
             try:
                 for n, case in rest:
-                    if n >= SHOWN_CACHE or not self._when_idle(gen):
+                    if not self._when_idle(gen) or not _keep_card(gen, n, case):
                         return
-                    if not gen.shown.has(case.id):
-                        gen.shown.put(case.id, shown_of(case))
             except Exception:  # only a head start: a search reports its own errors
                 return
             finally:
