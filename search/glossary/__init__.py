@@ -88,10 +88,10 @@ MAX_COMPOUND_DEPTH = 1
 # Linking letters between compound parts: Danish/Swedish -s- and -e- at the end of the
 # first part (Finnish genitive -n too), or left at the start of the rest after it.
 LINKS_END = ("s", "e", "n")
+LINKS_START = ("s", "e")
 # Prefixes that negate the word they come before (Danish utryg, Swedish otrygg, Finnish
 # epävarma): short, but a word's part all the same.
 NEGATIONS = frozenset({"u", "o", "epa"})
-LINKS_START = ("s", "e")
 
 
 _SNOWBALL = {"da": "danish", "sv": "swedish", "fi": "finnish"}
@@ -739,7 +739,8 @@ class Glossary:
         keyed = [stem_keys(folded, lang, self.use_lemmas) for lang in LANGS]
         stems = {t: list(v) for k in keyed for t, v in k.items() if not t.endswith(LEMMA_TABLE)}
         stems |= {t: list(v) for k in keyed for t, v in k.items() if t.endswith(LEMMA_TABLE)}
-        # A function word is never met by its lemma (Swedish `ska` is the verb `skola`).
+        # A function word of the query is never met by its lemma (Swedish `ska` is the
+        # verb `skola`); the forms' keys keep theirs.
         for table, row in stems.items():
             if table.endswith(LEMMA_TABLE):
                 row[:] = ["" if w in _ALL_STOP else x for w, x in zip(words, row, strict=True)]
