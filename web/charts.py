@@ -44,31 +44,15 @@ class Chart:
     note: str = ""
 
 
-#: Filter links made, by the search's parameters and the values added: a chart set links
-#: each country, year and area several times (a bar, a table row, a place on both maps),
-#: and each link is a checked `SearchRequest`. Emptied when full (a few thousand URLs).
-_LINKS: dict[tuple, str] = {}
-LINKS_KEPT = 4096
-
-
 def _with(query: SearchQuery | None, pairs: list[tuple[str, str]]) -> str:
     """The search's URL with filter values added (back to page 1)."""
     query = query or SearchQuery()
-    # The URL depends on the search only through its parameters (text, filters, sort).
-    key = (tuple(query.params()), tuple(pairs))
-    url = _LINKS.get(key)
-    if url is not None:
-        return url
     filters = {k: list(v) for k, v in query.filters.items()}
     for name, value in pairs:
         values = filters.setdefault(name, [])
         if value not in values:
             values.append(value)
-    url = query_url("/search", query.with_filters(filters).params())
-    if len(_LINKS) >= LINKS_KEPT:
-        _LINKS.clear()
-    _LINKS[key] = url
-    return url
+    return query_url("/search", query.params_with_filters(filters))
 
 
 def _tag(template: str, *values: Any) -> Markup:

@@ -96,7 +96,7 @@ def _toggle(query: SearchQuery, key: str, value: str) -> str:
         values.remove(value)
     else:
         values.append(value)
-    return query_url("/search", query.with_filters(filters).params())
+    return query_url("/search", query.params_with_filters(filters))
 
 
 def _facet_names(facets: dict[str, Any]) -> dict[tuple[str, str], str]:
@@ -149,7 +149,7 @@ def _toggle_many(query: SearchQuery, key: str, values: list[str], active: bool) 
     filters = {k: list(v) for k, v in query.filters.items()}
     kept = [v for v in filters.get(key, []) if v not in values]
     filters[key] = kept if active else kept + values
-    return query_url("/search", query.with_filters(filters).params())
+    return query_url("/search", query.params_with_filters(filters))
 
 
 def facet_groups(
@@ -259,7 +259,7 @@ def search_page(
         for v in query.filters.get(k, [])
     ]
     pipeline = res.pipeline_count()
-    cases = res.cases_of(r["id"] for r in found["results"])
+    cards = res.cards_of(r["id"] for r in found["results"])
     picked = [x for x in request.query_params.getlist("id") if x.strip()]
     compare_error = _compare_error(request, t)
     return render(
@@ -269,7 +269,7 @@ def search_page(
             "query": query,
             "results": found["results"],
             "views": [
-                present.hit_view(r, cases.get(r["id"]), t, query.q) for r in found["results"]
+                present.hit_view(r, cards.get(r["id"]), t, query.q) for r in found["results"]
             ],
             "picked": set(picked),
             "compare_error": compare_error,
@@ -318,7 +318,7 @@ def case_page(
         similar: list[dict] | None = res.similar(case.id, limit=5, country=country)
     except CasebankError:
         similar = None  # no index yet: the page still shows the case
-    cases = res.cases_of(r["id"] for r in similar or [])
+    cards = res.cards_of(r["id"] for r in similar or [])
     url = res.settings.absolute(case_url(case.id))
     # Narrow similar cases to Denmark or to a country of the case (links, no script).
     choices = [None, *dict.fromkeys(["DK", *case.countries])]
@@ -358,7 +358,7 @@ def case_page(
             "is_indigo": present.is_indigo(case),
             "similar": similar,
             "similar_titles": {
-                r["id"]: present.hit_view(r, cases.get(r["id"]), t)["title"] for r in similar or []
+                r["id"]: present.hit_view(r, cards.get(r["id"]), t)["title"] for r in similar or []
             },
             "picked": set(request.query_params.getlist("id")),
             "compare_error": _compare_error(request, t),

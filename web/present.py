@@ -17,6 +17,7 @@ from corpus.model import ROLES, Case, Link, PartialDate, Party
 from search.expansion import STOPWORDS
 from search.results import Snippet
 from search.snippets import highlights
+from web.briefs import Card
 from web.i18n import Translator
 
 #: Named dates in the order a reader follows a project.
@@ -222,7 +223,7 @@ def compare_rows(cases: list[Case], t: Translator) -> list[Row]:
     ]
 
 
-def hit_view(hit: dict, case: Case | None, t: Translator, q: str = "") -> dict:
+def hit_view(hit: dict, case: Case | Card | None, t: Translator, q: str = "") -> dict:
     """What a result in the list shows: title and snippet in the reader's language if known.
 
     Without a query a Danish reader sees the case's Danish summary instead of the search
@@ -353,17 +354,17 @@ def localized(
     return Text(source, guess_language(source, countries))
 
 
-def case_text(case: Case, field: str, lang: str) -> Text | None:
+def case_text(case: Case | Card, field: str, lang: str) -> Text | None:
     """A case's text field (`title`, `intervention`, ...) in the reader's language if known."""
     return localized(getattr(case, f"{field}_i18n", {}), getattr(case, field), lang, case.countries)
 
 
-def case_title(case: Case, lang: str) -> Text:
+def case_title(case: Case | Card, lang: str) -> Text:
     """The case's title in the reader's language where it has one."""
     return case_text(case, "title", lang) or Text(case.title, "en")
 
 
-def summary_text(case: Case, lang: str) -> Text | None:
+def summary_text(case: Case | Card, lang: str) -> Text | None:
     """The summary in the reader's language, else English, else any."""
     for code in (lang, "en", *sorted(case.summary)):
         if case.summary.get(code):

@@ -19,7 +19,7 @@ from corpus.store import Store
 from search.request import SearchRequest
 from search.results import SearchResponse
 from web import charts
-from web.briefs import Brief, read_briefs
+from web.briefs import Brief, Card, read_briefs, read_cards
 from web.i18n import Translator
 
 if TYPE_CHECKING:
@@ -186,9 +186,10 @@ class Resources:
             if case.id == case_id:
                 yield case
 
-    def cases_of(self, ids: Iterable[str]) -> dict[str, Case]:
-        """`iter_cases` by id: the few cases a page shows (its result cards)."""
-        return {c.id: c for c in self.iter_cases(ids)}
+    def cards_of(self, ids: Iterable[str]) -> dict[str, Card]:
+        """The `Card` of each case a page lists, by id; an id no longer in the store is
+        left out (its card then shows the search's own title)."""
+        return read_cards(self.store(), list(ids))
 
     def similar(self, case_id: str, *, limit: int = 5, country: str | None = None) -> list[dict]:
         """Cases similar to one case (see SearchService.similar), as plain data."""

@@ -21,6 +21,10 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.autoescape = True
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
+# The templates ship with the code and change only with it (a new server): without this
+# every page asked the file system for the time of each template it uses (page, base,
+# macros, charts).
+templates.env.auto_reload = False
 
 
 def language_of(request: Request) -> str:

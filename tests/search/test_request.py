@@ -93,6 +93,16 @@ def test_replace_and_params_round_trip() -> None:
         req.replace(limit=1000)
     assert req.params() == [("q", "rygestop"), ("country", "DK"), ("sort", "date")]
     assert SearchRequest.from_query_params(req.params()).filters == req.filters
-    assert req.with_filters({"sector": ["Health"]}).filters == {"sector": ["Health"]}
+    # Another filter set in the same order a checked request would give: q, the
+    # filters in their fixed order, sort (a link's parameters decide its cache key).
+    other = req.params_with_filters({"sector": ["Health"], "country": ["SE", "FI"]})
+    assert other == [
+        ("q", "rygestop"),
+        ("country", "SE"),
+        ("country", "FI"),
+        ("sector", "Health"),
+        ("sort", "date"),
+    ]
+    assert SearchRequest.from_query_params(other).params() == other
     assert SearchRequest(stage=["pipeline"]).include_pipeline
     assert not SearchRequest().include_pipeline

@@ -1,4 +1,5 @@
-"""The per-case table the charts and counts read (`web.briefs`), against the parsed cases."""
+"""The per-case fields the charts, counts and result cards read (`web.briefs`), against
+the parsed cases."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from corpus.settings import Settings
 from corpus.store import Store
-from web.briefs import read_briefs
+from web.briefs import read_briefs, read_cards
 from web.resources import Resources
 
 
@@ -32,6 +33,31 @@ def test_briefs_hold_what_the_parsed_cases_say(web_settings: Settings) -> None:
         assert [(s.name, s.country, s.lat, s.lng) for s in b.places] == [
             (p.name, p.country, p.lat, p.lng) for p in c.places
         ]
+
+
+def test_cards_hold_what_the_parsed_cases_say(web_settings: Settings) -> None:
+    store = Store(web_settings.db_path)
+    cases = list(store.iter_cases())
+    cards = read_cards(store, [c.id for c in cases] + ["no-such-case"])
+    assert set(cards) == {c.id for c in cases}  # an id not in the store is left out
+    # Cases with and without translated titles, summaries and another instrument: the
+    # payload leaves a default out, and the card must still say what the case says.
+    assert any(c.title_i18n for c in cases) and any(not c.title_i18n for c in cases)
+    assert any(c.summary for c in cases) and any(not c.summary for c in cases)
+    for c in cases:
+        card = cards[c.id]
+        assert (card.title, card.title_i18n, card.summary, card.instrument) == (
+            c.title,
+            c.title_i18n,
+            c.summary,
+            c.instrument,
+        )
+        assert (card.intervention, card.intervention_i18n) == (
+            c.intervention,
+            c.intervention_i18n,
+        )
+        assert list(card.countries) == c.countries
+    assert read_cards(store, []) == {}
 
 
 def test_what_is_kept_per_store_version_is_read_again_after_a_change(
