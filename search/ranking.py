@@ -179,10 +179,14 @@ class DenseScorer:
         self.row_kind_id = np.array([kind_pos[field_kind(f)] for f in self.fields], dtype=np.int64)[
             self.row_field_id
         ]
+        #: Each field's rows, in case order.
+        self.field_rows: dict[str, np.ndarray] = {
+            f: np.flatnonzero(self.row_field == f).astype(np.int64) for f in self.fields
+        }
         rng = np.random.default_rng(0)
         self.background_rows: dict[str, np.ndarray] = {}
         for f in self.fields:
-            rows = np.flatnonzero(self.row_field == f)
+            rows = self.field_rows[f]
             self.background_rows[f] = np.sort(
                 rng.choice(rows, size=min(BACKGROUND, len(rows)), replace=False)
             )
@@ -260,6 +264,23 @@ class DenseScorer:
     def graph(self) -> bool:
         """Whether the index is an approximate graph (HNSW) rather than exact (flat)."""
         return isinstance(self.dense.faiss_index, faiss.IndexHNSW)
+
+    def sims_at(self, v: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The inner product of `v` with each of these rows (int64 positions), read in
+        place by FAISS's kernel: gathering 10,000 rows into a new array first (about
+        15 MB) took twice as long as the products."""
+        out = np.empty(len(rows), dtype=np.float32)
+        vv = np.ascontiguousarray(v, dtype=np.float32)
+        faiss.fvec_inner_products_by_idx(
+            faiss.swig_ptr(out),
+            faiss.swig_ptr(vv),
+            faiss.swig_ptr(self.vectors),
+            faiss.swig_ptr(rows),
+            self.vectors.shape[1],
+            1,
+            len(rows),
+        )
+        return out
 
     def _row_sims(
         self,

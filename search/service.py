@@ -774,17 +774,15 @@ def similar_scores(
     `scorer.case_ids`; -inf where not allowed or not comparable): per field in
     `weights`, the cosine of the two cases' vectors, weighted and averaged over the
     fields both cases have."""
-    vectors = scorer.vectors
     lo, hi = scorer.starts[pos], scorer.starts[pos + 1]
     own = {str(scorer.row_field[r]): r for r in range(lo, hi)}
-    field_id = {f: i for i, f in enumerate(scorer.fields)}
     total = np.zeros(len(scorer.case_ids), dtype=np.float32)
     weight = np.zeros(len(scorer.case_ids), dtype=np.float32)
     for kind, w in weights.items():
         if kind not in own:
             continue
-        rows = np.flatnonzero(scorer.row_field_id == field_id[kind])
-        sims = vectors[rows] @ vectors[own[kind]]
+        rows = scorer.field_rows[kind]
+        sims = scorer.sims_at(scorer.vectors[own[kind]], rows)
         owners = scorer.row_case_idx[rows]
         total[owners] += w * sims
         weight[owners] += w
