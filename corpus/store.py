@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -502,3 +503,23 @@ class Store:
             }
             for r in rows
         }
+
+
+class StoreVersion:
+    """A number that changes whenever any connection (a thread, an ingest run in another
+    process) commits a change to the store: SQLite's `PRAGMA data_version` on a
+    connection of its own that never writes. Asking costs microseconds at any size (a
+    `count(*), max(updated_at)` scan of the cases cost 35 ms at 10,000), so what is
+    derived from the whole store can be kept until it changes."""
+
+    def __init__(self, db_path: Path) -> None:
+        self._path = db_path
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        """The current version."""
+        with self._lock:
+            if self._store is None:
+                self._store = Store(self._path)
+            return self._store.db.execute("PRAGMA data_version").fetchone()[0]

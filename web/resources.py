@@ -15,7 +15,7 @@ from fastapi import Request
 from corpus.errors import NotFound
 from corpus.model import Case
 from corpus.settings import Settings
-from corpus.store import Store
+from corpus.store import Store, StoreVersion
 from search.request import SearchRequest
 from search.results import SearchResponse
 from web import charts
@@ -42,7 +42,7 @@ class Resources:
         self._search: SearchService | None = None
         self._generation: tuple = ()
         #: A connection of its own that only asks the store's version (`_store_version`).
-        self._watch: Store | None = None
+        self._version = StoreVersion(settings.db_path)
         #: What is read once per store version, by name: `(version, value)`.
         self._kept: dict[str, tuple[int, Any]] = {}
         self._overviews: OrderedDict[tuple, list[charts.Chart]] = OrderedDict()
@@ -113,14 +113,9 @@ class Resources:
         return self._service().result_ids(query)
 
     def _store_version(self) -> int:
-        """A number that changes whenever any other connection (a thread, an ingest run in
-        another process) commits a change to the store: SQLite's `PRAGMA data_version`
-        on a connection of its own that never writes. Asking costs microseconds at any
-        size (a `count(*), max(updated_at)` scan of the cases cost 35 ms at 10,000)."""
-        with self._lock:
-            if self._watch is None:
-                self._watch = Store(self.settings.db_path)
-            return self._watch.db.execute("PRAGMA data_version").fetchone()[0]
+        """The store's version (`corpus.store.StoreVersion`): what is kept per version is
+        made again after any change."""
+        return self._version()
 
     def _per_version(self, name: str, make: Callable[[], T]) -> T:
         """`make()`, kept until the store changes (the store changes rarely). A change
