@@ -317,7 +317,43 @@ def main() -> None:
         replace_section(REPO / "bench" / "RESULTS.md", "Search quality", body)
 
 
-HELDOUT_NOTES = """Held-out notes: not yet analysed."""
+HELDOUT_NOTES = """Held-out notes (session 7, default ranking; nothing was fixed from them):
+
+- Graded by pattern search over the INDIGO fields and reading every candidate, before any
+  search. A query's set has 8.0 grade-2 and 7.0 grade-1 cases on average (shared set
+  3.9 / 1.6), so Recall@10 is capped well below 1; set size is not what costs nDCG: the
+  22 queries of sets with over 6 grade-2 cases score 0.82, the 26 of smaller sets 0.55
+  (few, tersely described cases: older people, long-term unemployment, domestic
+  violence, stress, maternal support, disability employment).
+- 0.672 overall against 0.865 / 0.768 on the tuned sets; every language under the goal.
+  Three rows the dev sets rejected score higher here (two texts embedded 0.689, mean of
+  all fields 0.686, dense only 0.683): readings, not choices, or the set is spent.
+- The 22 queries under 0.70 (5 en, 6 da, 3 fi, 8 sv) by main cause (top 10 and missing
+  graded cases read, English paraphrases searched; "typed": the translation as a query):
+  - (a) 4, glossary: Finnish "eivät ole töissä eivätkä opiskele" unmapped (NEET, matched
+    0; "työn ja koulutuksen ulkopuolella" is mapped; typed with NEET 0.42 -> 0.73);
+    "mødre"/"mammor"/"äidit" rendered "parents" (12 INDIGO texts say mothers) and
+    "sårbare"/"sårbara" alone "vulnerable adults" ("udsatte" gives "vulnerable"):
+    "støtte til sårbare gravide og nybagte mødre" 0.14, typed with mothers 0.58;
+    "utsatts för"/"udsat for" (subjected to) rendered "vulnerable for": 0.35, English
+    0.68; "återgång i arbete"/"tilbage i arbejde" rendered labour market integration
+    where 4 case texts say return to work: 0.51, typed 0.42, English 0.76.
+  - (b) 5, ranking: English "independent living" puts independent-living projects of
+    other groups (0181, 0175, 0227) above care leavers and above older people's terse
+    Japanese self-reliance texts (0234, 0240 not in the top 50); "abuse" meets substance
+    abuse (0269, 0173); DWP Innovation Fund pilots above primary learning-gains projects;
+    "stöd till gravida kvinnor i utsatta situationer" 0.34, typed 0.59.
+  - (c) 6, as hard in English: older people at home (da 0.35 / en 0.25, sv 0.18 / en
+    0.09-0.45), disability employment (0.53 / 0.26), violence in families (0.60 / 0.66),
+    children taken into care (fi 0.50 / en 0.38: children in care rank above
+    prevention), reading in primary school (sv 0.66 / en 0.65: digital literacy).
+  - (d) 6, relevant ungraded cases on top: curated Työllisyys-SIB, IMPACT60, Effekt I
+    (long-term unemployed: da 0.35, en 0.22), the Åben og Rolig loan (stress: da 0.62, fi
+    0.63), Perheen mukana and Karviainen (preschool: sv 0.68); Fair Chance Fund projects
+    for homeless NEET young people, left ungraded by the NEET set (sv 0.69).
+  - (e) 1, query narrower than its set (young, intellectual disability; sv 0.36).
+  - Per language: en b4 d1; da a1 c3 d2; fi a1 c1 d1; sv a2 b1 c2 d2 e1. Grades read the
+    INDIGO CSV texts; some store texts are rewritten since (0313 now says sick leave)."""
 
 NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`):
 
