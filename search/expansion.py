@@ -36,6 +36,9 @@ class QueryExpansion:
     #: words of those terms, and every alternative of an English word's or an acronym's
     #: group, are graded by IDF instead (the texts use the word the query typed).
     synonym_sets: list[frozenset[str]] = field(default_factory=list)
+    #: `(words as typed, English terms)` for each Nordic form and acronym the glossary
+    #: found, in query order: what the results page says the query was searched as.
+    understood: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def terms(self) -> list[str]:
@@ -97,4 +100,25 @@ def expand(text: str, use_glossary: bool = True, term_words: bool = True) -> Que
     translated = None
     if found is not None and found.changed and found.translated_query != text:
         translated = found.translated_query
-    return QueryExpansion(translated=translated, groups=groups, synonym_sets=synonym_sets)
+    return QueryExpansion(
+        translated=translated,
+        groups=groups,
+        synonym_sets=synonym_sets,
+        understood=_understood(text, found.matches if found else []),
+    )
+
+
+def _understood(text: str, matches: list[glossary.Match]) -> list[tuple[str, tuple[str, ...]]]:
+    """Each Nordic form and acronym of the query with the English terms of its concepts
+    (the parts of one compound together); an English form, and an acronym whose
+    concept's term is the acronym itself, say nothing new."""
+    out: dict[str, list[str]] = {}
+    for m in matches:
+        typed = text[m.start : m.end]
+        term = m.concept.term
+        if m.lang == "en" or glossary.normalise(term) == glossary.normalise(typed):
+            continue
+        terms = out.setdefault(typed, [])
+        if term not in terms:
+            terms.append(term)
+    return [(typed, tuple(terms)) for typed, terms in out.items()]

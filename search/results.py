@@ -75,6 +75,16 @@ class FacetValue(BaseModel):
     label: str | None = Field(None, description="Display name where the value is an id (funds).")
 
 
+class Understood(BaseModel):
+    """Words of the query that the glossary knows (Danish, Swedish or Finnish terms of
+    the field, acronyms) and the English terms they were searched as."""
+
+    typed: str = Field(description="The words as the query has them.")
+    terms: list[str] = Field(
+        description="The English terms searched for them (a compound's parts give one each)."
+    )
+
+
 class SearchResponse(BaseModel):
     """A page of results, with the counts and facets of the whole result."""
 
@@ -88,6 +98,12 @@ class SearchResponse(BaseModel):
     )
     results: list[Hit]
     facets: dict[str, list[FacetValue]]
+    understood: list[Understood] = Field(
+        default_factory=list,
+        description="The query's Danish, Swedish and Finnish terms and acronyms that the "
+        "glossary knows, with the English terms of the case texts they were searched as "
+        "(empty when there are none: an English query is searched as typed).",
+    )
 
 
 class SimilarResponse(BaseModel):

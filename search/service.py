@@ -61,7 +61,7 @@ from search.ranking import (
     rank,
 )
 from search.request import SearchRequest
-from search.results import FacetValue, Hit, SearchResponse, Snippet
+from search.results import FacetValue, Hit, SearchResponse, Snippet, Understood
 from search.snippets import Prepared, prepare, snippet_of
 from search.texts import lexical_texts
 
@@ -285,14 +285,14 @@ def _in_flight(method: Callable) -> Callable:
 class _Selection:
     """A search's rows in order (`SearchService._select`): the generation they index, the
     filters' masks and the result before filtering (for facets), the ranking and its
-    lexical evidence and terms (None and empty when browsing)."""
+    lexical evidence and the query's expansion (None and empty when browsing)."""
 
     gen: Generation
     masks: dict[str, np.ndarray]
     in_result: np.ndarray
     ranked: Ranked | None
     hits: LexicalHits
-    terms: list[str]
+    expansion: QueryExpansion
     order: np.ndarray
 
 
@@ -462,7 +462,7 @@ class SearchService:
             allowed &= m
         text = request.q
         hits = LexicalHits()
-        terms: list[str] = []
+        expansion = QueryExpansion()
         in_result = base
         ranked: Ranked | None = None
         if text:
@@ -474,7 +474,7 @@ class SearchService:
             if gen.scorer is not None and gen.scorer.graph and not np.array_equal(allowed, base):
                 narrowed = allowed
                 key = (*key, np.packbits(allowed).tobytes())
-            ranked, hits, terms = gen.ranks.get_or_make(
+            ranked, hits, expansion = gen.ranks.get_or_make(
                 key, lambda: self._rank(gen, text, base, narrowed)
             )
             in_result = ranked.chosen
@@ -486,7 +486,7 @@ class SearchService:
             order = table.ordered(ranked.order, rows)
         else:
             order = table.ordered(table.title_order, rows)
-        return _Selection(gen, masks, in_result, ranked, hits, terms, order)
+        return _Selection(gen, masks, in_result, ranked, hits, expansion, order)
 
     @_in_flight
     def search(self, request: SearchRequest, *, all_rows: bool = False) -> SearchResponse:
@@ -498,7 +498,8 @@ class SearchService:
         Projects in the pipeline stage are left out unless the stage filter asks for them.
         """
         sel = self._select(request)
-        gen, ranked, hits, terms, order = sel.gen, sel.ranked, sel.hits, sel.terms, sel.order
+        gen, ranked, hits, order = sel.gen, sel.ranked, sel.hits, sel.order
+        terms = sel.expansion.terms
         table, text = gen.table, request.q
         facets = table.facets(sel.in_result, sel.masks)
         page = order if all_rows else order[request.offset : request.offset + request.limit]
@@ -516,6 +517,10 @@ class SearchService:
             semantic=gen.scorer is not None,
             results=results,
             facets={k: [FacetValue(**f) for f in v] for k, v in facets.items()},
+            understood=[
+                Understood(typed=typed, terms=list(said))
+                for typed, said in sel.expansion.understood
+            ],
         )
 
     def ranked_already(self, request: SearchRequest) -> bool:
@@ -560,9 +565,10 @@ class SearchService:
 
     def _rank(
         self, gen: Generation, text: str, base: np.ndarray, narrowed: np.ndarray | None = None
-    ) -> tuple[Ranked, LexicalHits, list[str]]:
+    ) -> tuple[Ranked, LexicalHits, QueryExpansion]:
         """The query's ranking over every case of the base (filters are masks over it,
-        applied by the caller), the lexical evidence, and the terms searched. Evidence
+        applied by the caller), the lexical evidence, and the query's expansion (the
+        terms searched, what its words were searched as). Evidence
         is gathered as arrays over the case table's rows.
 
         The lexical look-up runs on a helper thread while this one scores the cases:
@@ -613,7 +619,7 @@ class SearchService:
             bm25[table.rows_of(hits.bm25)] = list(hits.bm25.values())
         row_field = scorer.dense.row_field if scorer is not None else []
         evidence = Evidence(dense, cover, table.id_rank, best_row, row_field, first, bm25)
-        return rank(evidence, config), hits, expansion.terms
+        return rank(evidence, config), hits, expansion
 
     def _dense(
         self,

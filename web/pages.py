@@ -281,6 +281,7 @@ def search_page(
             "pipeline_url": _toggle(query, "stage", "pipeline"),
             "total": total,
             "matched": found["matched"],
+            "understood": found.get("understood") or [],
             "page": page,
             "pages": pages,
             "first": offset + 1,

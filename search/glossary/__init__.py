@@ -67,6 +67,7 @@ __all__ = [
     "Problem",
     "check",
     "load_glossary",
+    "normalise",
 ]
 
 GLOSSARY_DIR = Path(__file__).parent

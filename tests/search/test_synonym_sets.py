@@ -63,3 +63,20 @@ def test_a_word_of_a_term_covers_a_synonym_set_in_part(indexed: tuple[Settings, 
     by_word = [c for c in cov if not matched[c] & exp.synonym_sets[0]]
     # A case with only a word of a term ("people" of "homeless people") covers in part.
     assert by_word and all(0.0 < cov[c] < 1.0 for c in by_word)
+
+
+def test_what_a_query_was_searched_as_names_its_nordic_words_and_acronyms() -> None:
+    # A Danish word and phrase with their concept's English term; a compound's parts
+    # together; an acronym with its expansion.
+    assert expand("efterværn for unge der forlader en anbringelse").understood == [
+        ("efterværn", ("care leavers",)),
+        ("unge der forlader en anbringelse", ("care leavers",)),
+    ]
+    assert expand("hjemløshedsforebyggelse").understood == [
+        ("hjemløshedsforebyggelse", ("homelessness", "prevention"))
+    ]
+    assert expand("MST").understood == [("MST", ("Multisystemic Therapy",))]
+    # English is searched as typed: nothing to say, nor for words the glossary lacks.
+    assert expand("care leavers").understood == []
+    assert expand("xyzzyqq").understood == []
+    assert expand("efterværn", use_glossary=False).understood == []

@@ -40,6 +40,18 @@ def test_danish_query_finds_the_housing_first_case(client: TestClient) -> None:
     assert odense["countries"] == ["DK"]
 
 
+def test_search_says_what_the_query_was_searched_as(client: TestClient) -> None:
+    data = client.get("/api/search", params={"q": "hjemløse unge", "limit": 1}).json()
+    assert data["understood"] == [{"typed": "hjemløse unge", "terms": ["youth homelessness"]}]
+    # A facet click or page 2 keeps it (it comes with the kept ranking).
+    again = client.get("/api/search", params={"q": "hjemløse unge", "country": "DK"}).json()
+    assert again["understood"] == data["understood"]
+    assert client.get("/api/search", params={"q": "homeless"}).json()["understood"] == []
+    assert client.get("/api/search").json()["understood"] == []  # browsing
+    spec = client.get("/openapi.json").json()["components"]["schemas"]
+    assert set(spec["Understood"]["properties"]) == {"typed", "terms"}
+
+
 def test_filters_combine_or_within_a_key_and_across_keys(client: TestClient) -> None:
     both = client.get("/api/search", params=[("country", "DK"), ("country", "FI")]).json()
     assert {c for r in both["results"] for c in r["countries"]} == {"DK", "FI"}

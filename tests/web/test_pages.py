@@ -58,6 +58,13 @@ def test_results_page_lists_results_with_their_facts(client: TestClient) -> None
     assert first.select_one(".snippet").get_text(strip=True)
     # The search box keeps the query.
     assert soup.find("input", attrs={"name": "q"})["value"] == "hjemløse unge"
+    # The Danish words are said with the English terms they were searched as.
+    understood = soup.select_one(".understood")
+    assert "engelske fagudtryk" in understood.get_text()
+    assert "hjemløse unge (youth homelessness)" in understood.get_text()
+    assert understood.select_one("[lang=en]").get_text() == "youth homelessness"
+    english = soup_of(client, "/search?q=homeless", headers={"accept-language": "en"})
+    assert english.select_one(".understood") is None
 
 
 def test_facets_are_links_that_keep_the_other_filters(client: TestClient) -> None:
