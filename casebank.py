@@ -376,6 +376,9 @@ def search(
     out = Console()
     noun = "case" if data["matched"] == 1 else "cases"
     out.print(f"[bold]{data['matched']}[/bold] matching {noun} for {data['query']!r}")
+    if data["understood"]:
+        said = "; ".join(f"{u['typed']} ({', '.join(u['terms'])})" for u in data["understood"])
+        out.print(f"Also searched with the English terms: {said}", highlight=False)
     if not data["matched"] and data["results"]:
         out.print("No case matches well; these are the closest:")
     for n, r in enumerate(data["results"], start=1):

@@ -64,6 +64,9 @@ def test_index_then_search_json(settings: Settings, store: Store) -> None:
     assert "Juvenile justice recidivism project" in text.stdout
     nonsense = casebank(settings, "search", "xyzzyqq")
     assert "0 matching cases" in nonsense.stdout and "closest" in nonsense.stdout
+    assert "English terms" not in nonsense.stdout
+    danish = casebank(settings, "search", "hjemløse unge").stdout
+    assert "Also searched with the English terms: hjemløse unge (youth homelessness)" in danish
 
 
 def test_bad_country_is_a_clear_error(settings: Settings, store: Store) -> None:
