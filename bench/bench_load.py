@@ -305,7 +305,16 @@ def report(
               "| kind | requests | median ms | p95 ms |", "|---|---|---|---|"]  # fmt: skip
     for kind, (n, m, p) in runs[-1]["by_kind"].items():
         lines.append(f"| {kind} | {n} | {m:.0f} | {p:.0f} |")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", NOTES])
+
+
+NOTES = """Session 7, `--workers 1`, one run each, back to back, session-start code (d5cd590)
+then the new: 77.8 -> 112.7 requests/s, then new 135.3 -> old 77.0; median 209 -> 158
+/ 130 ms, p95 571 -> 309 / 257 ms; HTML results pages median 503 -> 246 ms, API
+searches 185 -> 143 ms; 0 errors. With one worker the interpreter is what requests
+share besides the model: a results page had parsed its 20 cases and built a checked
+request per facet link, and every response was compressed at gzip level 9
+(`bench_web_pages.py`'s notes)."""
 
 
 def main() -> None:

@@ -317,7 +317,14 @@ def main() -> None:
         replace_section(REPO / "bench" / "RESULTS.md", "Search quality", body)
 
 
-HELDOUT_NOTES = """Held-out notes (session 7, default ranking; nothing was fixed from them):
+HELDOUT_NOTES = """Held-out notes (session 7), read at the default of the set's first run:
+
+- **0.672** overall then (en 0.69, da 0.64, fi 0.75, sv 0.60): the figure for unseen
+  queries. The lead then fixed the first four glossary renderings of (a) below, each of
+  general kind (commit "glossary: four wrong or missing renderings ..."): 0.692 since
+  (h29 0.42 -> 0.68, h37 0.35 -> 0.67, h48 0.14 -> 0.50; both dev sets unchanged or
+  better), so for those words the set is no longer unseen. The figures below are of
+  the first run.
 
 - Graded by pattern search over the INDIGO fields and reading every candidate, before any
   search. A query's set has 8.0 grade-2 and 7.0 grade-1 cases on average (shared set
@@ -325,7 +332,7 @@ HELDOUT_NOTES = """Held-out notes (session 7, default ranking; nothing was fixed
   22 queries of sets with over 6 grade-2 cases score 0.82, the 26 of smaller sets 0.55
   (few, tersely described cases: older people, long-term unemployment, domestic
   violence, stress, maternal support, disability employment).
-- 0.672 overall against 0.865 / 0.768 on the tuned sets; every language under the goal.
+- 0.672 against 0.865 / 0.768 on the tuned sets; every language under the goal.
   Three rows the dev sets rejected score higher here (two texts embedded 0.689, mean of
   all fields 0.686, dense only 0.683): readings, not choices, or the set is spent.
 - The 22 queries under 0.70 (5 en, 6 da, 3 fi, 8 sv) by main cause (top 10 and missing
@@ -362,6 +369,19 @@ NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`
   typed) is embedded alone, one text per model call; the lexical side searches the
   English terms and acronyms as alternatives of the word they translate (a part of the
   query counts once, and any of a Nordic word's alternatives covers it fully).
+- *Session 7*: a third set, held out (table above, written and graded before any
+  search on it): 0.672 at first, against 0.865 / 0.768 on the two tuned sets, so the
+  tuned sets overstate unseen queries by 0.1-0.2. Four glossary renderings its reading
+  found, each wrong in general and not only for its wording, were fixed: sårbar(e) and
+  "haavoittuvassa asemassa olevat" alone are vulnerable (were vulnerable adults:
+  "sårbare unge" read "vulnerable adults young people"); mothers a concept apart from
+  parents (13 INDIGO texts say mothers); "udsat for"/"utsatts för" is affected by (was
+  vulnerable); Finnish "eivät ole töissä eivätkä opiskele" is NEET: shared 0.865
+  unchanged, own 0.768 -> 0.770 ("hjemgivelse af anbragte småbørn til forældrene" 0.73
+  -> 0.83), held-out 0.672 -> 0.692; glossary matching (0.69) and probe coverage (A
+  0.92, B 0.89) unchanged. Two texts embedded (held out +0.017, dev sets -0.001 /
+  -0.003) were not taken: the model call embeds two texts in 1.7x the time of one
+  (18.0 / 30.6 ms, medians over the same queries), against the speed goal.
 - *Session 6*: *dictionary lemmas* in the glossary (simplemma's dictionaries, look-up
   only; `search/glossary/`, section "Glossary matching of unlisted forms"): a query word
   meets a form whose lemma has its lemma's stem, where the plain stems differ (Finnish
