@@ -489,10 +489,9 @@ class SearchService:
         return _Selection(gen, masks, in_result, ranked, hits, expansion, order)
 
     @_in_flight
-    def search(self, request: SearchRequest, *, all_rows: bool = False) -> SearchResponse:
-        """Ranked, filtered results with facets: a page, or every row when `all_rows`
-        (those rows carry no snippet, which would cost more than the rest of the search
-        for a few hundred).
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Ranked, filtered results with facets: a page of them (`result_ids` gives every
+        row's id, for the charts and exports).
 
         An empty query browses every case (newest first for `sort="date"`, else by title).
         Projects in the pipeline stage are left out unless the stage filter asks for them.
@@ -502,12 +501,10 @@ class SearchService:
         terms = sel.expansion.terms
         table, text = gen.table, request.q
         facets = table.facets(sel.in_result, sel.masks)
-        page = order if all_rows else order[request.offset : request.offset + request.limit]
+        page = order[request.offset : request.offset + request.limit]
         matched = int(ranked.match[order].sum()) if ranked is not None else 0
         results = [
-            self._hit(
-                gen, table.ids[i], terms, ranked.scored(i) if ranked else None, hits, not all_rows
-            )
+            self._hit(gen, table.ids[i], terms, ranked.scored(i) if ranked else None, hits)
             for i in page.tolist()
         ]
         return SearchResponse(
@@ -690,14 +687,13 @@ class SearchService:
         terms: list[str],
         scored: Scored | None,
         hits: LexicalHits,
-        with_snippet: bool = True,
     ) -> Hit:
         best_field = scored.best_field if scored else None
         return hit_of(
             self._shown(gen, case_id).card,
             scored.score if scored else 0.0,
             scored.match if scored else True,
-            self._snippet(gen, case_id, terms, best_field, hits.idf) if with_snippet else None,
+            self._snippet(gen, case_id, terms, best_field, hits.idf),
         )
 
     # -- similar cases ----------------------------------------------------------------------

@@ -117,12 +117,11 @@ def test_fund_and_instrument_filters_with_facets(service: SearchService) -> None
     assert [h.id for h in service.search(both).results] == ["c-care-leavers"]
 
 
-def test_all_rows_are_not_capped_by_the_page(service: SearchService) -> None:
-    request = SearchRequest(limit=2)
-    page = service.search(request)
-    everything = service.search(request, all_rows=True)
-    assert len(page.results) == 2
+def test_a_page_is_a_slice_of_the_whole_result(service: SearchService) -> None:
+    page = service.search(SearchRequest(limit=2, offset=2))
+    everything = service.search(SearchRequest(limit=100))
     assert len(everything.results) == everything.total == page.total == 7
+    assert [h.id for h in page.results] == [h.id for h in everything.results[2:4]]
 
 
 def test_result_ids_are_the_rows_of_the_whole_search(service: SearchService) -> None:
@@ -134,7 +133,7 @@ def test_result_ids_are_the_rows_of_the_whole_search(service: SearchService) -> 
         SearchRequest(q="xyzzyqq", sort="date"),
     ]
     for request in requests:
-        every = service.search(request, all_rows=True)
+        every = service.search(request.replace(limit=100, offset=0))
         assert service.result_ids(request) == [h.id for h in every.results], request
         assert len(every.results) == every.total
 
