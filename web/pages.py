@@ -346,6 +346,7 @@ def case_page(
             "source_titles": present.source_titles,
             "party_name": present.party_name,
             "localized": present.localized,
+            "other_names": present.other_names,
             "unverified": present.is_unverified,
             "parties": present.parties_by_role(case),
             "dates": present.ordered_dates(case),

@@ -364,6 +364,20 @@ def case_title(case: Case | Card, lang: str) -> Text:
     return case_text(case, "title", lang) or Text(case.title, "en")
 
 
+def other_names(case: Case, shown: str) -> list[str]:
+    """The case's other names beside the title the page shows: its source title and
+    alternative names, each once, none the shown title again (a Danish title that a
+    source also lists as an alternative name)."""
+    seen = {" ".join(shown.casefold().split())}
+    out = []
+    for name in [case.title, *case.alt_names]:
+        key = " ".join(name.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
+
+
 def summary_text(case: Case | Card, lang: str) -> Text | None:
     """The summary in the reader's language, else English, else any."""
     for code in (lang, "en", *sorted(case.summary)):

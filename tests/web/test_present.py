@@ -143,3 +143,26 @@ def test_sources_are_listed_once_per_page() -> None:
         ("https://www.dsi.dk/a/", "DSI"),
         ("https://dsi.dk/b", None),
     ]
+
+
+def test_other_names_leave_out_the_title_shown() -> None:
+    case = Case(
+        id="x",
+        title="Housing First for young homeless people (Aarhus)",
+        title_i18n={"da": "Forebyggelse af ungdomshjemløshed i Aarhus"},
+        alt_names=[
+            "Forebyggelse af  ungdomshjemløshed i Aarhus",
+            "Reducing Homelessness - DK",
+            "Reducing homelessness - DK",
+        ],
+    )
+    # A Danish reader sees the Danish title: the English one is another name, the
+    # Danish one a source also lists (spaced and cased otherwise) is not repeated.
+    assert present.other_names(case, "Forebyggelse af ungdomshjemløshed i Aarhus") == [
+        "Housing First for young homeless people (Aarhus)",
+        "Reducing Homelessness - DK",
+    ]
+    assert present.other_names(case, case.title) == [
+        "Forebyggelse af  ungdomshjemløshed i Aarhus",
+        "Reducing Homelessness - DK",
+    ]
