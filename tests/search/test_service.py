@@ -56,8 +56,11 @@ def ids(result: dict) -> list[str]:
 
 def test_result_document_shape(service: Searcher) -> None:
     result = service.search("rough sleepers", limit=3)
-    assert set(result) == {"query", "total", "matched", "semantic", "results", "facets"}
+    assert set(result) == {
+        "query", "total", "matched", "semantic", "results", "facets", "understood"
+    }  # fmt: skip
     assert result["query"] == "rough sleepers"
+    assert result["understood"] == []  # English words are searched as typed
     assert result["semantic"] is True
     for r in result["results"]:
         assert set(r) == RESULT_KEYS
