@@ -166,7 +166,10 @@ languages before and after. Later visits, median ms, before -> after: 348 cases:
 26.8 -> 16.4, results 85.8 -> 47.0, its filter 28.9 -> 15.2, page 2 16.9 -> 9.4, Danish
 query 94.6 -> 52.3, case page 19.0 -> 12.5; 10,000 cases: results 301 -> 206, filter 166
 -> 102, page 2 120 -> 82, case page 87 -> 67 (then similar cases 36 -> 21 ms a call at
-10,000, by FAISS's by-index inner products)."""
+10,000, by FAISS's by-index inner products). At 10,000 cases the figures move a lot from
+run to run (two later A/B pairs of `--one`, 5 runs each: results 290 / 395 and 204 / 153
+ms, new / old; first home 7.0 / 7.0 and 10.6 / 10.5 s): the server's warm-up thread keeps
+the cards of 10,000 cases between the visits, on the same two cores."""
 
 
 def main() -> None:
