@@ -432,6 +432,7 @@ def compare_page(
         {
             "cases": cases,
             "rows": present.compare_rows(cases, t),
+            "lead_and_rest": present.lead_and_rest,
             "case_title": present.case_title,
             "json_url": query_url("/compare.json", [("id", c.id) for c in cases]),
         },

@@ -166,3 +166,17 @@ def test_other_names_leave_out_the_title_shown() -> None:
         "Forebyggelse af  ungdomshjemløshed i Aarhus",
         "Reducing Homelessness - DK",
     ]
+
+
+def test_a_long_compare_text_shows_its_first_sentences_then_the_rest() -> None:
+    short = present.Text("One sentence only.", "en")
+    assert present.lead_and_rest(short) == (short, None)
+    long = present.Text("First sentence here. " * 10 + "A last sentence without end " * 10, "en")
+    lead, rest = present.lead_and_rest(long)
+    assert lead.text.endswith(".") and len(lead.text) <= present.LEAD
+    assert lead.lang == rest.lang == "en"
+    assert f"{lead.text} {rest.text}" == long.text.strip()
+    # No sentence ends early enough: cut between words, nothing lost.
+    words = "word " * 200
+    lead, rest = present.lead_and_rest(words)
+    assert not lead.endswith(" ") and f"{lead} {rest}" == words.strip()
