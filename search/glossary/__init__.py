@@ -660,17 +660,26 @@ class Glossary:
         # The rest as it is, then without its linking letter.
         unlinked = before[:-1] if before.endswith(LINKS_END) else ""
         left = self._rest(before, depth, unlinked)
-        right = self._rest(after, depth, after[1:] if after.startswith(LINKS_START) else "")
+        right = self._rest(after, depth, after[1:] if after.startswith(LINKS_START) else "", True)
         modifier = unlinked if len(unlinked) >= COMPOUND_MIN else before
         unknown = modifier if not left and len(modifier) >= COMPOUND_MIN else ""
         seen: set[str] = set()
         hits = [h for h in (*left, hit, *right) if not (h[0].id in seen or seen.add(h[0].id))]
         return hits, unknown
 
-    def _rest(self, rest: str, depth: int, unlinked: str) -> list[tuple[Concept, str, str]]:
+    def _rest(
+        self, rest: str, depth: int, unlinked: str, last: bool = False
+    ) -> list[tuple[Concept, str, str]]:
         """The concepts of what is left of a compound beside a form (or of that rest
-        without its linking letter), [] when it is too short or names none."""
+        without its linking letter), [] when it is too short or names none. The `last`
+        part of a compound may be an exact-only form when it is all of that rest: the
+        head of `stressbehandling` is `=behandling` (treatment), which alone in a word
+        it must not be found in (`behandlingsforløb`), and a first part the glossary
+        does not know never leads to it (`sagsbehandling`, case handling)."""
         for piece in (rest, unlinked):
+            exact = self._words.get(piece) if last else None
+            if exact and exact[2].startswith("=") and len(piece) >= COMPOUND_MIN:
+                return [exact]
             if len(piece) >= COMPOUND_MIN and not piece.isdigit():
                 found, _ = self._compound(piece, {}, depth + 1)
                 if found:

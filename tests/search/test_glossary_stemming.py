@@ -84,8 +84,12 @@ def test_an_unlisted_compound_is_split_into_its_forms(tmp_path):
         "prevention",
         "homelessness",
     ]
-    # An exact-only form is no part of a longer word, nor a rest shorter than a part.
-    assert [m.concept.id for m in g.find("stressbehandling")] == ["stress"]
+    # An exact-only form is found in a longer word only as all of the rest after a
+    # known part (the compound's head), never alone or before another part; a rest
+    # shorter than a part is none.
+    assert [m.concept.id for m in g.find("stressbehandling")] == ["stress", "treatment"]
+    assert [m.concept.id for m in g.find("behandlingsstress")] == ["stress"]
+    assert g.find("sagsbehandling") == []
     assert [m.concept.id for m in g.find("hjemløshedsråd")] == ["homelessness"]
 
 
