@@ -13,6 +13,7 @@ prison" partly covers "vankilasta vapautuvien" (release from prison).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import search.glossary as glossary
 from search.lexical import query_terms
@@ -40,9 +41,11 @@ class QueryExpansion:
     #: found, in query order: what the results page says the query was searched as.
     understood: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
-    @property
+    @cached_property
     def terms(self) -> list[str]:
-        """Every term searched (each once), for the lexical index and for highlighting."""
+        """Every term searched (each once), for the lexical index and for highlighting;
+        worked out once per expansion, which a ranking keeps for its facet clicks and
+        pages."""
         return list(dict.fromkeys(t for g in self.groups for t in g))
 
 

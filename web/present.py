@@ -390,12 +390,15 @@ def other_names(case: Case, shown: str) -> list[str]:
     """The case's other names beside the title the page shows: its source title and
     alternative names, each once, none the shown title again (a Danish title that a
     source also lists as an alternative name)."""
-    seen = {" ".join(shown.casefold().split())}
+
+    def key(name: str) -> str:
+        return " ".join(name.casefold().split())
+
+    seen = {key(shown)}
     out = []
     for name in [case.title, *case.alt_names]:
-        key = " ".join(name.casefold().split())
-        if key not in seen:
-            seen.add(key)
+        if (folded := key(name)) not in seen:
+            seen.add(folded)
             out.append(name)
     return out
 

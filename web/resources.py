@@ -41,8 +41,8 @@ class Resources:
         self._lock = threading.Lock()
         self._search: SearchService | None = None
         self._generation: tuple = ()
-        #: A connection of its own that only asks the store's version (`_store_version`).
-        self._version = StoreVersion(settings.db_path)
+        #: The store's version: what is kept per version is made again after any change.
+        self._store_version = StoreVersion(settings.db_path)
         #: What is read once per store version, by name: `(version, value)`.
         self._kept: dict[str, tuple[int, Any]] = {}
         self._overviews: OrderedDict[tuple, list[charts.Chart]] = OrderedDict()
@@ -111,11 +111,6 @@ class Resources:
         """The ids of every row of a checked search, in its order (no cap, no page): what
         the charts and the exports read (see `SearchService.result_ids`)."""
         return self._service().result_ids(query)
-
-    def _store_version(self) -> int:
-        """The store's version (`corpus.store.StoreVersion`): what is kept per version is
-        made again after any change."""
-        return self._version()
 
     def _per_version(self, name: str, make: Callable[[], T]) -> T:
         """`make()`, kept until the store changes (the store changes rarely). A change

@@ -12,6 +12,11 @@ from web.briefs import read_briefs, read_cards
 from web.resources import Resources
 
 
+def assert_same(read: object, case: object, *names: str) -> None:
+    """The fields read without parsing the case have the parsed case's values."""
+    assert [getattr(read, n) for n in names] == [getattr(case, n) for n in names], names
+
+
 def test_briefs_hold_what_the_parsed_cases_say(web_settings: Settings) -> None:
     store = Store(web_settings.db_path)
     briefs = read_briefs(store)
@@ -23,12 +28,7 @@ def test_briefs_hold_what_the_parsed_cases_say(web_settings: Settings) -> None:
     assert any(c.stage == "pipeline" and c.start_year is None for c in cases)
     for c in cases:
         b = briefs[c.id]
-        assert (b.stage, b.sector, b.provider_model, b.start_year) == (
-            c.stage,
-            c.sector,
-            c.provider_model,
-            c.start_year,
-        )
+        assert_same(b, c, "stage", "sector", "provider_model", "start_year")
         assert list(b.countries) == c.countries
         assert [(s.name, s.country, s.lat, s.lng) for s in b.places] == [
             (p.name, p.country, p.lat, p.lng) for p in c.places
@@ -46,16 +46,8 @@ def test_cards_hold_what_the_parsed_cases_say(web_settings: Settings) -> None:
     assert any(c.summary for c in cases) and any(not c.summary for c in cases)
     for c in cases:
         card = cards[c.id]
-        assert (card.title, card.title_i18n, card.summary, card.instrument) == (
-            c.title,
-            c.title_i18n,
-            c.summary,
-            c.instrument,
-        )
-        assert (card.intervention, card.intervention_i18n) == (
-            c.intervention,
-            c.intervention_i18n,
-        )
+        assert_same(card, c, "title", "title_i18n", "summary", "instrument")
+        assert_same(card, c, "intervention", "intervention_i18n")
         assert list(card.countries) == c.countries
     assert read_cards(store, []) == {}
 
