@@ -307,6 +307,18 @@ class Store:
         row = self.db.execute("SELECT payload FROM cases WHERE id = ?", [case_id]).fetchone()
         return Case.model_validate_json(row[0])
 
+    def cases_by_id(self, ids: list[str]) -> dict[str, Case]:
+        """The merged cases of these case ids (not aliases), by id; an id not in the store
+        is left out. One query per 500 ids (under SQLite's oldest bound on parameters)."""
+        found: dict[str, Case] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, payload FROM cases WHERE id IN ({marks})"
+            for case_id, payload in self.db.execute(sql, chunk):
+                found[case_id] = Case.model_validate_json(payload)
+        return found
+
     def iter_cases(self) -> Iterator[Case]:
         """Every merged case, ordered by id."""
         for (payload,) in self.db.execute("SELECT payload FROM cases ORDER BY id"):

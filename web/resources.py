@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import Request
 
-from corpus.errors import NotFound
 from corpus.model import Case
 from corpus.settings import Settings
 from corpus.store import Store, StoreVersion
@@ -28,6 +27,9 @@ if TYPE_CHECKING:
 #: Chart sets kept (per language, search and its result): the home page, and another
 #: page of a search or the same page again, draw the same charts.
 OVERVIEW_CACHE = 32
+
+#: Cases an export reads from the store in one query.
+EXPORT_BATCH = 200
 
 T = TypeVar("T")
 
@@ -163,18 +165,16 @@ class Resources:
         return drawn
 
     def iter_cases(self, ids: Iterable[str]) -> Iterator[Case]:
-        """The cases of these ids, in their order, parsed from the store one at a time;
+        """The cases of these ids, in their order, read from the store a batch at a time;
         an id no longer in the store (removed, or merged into another case since a
         search ran) is left out."""
-        for case_id in ids:
-            try:
-                # This thread's store each time: an export streams its rows from
-                # whichever worker thread the server lends it for each one.
-                case = self.store().get_case(case_id)
-            except NotFound:
-                continue
-            if case.id == case_id:
-                yield case
+        ids = list(ids)
+        for i in range(0, len(ids), EXPORT_BATCH):
+            chunk = ids[i : i + EXPORT_BATCH]
+            # This thread's store each time: an export streams its rows from whichever
+            # worker thread the server lends it for each batch.
+            found = self.store().cases_by_id(chunk)
+            yield from (found[case_id] for case_id in chunk if case_id in found)
 
     def cards_of(self, ids: Iterable[str]) -> dict[str, Card]:
         """The `Card` of each case a page lists, by id; an id no longer in the store is

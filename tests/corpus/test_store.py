@@ -171,3 +171,22 @@ def test_a_store_of_the_previous_schema_is_migrated(tmp_path):
     assert store.schema_version == len(MIGRATIONS)
     assert store.runs()[0]["left_off"] == {}
     store.close()
+
+
+def test_cases_by_id_reads_many_ids_in_batches_and_leaves_out_unknown_ones(tmp_path):
+    store = Store(tmp_path / "s.db")
+    for n in (1, 2, 3):
+        store.upsert_record(
+            indigo_record(id=f"INDIGO-POJ-000{n}", external_ids={"indigo": f"INDIGO-POJ-000{n}"}),
+            "indigo",
+        )
+    real = [c.id for c in store.iter_cases()]
+    # More ids than one query takes (500), the real ones spread over three batches.
+    ids = [f"missing-{i}" for i in range(1001)]
+    ids[0], ids[600], ids[1000] = real
+    found = store.cases_by_id(ids)
+    assert sorted(found) == sorted(real)
+    assert all(found[i].id == i for i in real)
+    # Case ids only: an external id is not resolved here (get_case does that).
+    assert real[0] == "indigo-poj-0001"
+    assert store.cases_by_id(["INDIGO-POJ-0001"]) == {}
