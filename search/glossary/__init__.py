@@ -16,7 +16,11 @@ Form syntax inside the YAML lists (kept small so the files stay readable):
 - `asunnottom*`: a stem; it matches every word that begins with it (Finnish and
   Danish inflection), and as a compound part like a word.
 - `=ældre`: exact only; never matched inside a longer word (`ældre` must not match
-  inside `forældre`).
+  inside `forældre`), except as the head of a compound after a known part
+  (`=behandling` of `stressbehandling`).
+- `==institution`: exact only, and never a compound's head either: the head's sense
+  depends on what it follows (`uddannelsesinstitution` is a school, not residential
+  care; Swedish `familjebanden` family ties, not gangs).
 
 Acronyms (`acronyms:`) match a whole token; ones that are also ordinary words
 (`ACT`) match only when written in capitals.
@@ -353,7 +357,7 @@ class _Form:
 
 def _parse_form(raw: str, lang: str) -> _Form:
     exact = raw.startswith("=")
-    text = raw[1:] if exact else raw
+    text = raw.lstrip("=")
     stem = text.endswith("*")
     if stem:
         text = text[:-1]
@@ -418,7 +422,7 @@ def _build(path: Path | None) -> tuple[Glossary | None, list[Problem]]:
                 continue
             # The English terms are shown and indexed as written, without the form
             # marks (`=gangs` only keeps `gangs` out of Danish `overgangsjob`).
-            english = tuple(t.removeprefix("=").removesuffix("*") for t in e.en)
+            english = tuple(t.lstrip("=").removesuffix("*") for t in e.en)
             concept = Concept(e.id, fm.domain, english, tuple(e.acronyms))
             concepts.append(concept)
             for lang in ("en", *LANGS):
@@ -678,7 +682,8 @@ class Glossary:
         does not know never leads to it (`sagsbehandling`, case handling)."""
         for piece in (rest, unlinked):
             exact = self._words.get(piece) if last else None
-            if exact and exact[2].startswith("=") and len(piece) >= COMPOUND_MIN:
+            head = exact and exact[2].startswith("=") and not exact[2].startswith("==")
+            if head and len(piece) >= COMPOUND_MIN:
                 return [exact]
             if len(piece) >= COMPOUND_MIN and not piece.isdigit():
                 found, _ = self._compound(piece, {}, depth + 1)

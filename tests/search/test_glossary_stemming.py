@@ -93,6 +93,40 @@ def test_an_unlisted_compound_is_split_into_its_forms(tmp_path):
     assert [m.concept.id for m in g.find("hjemløshedsråd")] == ["homelessness"]
 
 
+def test_a_form_marked_never_a_head_is_not_found_at_the_end_of_a_compound(tmp_path):
+    g = _glossary(
+        tmp_path,
+        "  - id: education\n    en: [education]\n    da: [uddannelse*]\n"
+        "  - id: residential-care\n    en: [residential care]\n    da: [==institution]\n"
+        "  - id: treatment\n    en: [treatment]\n    da: [=behandling]\n",
+    )
+    # Alone it is a form like `=behandling`, and the English term shows no marks.
+    assert [m.concept.id for m in g.find("institution")] == ["residential-care"]
+    assert g.concepts["residential-care"].english == ("residential care",)
+    # A school is no residential care: after a known part it names nothing...
+    assert [m.concept.id for m in g.find("uddannelsesinstitution")] == ["education"]
+    # ...where a plain exact-only form is the compound's head.
+    assert [m.concept.id for m in g.find("uddannelsesbehandling")] == [
+        "education",
+        "treatment",
+    ]
+
+
+def test_shipped_glossary_heads_and_living_at_home():
+    # Heads whose sense depends on the first part are marked `==`.
+    assert expand("uddannelsesinstitution").translated == "education"
+    assert expand("familjebanden").translated == "family"
+    assert "residential care" in (expand("anbragt på institution").translated or "")
+    # Living on at home is the self-reliance the case texts of older people describe.
+    for q in ("ældre der bor hjemme", "äldre som bor hemma", "kotona asuvat ikääntyneet"):
+        assert "independence" in (expand(q).translated or ""), q
+    # Back to one's job after sick leave is return to work, not labour market integration.
+    assert expand("sygemeldte tilbage i arbejde").translated == "sick leave return to work"
+    assert expand("langtidsledige i arbejde").translated == (
+        "long-term unemployment labour market integration"
+    )
+
+
 def test_shipped_glossary_splits_unlisted_compounds():
     exp = expand("misbrugsforebyggelse blandt unge")
     assert (exp.translated or "").startswith("substance misuse prevention")
