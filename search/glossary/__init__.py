@@ -195,29 +195,42 @@ def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Common function words per language: a form equal to one of these is a mistake in the
-# data (it would map every sentence to a concept). Kept short on purpose: the words
-# that a glossary writer could plausibly slip in, not a full stop list.
+# Common function words per language: never lexical evidence of a query, passed over
+# between the words of a phrase, and a form equal to one of them is a mistake in the
+# data (it would map every sentence to a concept). The articles, conjunctions and
+# prepositions, the auxiliary and modal verbs (a lemma dictionary reads Swedish `ska` as
+# the verb `skola`, the spelling of school), and the pronouns, question words and
+# adverbs a caseworker's question is made of ("hur kan vi förebygga ...", "hvordan
+# hjælper vi ..."): left in, each was a part of the query that no case text covers.
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": _wordset(
         "a an and are as at be but by for from has have in into is it not of on or "
-        "than that the their they this to was were which who with without"
+        "than that the their they this to was were which who with without "
+        "how what why where when we our us i you your can could should would do does "
+        "there these those its them"
     ),
-    # The auxiliary and modal verbs too: a lemma dictionary reads Swedish `ska` as the
-    # verb `skola`, the spelling of school.
     "da": _wordset(
         "af alle at de dem den der det efter eller en er et for fra har hos i ikke "
         "ind med men mod når og om op over på sig som til ud under ved være "
-        "skal skulle kan kunne vil ville må bør bliver blive blev"
+        "skal skulle kan kunne vil ville må bør bliver blive blev "
+        "jeg du han hun vi os jer mig dig min mit mine din dit dine vores jeres deres "
+        "hans hendes hvad hvem hvor hvordan hvorfor hvilke hvilken hvilket hvis man så "
+        "også her nu da end denne dette disse noget nogle nogen have havde været"
     ),
     "sv": _wordset(
         "av de den det efter eller en ett för från har hos i inte med men mot när "
         "och om på sig som till under ut vid vara är "
-        "ska skall skulle kan kunna kunde vill ville måste bör blir bli blev"
+        "ska skall skulle kan kunna kunde vill ville måste bör blir bli blev "
+        "att jag du han hon vi ni dem oss mig dig min mitt mina din ditt dina vår vårt "
+        "våra deras hans hennes dess vad vem var hur varför vilka vilken vilket man så "
+        "också även här där nu då än denna detta dessa något några någon ha hade varit"
     ),
     "fi": _wordset(
         "ei ja jos kanssa kuin mutta on ovat se sekä tai tämä että joka jotka myös vai olla oli "
-        "oleva olevat olevia olevien olevan voi voivat pitää täytyy"
+        "oleva olevat olevia olevien olevan voi voivat pitää täytyy "
+        "minä sinä hän me te he meidän teidän heidän minun sinun hänen mikä mitä mitkä "
+        "miten miksi missä kuka ketkä joita jonka joiden joissa johon ne niiden sen sitä "
+        "nämä tätä näiden vielä jo nyt kun niin kuten voimme voisimme"
     ),
 }
 # The function words of the translated query in English: a query such as "job til

@@ -1,7 +1,7 @@
 """The relevance sets of our own in bench/: `dev_queries_more.json` (the second
-development set) and `heldout_queries.json` (held out, never tuned on). Both have the
-format of ../shared/eval/dev_queries.json, every judged id is a real INDIGO project, and
-they cover all four languages; the development set has at least 60 queries plus a list
+development set) and `heldout_queries.json` / `heldout2_queries.json` (held out, never
+tuned on). All have the format of ../shared/eval/dev_queries.json, every judged id is a
+real INDIGO project, and they cover all four languages; the development set has at least 60 queries plus a list
 of nonsense queries."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 DEV = BENCH / "dev_queries_more.json"
 HELDOUT = BENCH / "heldout_queries.json"
+HELDOUT2 = BENCH / "heldout2_queries.json"
 
 
 def _load(path: Path = DEV) -> dict:
@@ -45,15 +46,16 @@ def test_format_languages_and_size():
     assert len(data["nomatch_queries"]) >= 5
 
 
-def test_heldout_set_has_the_shared_format_in_every_language():
-    data = _load(HELDOUT)
+@pytest.mark.parametrize("path", [HELDOUT, HELDOUT2], ids=["heldout", "heldout2"])
+def test_heldout_set_has_the_shared_format_in_every_language(path: Path):
+    data = _load(path)
     assert set(data) == {"about", "sets", "queries"}  # as ../shared/eval/dev_queries.json
     langs = _check_sets(data)
     assert set(langs) == {"da", "en", "sv", "fi"} and all(n >= 10 for n in langs.values())
     assert "never used to tune" in data["about"]
 
 
-@pytest.mark.parametrize("path", [DEV, HELDOUT], ids=["dev", "heldout"])
+@pytest.mark.parametrize("path", [DEV, HELDOUT, HELDOUT2], ids=["dev", "heldout", "heldout2"])
 def test_judged_ids_are_indigo_projects(indigo_csv_dir, path: Path):
     with (indigo_csv_dir / "projects.csv").open(encoding="utf-8") as f:
         ids = {row["ID"].removeprefix("INDIGO-POJ-") for row in csv.DictReader(f)}

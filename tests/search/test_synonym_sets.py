@@ -80,3 +80,13 @@ def test_what_a_query_was_searched_as_names_its_nordic_words_and_acronyms() -> N
     assert expand("care leavers").understood == []
     assert expand("xyzzyqq").understood == []
     assert expand("efterværn", use_glossary=False).understood == []
+
+
+def test_a_questions_pronouns_and_question_words_are_no_parts_of_it() -> None:
+    # A caseworker's question: only its content words are parts a case must cover.
+    for q, content in (
+        ("Hur kan vi förebygga att unga dras in i gäng?", ["förebygga", "unga", "gäng", "dras"]),
+        ("hvordan kan vi hjælpe hjemløse unge", ["hjemløse unge", "hjælpe"]),
+        ("how can we help homeless young people", ["help", "homeless"]),
+    ):
+        assert [g[0] for g in expand(q).groups] == content, q
