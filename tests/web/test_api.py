@@ -29,6 +29,9 @@ def test_search_returns_the_contract_shape(client: TestClient) -> None:
         assert result["provider_model"] in PROVIDER_MODELS
         assert result["investor_model"] in INVESTOR_MODELS
     assert set(data["facets"]) >= {"country", "sector", "stage", "provider_model"}
+    # What the search took on the server, for developer tools and the latency benchmark.
+    name, dur = r.headers["Server-Timing"].split(";dur=")
+    assert name == "search" and float(dur) >= 0
 
 
 def test_danish_query_finds_the_housing_first_case(client: TestClient) -> None:
