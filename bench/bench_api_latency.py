@@ -6,10 +6,10 @@ Run: `.venv/bin/python bench/bench_api_latency.py [--write] [--scales 10000] [--
 `bench_search_speed.py` times `SearchService.search` in-process; this is what a user of
 the API sees: `casebank serve --workers 1` in its own process on 127.0.0.1, one client
 with keep-alive, the JSON encoding and the HTTP stack included. The client is the
-standard library's `http.client`, as lean as a load tool's: httpx spent about 1 ms of
-this 2-core machine's CPU per request in the benchmark's own process (a cached search,
-2.0 ms a request with httpx, is 1.1 ms with it). The server's own time per search is
-read from its `Server-Timing` header and reported beside the client's.
+standard library's `http.client`, as lean as a load tool's: httpx spent about 0.5 ms of
+this 2-core machine's CPU per request in the benchmark's own process (a facet click, 2.0
+ms a request with httpx, is 1.5 ms with it, same run conditions). The server's own time
+per search is read from its `Server-Timing` header and reported beside the client's.
 
 - 348 real cases (bench/out/data, bench/_setup.py) and, with `--scales`, synthetic
   stores made the way `bench_search_speed.py` makes them (recombined real cases with
