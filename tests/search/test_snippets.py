@@ -107,3 +107,40 @@ def test_matches_are_those_of_the_word_boundary_pattern(text, literal, whole) ->
     pattern = r"(?<!\w)" + re.escape(literal) + (r"(?!\w)" if whole else "")
     expected = [m.span() for m in re.finditer(pattern, text)]
     assert list(_matches(text, literal, whole)) == expected
+
+
+def test_terms_of_one_word_are_looked_up_among_the_words_as_a_scan_finds_them() -> None:
+    from bisect import bisect_right
+
+    from search.snippets import _WORD_END, _patterns, _sentence_weights, prepare
+
+    case = Case(
+        id="c",
+        title="Hjemløse unge i Aarhus",
+        social_challenge="Homelessness among young homeless people; homeless_ness is no word. "
+        "Young people leave care. Care leavers, e.g. 18-24 year olds, need homes.",
+        intervention="Housing First: a home, then support. Støtte til unge hjemløse.",
+    )
+    prep = prepare(case)
+    terms = ["homeless", "homelessness", "care", "care leavers", "18-24", "unge", "hjemlose"]
+    terms += ["home", "ho", "young people", "støtte", "aarhus", "xyz"]
+    weights = {t: float(i + 1) for i, t in enumerate(terms)}
+    found, marked_at = _sentence_weights(prep, _patterns(tuple(terms)), weights)
+    # The scan over the joined text that every term went through before.
+    want_found: dict[int, float] = {}
+    want_marked: dict[int, list[tuple[int, int]]] = {}
+    for term, literal, whole in _patterns(tuple(terms)):
+        hit = set()
+        for start, end in _matches(prep.folded, literal, whole):
+            g = bisect_right(prep.starts, start) - 1
+            if g >= 0 and end <= prep.ends[g]:
+                hit.add(g)
+                word_end = end + len(_WORD_END.match(prep.folded, end, prep.ends[g]).group())
+                want_marked.setdefault(g, []).append((start, word_end))
+        for g in hit:
+            want_found[g] = want_found.get(g, 0.0) + weights[term]
+    assert found == want_found
+    assert {g: sorted(s) for g, s in marked_at.items()} == {
+        g: sorted(s) for g, s in want_marked.items()
+    }
+    assert any(len(s) > 1 for s in marked_at.values())
