@@ -15,10 +15,10 @@ index generation), so a snippet costs only the look-up of the query's words.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from corpus.model import Case
 from search.results import Snippet
@@ -29,7 +29,6 @@ MAX_LEN = 240
 #: so "e.g. housing" and "1.5 million" stay whole.
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[\"'(\[]?[^\W_a-zæøåäöü])", re.UNICODE)
 _WORD_END = re.compile(r"\w*", re.UNICODE)
-_WORD = re.compile(r"\w+", re.UNICODE)
 _FOLD = str.maketrans("äöåæøéèüáàíóúâêôç", "aoaaoeeuaaiouaeoc")
 #: Fields a snippet is taken from, in the order ties are decided; names come last: the
 #: result's title already shows them.
@@ -202,21 +201,6 @@ class Prepared:
     ends: tuple[int, ...]
     owners: tuple[tuple[int, int], ...]
 
-    @cached_property
-    def words(self) -> tuple[tuple[str, ...], dict[str, dict[int, list[tuple[int, int]]]]]:
-        """The distinct words of `folded`, sorted, and per word the spans of its
-        occurrences by sentence: a term of letters and digits alone is a look-up of the
-        words it begins (or, when short, is) instead of a scan of the text. Made when a
-        snippet of the case is first asked for, since most cases are never shown."""
-        at: dict[str, dict[int, list[tuple[int, int]]]] = {}
-        starts = self.starts
-        for m in _WORD.finditer(self.folded):
-            # A word never spans whitespace, so it lies within its sentence.
-            g = bisect_right(starts, m.start()) - 1
-            if g >= 0:
-                at.setdefault(m.group(), {}).setdefault(g, []).append(m.span())
-        return tuple(sorted(at)), at
-
 
 def prepare(case: Case, lang: str | None = None) -> Prepared:
     """What a snippet of `case` reads that does not depend on the query."""
@@ -302,35 +286,23 @@ def _sentence_weights(
     """`{sentence (index in prep.starts): summed weight of the terms found in it}`, and
     per such sentence the spans of its matched words (offsets in `prep.folded`).
 
-    A term of letters and digits alone is looked up in the case's sorted words
-    (`Prepared.words`); any other (several words, a hyphen) is looked for once over all
-    the case's texts joined and each match placed in its sentence by bisection (a match
-    must lie within the sentence): one scan per term, not one per term and part (a case
-    has a dozen parts and dozens of sentences).
+    Each term is looked for once over all the case's texts joined and each match placed
+    in its sentence by bisection (a match must lie within the sentence): one scan per
+    term, not one per term and part (a case has a dozen parts and dozens of sentences).
     """
     folded, starts, ends = prep.folded, prep.starts, prep.ends
     found: dict[int, float] = {}
     marked: dict[int, list[tuple[int, int]]] = {}
-    words, at = prep.words
     for term, literal, whole in patterns:
+        if literal not in folded:
+            continue
         hit: set[int] = set()
-        if _WORD.fullmatch(literal):
-            # The words the literal begins (or is, when whole): the same matches as the
-            # scan below, each marked to the end of its word.
-            i = bisect_left(words, literal)
-            while i < len(words) and words[i].startswith(literal):
-                if not whole or words[i] == literal:
-                    for g, spans in at[words[i]].items():
-                        hit.add(g)
-                        marked.setdefault(g, []).extend(spans)
-                i += 1
-        elif literal in folded:
-            for start, end in _matches(folded, literal, whole):
-                g = bisect_right(starts, start) - 1
-                if g >= 0 and end <= ends[g]:
-                    hit.add(g)
-                    word_end = end + len(_WORD_END.match(folded, end, ends[g]).group())
-                    marked.setdefault(g, []).append((start, word_end))
+        for start, end in _matches(folded, literal, whole):
+            g = bisect_right(starts, start) - 1
+            if g >= 0 and end <= ends[g]:
+                hit.add(g)
+                word_end = end + len(_WORD_END.match(folded, end, ends[g]).group())
+                marked.setdefault(g, []).append((start, word_end))
         for g in hit:
             found[g] = found.get(g, 0.0) + weights.get(term, 1.0)
     return found, marked
