@@ -335,7 +335,12 @@ social prescribing, chronic disease, early years and parenting, refugee employme
 rough sleeping, NEET young people, mental health and employment, prison leavers,
 education in low-income countries, environment and agriculture, substance misuse); 10.1
 grade-2 and 11.1 grade-1 cases a set. Its first figure, at main 3fdb03e before this
-session's glossary changes: **0.735** (en 0.77, da 0.74, fi 0.69, sv 0.73)."""
+session's glossary changes: **0.735** (en 0.77, da 0.74, fi 0.69, sv 0.73); at its end
+0.736 (fi 0.71), every one of this session's changes measured on it once, none chosen
+by it. Its misses were not read: it stays unseen for the next session. Real queries
+with a match: 38 of 40 at first, 39 once question words were function words; the one
+without is Finnish, on waterways and nature ("vesistöjen ja luonnon tilan parantaminen
+tulosperusteisella rahoituksella"), words the glossary does not know."""
 
 HELDOUT_NOTES = """Held-out notes (session 7), read at the default of the set's first run:
 
@@ -389,6 +394,34 @@ NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`
   typed) is embedded alone, one text per model call; the lexical side searches the
   English terms and acronyms as alternatives of the word they translate (a part of the
   query counts once, and any of a Nordic word's alternatives covers it fully).
+- *Session 8*: a fourth set, held out (`bench/heldout2_queries.json`, helper heldout8,
+  written and graded before any search; its misses were not read, so it stays unseen):
+  0.735 at the session's start; every component switched off scores lower on it (table
+  above). Glossary changes, shared / own / held out / second held out: "==form" is exact
+  and never a compound's head (uddannelsesinstitution is education, not residential
+  care; Swedish familjebanden family ties, not gangs; -medel/-midler not funding): no
+  query moved; living on at home (bo hjemme, bor hemma, kotona asuminen) is the
+  independence concept (self-reliance, independent living: the older people's case
+  texts) and back to one's job (tilbage i arbejde, återgång i arbete, työhön paluu)
+  return to work, apart from labour market integration: 0.865 / 0.771 -> 0.770 / 0.692
+  -> 0.712 / 0.735, both read off the first held-out set's misses; pronouns, question
+  words and common adverbs of the four languages as function words (a caseworker's
+  question "Hur kan vi förebygga att unga dras in i kriminella gäng? Vi söker ..." had
+  hur/vi/att as parts no case covers, matched 0 -> 3): 0.865 / 0.770 / 0.713 / 0.736;
+  "left care" a form of care leavers (the case texts' wording): 0.870 / 0.770 / 0.715 /
+  0.736; "entry into employment" (20 case texts) and "job start" (14) terms of labour
+  market integration: 0.870 / 0.771 / 0.716 / 0.736. Tried and not kept: the
+  untranslated Nordic function words dropped from the embedded text (0.864 / 0.767 /
+  0.712 / 0.738); "leaving foster care" as care leavers (d02 0.33 -> 0.45, d01 0.86 ->
+  0.77: its word "foster" then counts for care leavers); "at home" a concept of its
+  own, apart from independence (0.865 / 0.766 / 0.704); labour market integration
+  rendered "into work" or "into employment", the case texts' words (own 0.766-0.768);
+  the lexical boost growing with the coverage squared or to the power 1.5, favouring
+  cases that cover every part (0.861 / 0.768-0.770 / 0.712-0.716 / 0.729-0.731); the
+  query vector moved toward the vectors of the glossary concepts it names, by 0.3 or
+  0.6 (0.853 / 0.769 / 0.712 / 0.727, 0.839 / 0.767 / 0.713 / 0.734); the query
+  embedded as a passage ("passage: " prefix, as the case texts are): 0.802 / 0.714 /
+  0.680 / 0.687.
 - *Session 7*: a third set, held out (table above, written and graded before any
   search on it): 0.672 at first, against 0.865 / 0.768 on the two tuned sets, so the
   tuned sets overstate unseen queries by 0.1-0.2. Four glossary renderings its reading

@@ -469,6 +469,27 @@ pass over the 54,530 field vectors (84 MB) 7-8 ms, as the floor's FAISS scan, an
 combining them per case about 3 ms more (the dense pass 12.3 ms in all, the lexical
 look-up beside it); snippets and hits 1.8, facets 0.8, coverage and ranking 0.6.
 
+Session 8 (a faster machine than session 7's: the floor 5-9 ms here against 19-27 ms
+then; answers saved after the glossary's changes, then 161 of 161 unchanged at both
+scales after each of these):
+- tried and reverted: snippets looking a term of letters and digits up among the
+  case's sorted words with their spans (10 snippets 0.49 -> 0.38 ms here, where every
+  case is shown again each round); that index cost 1.8 ms and 94 KB a case the first
+  time the case was shown, which `bench_api_latency.py` did see (a new query's p95 at
+  10,000 cases 1.83 -> 2.52x the floor, a fresh server's 1.79 -> 6.5x);
+- a case's best and second-best field are maxima down the columns of a padded table of
+  its rows (numpy takes a column reduction a row at a time) instead of two segment
+  reductions and a comparison over every row, and the weights per row are worked out
+  once per set of weights: combining the field scores at 10,000 cases 0.80 -> 0.50 ms;
+- three runs of the final code before the table above: p95 / floor 1.56-1.70 at 348
+  cases (median 1.59) and 1.46-1.53 at 10,000 (median 1.49). The queries differ in
+  length, and so does their embedding: the longest of the 18 ("unemployment among
+  people with disabilities") embeds in about 1.4x the median floor alone, so p95 /
+  floor sets the longest queries against the typical one. Against the floor's own p95
+  (same queries, same rounds) the p95 is 1.21-1.25x at both scales; per query against
+  its own floor (the p95 of those ratios) 1.37-1.40 at 10,000 cases and 1.38-1.92 at
+  348, where the search beyond its model call is a larger share of a smaller floor.
+
 Session 6 (answers unchanged but for the glossary's changes, saved again after them):
 - snippets: each term looked for once in a case's texts joined (not once per part) and
   the chosen sentence's highlights taken from those matches: 10 snippets 1.6-1.9 ->
