@@ -218,8 +218,9 @@ def provider_chart(cases: list[Brief], t: Translator, query: SearchQuery | None)
     return bar_chart("provider", t("chart.by_provider"), items, t)
 
 
-def _points(cases: list[Brief]) -> list[dict[str, Any]]:
-    """Places with coordinates, one per name and country, with how many cases are there."""
+def _points(cases: list[Brief], t: Translator) -> list[dict[str, Any]]:
+    """Places with coordinates, one per name and country (as the reader's language says
+    the name: `Translator.place_name`), with how many cases are there."""
     points: dict[tuple, dict[str, Any]] = {}
     for c in cases:
         seen: set[tuple] = set()
@@ -227,12 +228,13 @@ def _points(cases: list[Brief]) -> list[dict[str, Any]]:
             if p.lat is None or p.lng is None or not (-90 <= p.lat <= 90 and -180 <= p.lng <= 180):
                 continue
             country = p.country or (c.countries[0] if c.countries else None)
-            key = ((p.name or "").casefold(), country)
+            name = t.place_name(p.name, country)
+            key = (name.casefold(), country)
             if key in seen:
                 continue
             seen.add(key)
             point = points.setdefault(
-                key, {"name": p.name or "", "country": country, "lat": p.lat, "lng": p.lng, "n": 0}
+                key, {"name": name, "country": country, "lat": p.lat, "lng": p.lng, "n": 0}
             )
             point["n"] += 1
     return sorted(points.values(), key=lambda x: (-x["n"], x["name"]))
@@ -324,7 +326,7 @@ def map_chart(cases: list[Brief], t: Translator, query: SearchQuery | None) -> C
 
     None when no place of these cases has coordinates (there is nothing to draw).
     """
-    points = _points(cases)
+    points = _points(cases, t)
     if not points:
         return None
     world = _map_svg("map", t("chart.map"), points, (-180, -60, 180, 80), 640, t, query, 0)

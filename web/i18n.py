@@ -12,6 +12,7 @@ import copy
 import datetime
 import json
 import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -99,6 +100,32 @@ class Translator:
         if not code:
             return self("value.unknown")
         return self._locale.territories.get(code.upper(), code)
+
+    def places(self, places: Iterable[object]) -> list[str]:
+        """The places of a case (each with `name`, `admin_area`, `country`) as `place`
+        says them, each once: two sources may name one place in two ways."""
+        said = (self.place(p.name, p.admin_area, p.country) for p in places)
+        return list(dict.fromkeys(p for p in said if p))
+
+    def place(self, name: str | None, admin_area: str | None, country: str | None) -> str:
+        """A place as the case page lists it: its name (`place_name`), area and country,
+        the country in this language."""
+        said = self.country(country) if country else None
+        return ", ".join(p for p in (self.place_name(name, country), admin_area, said) if p)
+
+    def place_name(self, name: str | None, country: str | None = None) -> str:
+        """A source's name of a place without the country it may end in ("Viborg
+        Municipality, Denmark": the page says the country itself), and its English
+        "<town> Municipality" as the reader's language says it ("Viborg Kommune")."""
+        if not name:
+            return ""
+        english = Locale.parse("en").territories.get(country.upper(), "") if country else ""
+        if english and name.endswith(f", {english}"):
+            name = name[: -len(english) - 2]
+        suffix = self._labels.get("place.municipality")
+        if suffix and name.endswith(" Municipality"):
+            name = name.removesuffix(" Municipality") + " " + suffix
+        return name
 
     def language_name(self, code: str) -> str:
         """A language's name in this language (`fi` -> `finsk`)."""

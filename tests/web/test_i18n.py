@@ -68,3 +68,22 @@ def test_names_and_coded_values() -> None:
     assert da.value("sector", None) == "Ukendt"
     assert da("no.such.label") == "no.such.label"
     assert Translator("xx").lang == "da"
+
+
+def test_places_say_the_country_once_and_a_municipality_in_the_readers_language() -> None:
+    da, en = Translator("da"), Translator("en")
+    assert da.place("Viborg Municipality, Denmark", None, "DK") == "Viborg Kommune, Danmark"
+    assert da.place("Norrköping Municipality", None, "SE") == "Norrköping Kommune, Sverige"
+    assert en.place("Viborg Municipality, Denmark", None, "DK") == "Viborg Municipality, Denmark"
+    assert da.place("Helsinki", "Uusimaa", "FI") == "Helsinki, Uusimaa, Finland"
+    assert da.place("Denmark (16 municipalities)", None, "DK") == (
+        "Denmark (16 municipalities), Danmark"
+    )
+    assert da.place(None, None, None) == ""
+    # The map's labels say the name alone.
+    assert da.place_name("Aarhus Municipality", "DK") == "Aarhus Kommune"
+    # Two sources' names of one place are one place.
+    from corpus.model import Place
+
+    two = [Place(name="Holbæk Municipality"), Place(name="Holbæk Municipality, Denmark")]
+    assert da.places([Place(name=p.name, country="DK") for p in two]) == ["Holbæk Kommune, Danmark"]
