@@ -202,6 +202,8 @@ def _wordset(text: str) -> frozenset[str]:
 # the verb `skola`, the spelling of school), and the pronouns, question words and
 # adverbs a caseworker's question is made of ("hur kan vi förebygga ...", "hvordan
 # hjælper vi ..."): left in, each was a part of the query that no case text covers.
+# Not the ones English writes as words of their own (`end`, `man`, `min`): the lists
+# hold for every query, English ones too.
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": _wordset(
         "a an and are as at be but by for from has have in into is it not of on or "
@@ -213,16 +215,16 @@ STOPWORDS: dict[str, frozenset[str]] = {
         "af alle at de dem den der det efter eller en er et for fra har hos i ikke "
         "ind med men mod når og om op over på sig som til ud under ved være "
         "skal skulle kan kunne vil ville må bør bliver blive blev "
-        "jeg du han hun vi os jer mig dig min mit mine din dit dine vores jeres deres "
-        "hans hendes hvad hvem hvor hvordan hvorfor hvilke hvilken hvilket hvis man så "
-        "også her nu da end denne dette disse noget nogle nogen have havde været"
+        "jeg du han hun vi os jer mig dig mit mine din dit dine vores jeres deres "
+        "hans hendes hvad hvem hvor hvordan hvorfor hvilke hvilken hvilket hvis så "
+        "også her nu da denne dette disse noget nogle nogen have havde været"
     ),
     "sv": _wordset(
         "av de den det efter eller en ett för från har hos i inte med men mot när "
         "och om på sig som till under ut vid vara är "
         "ska skall skulle kan kunna kunde vill ville måste bör blir bli blev "
-        "att jag du han hon vi ni dem oss mig dig min mitt mina din ditt dina vår vårt "
-        "våra deras hans hennes dess vad vem var hur varför vilka vilken vilket man så "
+        "att jag du han hon vi ni dem oss mig dig mitt mina din ditt dina vår vårt "
+        "våra deras hans hennes dess vad vem var hur varför vilka vilken vilket så "
         "också även här där nu då än denna detta dessa något några någon ha hade varit"
     ),
     "fi": _wordset(
