@@ -446,7 +446,7 @@ NOTES = """One query costs one model call (its glossary translation, else the qu
 the first 128 tokens), one pass over every field vector and the lexical look-up. The
 pass (FAISS's inner-product kernel over all rows of the flat index, what its exact scan
 reads anyway) scores every case; its fields are standardised and combined
-per case with segment operations (a case's rows are contiguous), and the ranking is
+per case down the columns of a table of each case's rows, and the ranking is
 built on arrays over the case table. The lexical look-up runs on a helper thread beside
 the pass (SQLite and FAISS release the GIL; `search/parallel.py`: a part no helper has
 begun runs on the caller, so a busy machine only loses the hand-over), reading each

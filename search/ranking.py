@@ -342,6 +342,7 @@ class DenseScorer:
         """The configured weight per field kind, per row, and which rows weigh (> 0),
         worked out once per set of weights."""
         key = tuple(sorted(config.weights.items()))
+        # Threads may fill the same entry at once: they write equal arrays.
         found = self._row_weights.get(key)
         if found is None:
             wkind = np.array([config.weights.get(k, 0.0) for k in self.kinds], dtype=np.float32)
@@ -359,8 +360,8 @@ class DenseScorer:
         """The standardised dense score of every case (by position in `case_ids`) and
         its best field row, from one pass over the field vectors.
 
-        Each case's weighted field rows are standardised and combined per case with
-        segment operations (rows of a case are contiguous). With a flat index every
+        Each case's weighted field rows are standardised and combined per case down the
+        columns of the table of its rows (`_padded`). With a flat index every
         case is scored, so a filter is a mask over these arrays, never a second search.
         With HNSW only the cases of one graph search (over `allowed_cases`, plus the
         case positions `also`) are scored; the others get -inf.
