@@ -149,6 +149,9 @@ def test_matches_come_first_and_weak_answers_are_set_apart(client: TestClient) -
         elif weak:
             seen.add("mixed")
             assert notice is None and heading.get_text(strip=True).startswith("Svagere svar")
+            # The count says how many of the cases found match well.
+            count = soup.select_one("#count").get_text(" ", strip=True)
+            assert f"{api['matched']} matcher godt" in count, count
             assert weak[0].find_previous("h2", class_="weak-head") is heading
             # Sorted by date the two kinds mix: each weak answer is marked where it falls.
             by_date = soup_of(
