@@ -71,6 +71,12 @@ def _significant(value: float, digits: int) -> float:
     return float(f"{value:.{digits}g}")
 
 
+@cache
+def _english_territories() -> dict[str, str]:
+    """Country names in English (CLDR), as the sources write them inside place names."""
+    return dict(Locale.parse("en").territories)
+
+
 class Translator:
     """Labels and formatting for one language; templates call it as `t("key")`."""
 
@@ -119,7 +125,7 @@ class Translator:
         "<town> Municipality" as the reader's language says it ("Viborg Kommune")."""
         if not name:
             return ""
-        english = Locale.parse("en").territories.get(country.upper(), "") if country else ""
+        english = _english_territories().get(country.upper(), "") if country else ""
         if english and name.endswith(f", {english}"):
             name = name[: -len(english) - 2]
         suffix = self._labels.get("place.municipality")
