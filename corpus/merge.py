@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 
+from babel import Locale
 from rapidfuzz import fuzz
 
 from corpus.model import ROLES, Case, OutcomeMetric, Party, Place
@@ -176,8 +178,20 @@ _PLACE_WORDS = re.compile(
 )
 
 
+@cache
+def _country_names() -> dict[str, str]:
+    """English country names (CLDR), folded, by ISO code."""
+    return {code: _fold(name) for code, name in Locale("en").territories.items()}
+
+
 def _place_key(p: Place) -> tuple:
-    name = _PLACE_WORDS.sub(" ", _fold(p.name))
+    folded = _fold(p.name)
+    # A source may end a place's name in its country ("Holbæk Municipality, Denmark"
+    # beside INDIGO's "Holbæk Municipality"): the place's country says that already.
+    country = _country_names().get(p.country or "")
+    if country and folded.endswith(f" {country}"):
+        folded = folded[: -len(country) - 1]
+    name = _PLACE_WORDS.sub(" ", folded)
     return (" ".join(name.split()) or _fold(p.name), p.country)
 
 

@@ -109,7 +109,8 @@ class Translator:
 
     def places(self, places: Iterable[object]) -> list[str]:
         """The places of a case (each with `name`, `admin_area`, `country`) as `place`
-        says them, each once: two sources may name one place in two ways."""
+        says them, each once: a store merged before the merge knew a name may end in
+        its country (`corpus.merge`) still holds both names of one place."""
         said = (self.place(p.name, p.admin_area, p.country) for p in places)
         return list(dict.fromkeys(p for p in said if p))
 

@@ -100,4 +100,10 @@ def test_places_and_sources_are_kept_once() -> None:
         ("Aarhus", "SE", None),
     ]
     assert [s.url for s in case.sources] == ["https://www.dsi.dk/case/", "https://dsi.dk/other"]
+    # A name that ends in the place's country is the same place.
+    case = _pair(
+        {"places": [Place(name="Holbæk Municipality", country="DK")]},
+        {"places": [Place(name="Holbæk Municipality, Denmark", country="DK", lat=55.67)]},
+    )
+    assert [(p.name, p.lat) for p in case.places] == [("Holbæk Municipality", 55.67)]
     assert url_key("HTTPS://www.Example.org/a/") == url_key("http://example.org/a")
