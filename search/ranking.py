@@ -203,7 +203,7 @@ class DenseScorer:
         self._padded = np.ascontiguousarray(
             np.where(slot < counts, self.starts[:-1] + slot, len(self.row_case_idx))
         )
-        self._row_weights: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._row_weights: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._selections: OrderedDict[tuple, tuple[int, faiss.SearchParameters] | None] = (
             OrderedDict()
         )
