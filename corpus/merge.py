@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from babel import Locale
 from rapidfuzz import fuzz
 
+from corpus.countries import english_names
 from corpus.model import ROLES, Case, OutcomeMetric, Party, Place
 
 #: Lower rank wins. Unlisted sources (new scrapers) sit between curated files and INDIGO.
@@ -180,8 +180,8 @@ _PLACE_WORDS = re.compile(
 
 @cache
 def _country_names() -> dict[str, str]:
-    """English country names (CLDR), folded, by ISO code."""
-    return {code: _fold(name) for code, name in Locale("en").territories.items()}
+    """English country names, folded, by ISO code."""
+    return {code: _fold(name) for code, name in english_names().items()}
 
 
 def _place_key(p: Place) -> tuple:

@@ -6,8 +6,9 @@ role categories `OrgType`s. Every function is strict: text it cannot read with c
 raises `ValueError` with a message naming the text, so the importer can report it (and
 leave the field empty) instead of storing a guess.
 
-The lists of valid ISO codes and the English currency and country names come from
-Babel (the Unicode CLDR data); the few aliases below cover words seen in INDIGO data.
+The valid ISO currency codes and their English names come from Babel (the Unicode CLDR
+data), the countries from `corpus.countries`; the few aliases below cover words seen in
+INDIGO data.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from functools import cache
 from babel import Locale
 from babel.numbers import get_currency_name, list_currencies
 
+from corpus.countries import country_codes, english_names
 from corpus.model import OrgType, PartialDate
 
 # -- text ----------------------------------------------------------------------------------
@@ -167,13 +169,6 @@ def parse_currency(value: object) -> str | None:
 
 # -- countries -----------------------------------------------------------------------------
 
-#: CLDR territory codes that are not ISO 3166-1 alpha-2 countries (regions, placeholders,
-#: exceptionally reserved codes), so the valid set matches INDIGO's countries codelist.
-_NOT_COUNTRIES = {
-    *("EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"),
-    *("AC", "CP", "CQ", "DG", "EA", "IC", "TA"),
-}
-
 _COUNTRY_ALIASES = {
     "uk": "GB",
     "great britain": "GB",
@@ -194,18 +189,8 @@ _COUNTRY_ALIASES = {
 
 
 @cache
-def _country_codes() -> frozenset[str]:
-    english = Locale("en")
-    return (
-        frozenset(code for code in english.territories if len(code) == 2 and code.isalpha())
-        - _NOT_COUNTRIES
-    )
-
-
-@cache
 def _country_names() -> dict[str, str]:
-    english = Locale("en")
-    table = {_fold(english.territories[code]): code for code in _country_codes()}
+    table = {_fold(name): code for code, name in english_names().items()}
     table.update(_COUNTRY_ALIASES)
     return table
 
@@ -220,7 +205,7 @@ def parse_country(value: object) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    if len(text) == 2 and text.isalpha() and text.upper() in _country_codes():
+    if len(text) == 2 and text.isalpha() and text.upper() in country_codes():
         return text.upper()
     code = _country_names().get(_fold(text))
     if code is None:

@@ -30,9 +30,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from babel import Locale
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from corpus.countries import country_codes
 from corpus.errors import InvalidInput
 from corpus.model import INSTRUMENTS, INVESTOR_MODELS, PROVIDER_MODELS, STAGES
 
@@ -58,11 +58,7 @@ CODELISTS: dict[str, tuple[str, ...]] = {
     "investor_model": INVESTOR_MODELS,
     "instrument": INSTRUMENTS,
 }
-COUNTRIES = frozenset(
-    code
-    for code in Locale("en").territories
-    if len(code) == 2 and code.isalpha() and code != "ZZ"  # ZZ is CLDR's "unknown region"
-)
+COUNTRIES = country_codes()
 _YEAR = re.compile(r"[0-9]{4}", re.ASCII)
 _NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
 _FUND = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", re.ASCII)

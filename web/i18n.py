@@ -20,6 +20,7 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
+from corpus.countries import english_names
 from corpus.currency import euro_equivalent
 from corpus.model import Money, PartialDate
 
@@ -71,12 +72,6 @@ def _significant(value: float, digits: int) -> float:
     return float(f"{value:.{digits}g}")
 
 
-@cache
-def _english_territories() -> dict[str, str]:
-    """Country names in English (CLDR), as the sources write them inside place names."""
-    return dict(Locale.parse("en").territories)
-
-
 class Translator:
     """Labels and formatting for one language; templates call it as `t("key")`."""
 
@@ -126,7 +121,7 @@ class Translator:
         "<town> Municipality" as the reader's language says it ("Viborg Kommune")."""
         if not name:
             return ""
-        english = _english_territories().get(country.upper(), "") if country else ""
+        english = english_names().get(country.upper(), "") if country else ""
         if english and name.endswith(f", {english}"):
             name = name[: -len(english) - 2]
         suffix = self._labels.get("place.municipality")

@@ -41,6 +41,7 @@ def test_blank_and_repeated_values_are_dropped() -> None:
         ({"country": "ß"}, "country"),  # upper-cases to "SS"
         ({"country": "Denmark"}, "country"),
         ({"country": "XX"}, "country"),
+        ({"country": "EU"}, "country"),  # a CLDR region, not a country the importers store
         ({"stage": "finished"}, "stage"),
         ({"provider_model": "ngo"}, "provider_model"),
         ({"investor_model": "bank"}, "investor_model"),
