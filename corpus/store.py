@@ -339,25 +339,36 @@ class Store:
         )
         return [tuple(r) for r in rows]
 
-    def stats(self) -> dict[str, Any]:
-        """Counts of cases: total, by country (a case counts under each), source and sector."""
+    def stats(self, *, leave_out_stage: str | None = None) -> dict[str, Any]:
+        """Counts of cases: total, by country (a case counts under each), source and sector.
+
+        `leave_out_stage` counts only the cases of other stages: what a search finds
+        when it leaves projects in design ("pipeline") out, so a count shown beside a
+        link to that search is the number the link finds."""
+        where, params = "", []
+        if leave_out_stage:
+            where, params = "WHERE coalesce(c.stage, '') != ?", [leave_out_stage]
         by_country = dict(
             self.db.execute(
-                "SELECT country, count(*) FROM case_countries GROUP BY country "
-                "ORDER BY count(*) DESC, country"
+                "SELECT cc.country, count(*) FROM case_countries cc "
+                f"JOIN cases c ON c.id = cc.case_id {where} GROUP BY cc.country "
+                "ORDER BY count(*) DESC, cc.country",
+                params,
             ).fetchall()
         )
         by_source = dict(
             self.db.execute(
-                "SELECT source, count(DISTINCT case_id) FROM records GROUP BY source "
-                "ORDER BY source"
+                "SELECT r.source, count(DISTINCT r.case_id) FROM records r "
+                f"JOIN cases c ON c.id = r.case_id {where} GROUP BY r.source ORDER BY r.source",
+                params,
             ).fetchall()
         )
         by_sector = Counter(
-            row[0] or "unknown" for row in self.db.execute("SELECT sector FROM cases")
+            row[0] or "unknown"
+            for row in self.db.execute(f"SELECT c.sector FROM cases c {where}", params)
         )
         return {
-            "cases": self.count_cases(),
+            "cases": sum(by_sector.values()),
             "by_country": by_country,
             "by_source": by_source,
             "by_sector": dict(by_sector.most_common()),

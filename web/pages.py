@@ -49,18 +49,21 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
     except CasebankError:
         overview = None  # the search service cannot run: the counts below still show
     stats = res.stats()
+    # The lists link to searches, which leave projects in design out: they count the same.
+    searched = res.searched_stats()
     return render(
         request,
         "home.html",
         {
             "stats": stats,
-            "sectors": _sectors_by_label(stats["by_sector"], t),
+            "by_country": searched["by_country"],
+            "sectors": _sectors_by_label(searched["by_sector"], t),
             "last_success": store.last_success(),
             "source_status": store.source_status(),
             "examples": EXAMPLE_QUERIES[lang],
             "nordic_url": query_url("/search", [("country", c) for c in NORDIC]),
             "pipeline": pipeline,
-            "visible": len(res.briefs()) - pipeline,
+            "visible": searched["cases"],
             "pipeline_url": query_url("/search", [("stage", "pipeline")]),
             "overview": overview,
             "alternate_json": "/index.json",

@@ -145,6 +145,14 @@ class Resources:
         """The store's counts (`Store.stats`), read once per store version."""
         return self._per_version("stats", lambda: self.store().stats())
 
+    def searched_stats(self) -> dict[str, Any]:
+        """The counts of the cases a search finds unless asked for projects in design
+        (`Store.stats` without the pipeline), read once per store version: what a count
+        beside a link to a search shows."""
+        return self._per_version(
+            "searched_stats", lambda: self.store().stats(leave_out_stage="pipeline")
+        )
+
     def overview(self, query: SearchRequest, t: Translator) -> list[charts.Chart]:
         """The charts and map of every case of a search (`charts.overview`), kept for the
         last few searches: the same language, search and result draw the same charts."""

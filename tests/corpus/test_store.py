@@ -98,6 +98,27 @@ def test_stats_count_a_case_under_each_country(tmp_path):
     assert stats["by_sector"] == {"Health": 2}
 
 
+def test_stats_can_leave_a_stage_out(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.upsert_record(indigo_record(countries=["DK", "SE"]), "indigo")
+    store.upsert_record(
+        indigo_record(
+            id="INDIGO-POJ-0002",
+            external_ids={"indigo": "INDIGO-POJ-0002"},
+            countries=["DK"],
+            stage="pipeline",
+            sector="Employment and training",
+        ),
+        "indigo",
+    )
+    assert store.stats()["by_country"] == {"DK": 2, "SE": 1}
+    stats = store.stats(leave_out_stage="pipeline")
+    assert stats["cases"] == 1
+    assert stats["by_country"] == {"DK": 1, "SE": 1}
+    assert stats["by_source"] == {"indigo": 1}
+    assert stats["by_sector"] == {"Health": 1}
+
+
 def test_a_failed_transaction_leaves_the_store_as_it_was(tmp_path):
     store = Store(tmp_path / "s.db")
     store.upsert_record(indigo_record(), "indigo")
