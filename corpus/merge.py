@@ -12,6 +12,7 @@ models are then settled by `corpus.provider_models` unless a curated record fixe
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
@@ -184,8 +185,27 @@ def _country_names() -> dict[str, str]:
     return {code: _fold(name) for code, name in english_names().items()}
 
 
+#: Letters whose ASCII spelling is two letters (Brøndby is spelt Broendby).
+_ASCII_SPELLING = str.maketrans({"ø": "oe", "æ": "ae", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue"})
+_SPELT_AS = re.compile(r"(?P<name>[^()]+?)\s*\((?P<spelt>[^()]+)\)")
+
+
+def _ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_ASCII_SPELLING))
+    return decomposed.encode("ascii", "ignore").decode()
+
+
+def _without_spelling(name: str) -> str:
+    """A place's name without a parenthesis that only spells it in ASCII letters
+    ("Brøndby (Broendby)", INDIGO's, beside the curated "Brøndby Kommune")."""
+    m = _SPELT_AS.fullmatch(name.strip())
+    if m and _ascii(_fold(m["name"])) == _fold(m["spelt"]):
+        return m["name"]
+    return name
+
+
 def _place_key(p: Place) -> tuple:
-    folded = _fold(p.name)
+    folded = _fold(_without_spelling(p.name))
     # A source may end a place's name in its country ("Holbæk Municipality, Denmark"
     # beside INDIGO's "Holbæk Municipality"): the place's country says that already.
     country = _country_names().get(p.country or "")

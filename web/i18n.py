@@ -129,6 +129,12 @@ class Translator:
             name = name.removesuffix(" Municipality") + " " + suffix
         return name
 
+    def party_name(self, name: str, org_type: str | None, country: str | None = None) -> str:
+        """A party's name as this language says it: a public body named for its place
+        the way a place is ("Brøndby Municipality" is "Brøndby Kommune" on the Danish
+        pages, `place_name`); every other name as its source writes it."""
+        return self.place_name(name, country) if org_type == "government" else name
+
     def language_name(self, code: str) -> str:
         """A language's name in this language (`fi` -> `finsk`)."""
         return self._locale.languages.get(code, code)

@@ -106,4 +106,20 @@ def test_places_and_sources_are_kept_once() -> None:
         {"places": [Place(name="Holbæk Municipality, Denmark", country="DK", lat=55.67)]},
     )
     assert [(p.name, p.lat) for p in case.places] == [("Holbæk Municipality", 55.67)]
+    # So is a name with its ASCII spelling beside it; other parentheses say more.
+    case = _pair(
+        {"places": [Place(name="Brøndby Kommune", country="DK")]},
+        {
+            "places": [
+                Place(name="Brøndby (Broendby)", country="DK", lat=55.65),
+                Place(name="Helsinki (Vuosaari and Mellunkylä)", country="FI"),
+                Place(name="Helsinki", country="FI"),
+            ]
+        },
+    )
+    assert [(p.name, p.lat) for p in case.places] == [
+        ("Brøndby Kommune", 55.65),
+        ("Helsinki (Vuosaari and Mellunkylä)", None),
+        ("Helsinki", None),
+    ]
     assert url_key("HTTPS://www.Example.org/a/") == url_key("http://example.org/a")

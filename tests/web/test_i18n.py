@@ -70,6 +70,14 @@ def test_names_and_coded_values() -> None:
     assert Translator("xx").lang == "da"
 
 
+def test_a_public_body_named_for_its_place_is_said_as_the_place() -> None:
+    da, en = Translator("da"), Translator("en")
+    assert da.party_name("Brøndby Municipality", "government", "DK") == "Brøndby Kommune"
+    assert en.party_name("Brøndby Municipality", "government", "DK") == "Brøndby Municipality"
+    # Only public bodies: a company's or charity's name is its own.
+    assert da.party_name("Acme Municipality", "company", "DK") == "Acme Municipality"
+
+
 def test_places_say_the_country_once_and_a_municipality_in_the_readers_language() -> None:
     da, en = Translator("da"), Translator("en")
     assert da.place("Viborg Municipality, Denmark", None, "DK") == "Viborg Kommune, Danmark"

@@ -108,6 +108,24 @@ def test_home_counts_are_what_their_links_find(real: tuple) -> None:
     assert f"{len(ids)} cases in total" in home.get_text(" ", strip=True)
 
 
+def test_broendby_case_page_in_danish(real: tuple) -> None:
+    """The curated TUBA case merged with INDIGO's record of it: the municipality is
+    Brøndby Kommune among the parties and the places, listed once, and an investor's
+    amount stands apart from its description."""
+    client, _ = real
+    page = BeautifulSoup(
+        client.get("/cases/dk-broendby-tuba", headers={"accept-language": "da"}).text,
+        "html.parser",
+    )
+    parties = page.select_one("section[aria-labelledby=parties]")
+    names = [a.get_text(strip=True) for a in parties.select(".role li a")]
+    assert "Brøndby Kommune" in names and "Brøndby Municipality" not in names
+    places = [li.get_text(" ", strip=True) for li in page.select("ul.places li")]
+    assert [p for p in places if "Brøndby" in p] == ["Brøndby Kommune, Danmark"]
+    investor = parties.select_one(".amount").parent.get_text()
+    assert ") 3.200.000 kr." in " ".join(investor.split())
+
+
 def _codelist_labels() -> dict[str, str]:
     """English codelist value -> its Danish label, for every kind of code the pages show."""
     da, en = labels("da"), labels("en")
