@@ -275,8 +275,15 @@ def test_compare_accepts_at_most_four(client: TestClient) -> None:
     assert client.get(f"/compare?{ids}").status_code == 400
     one = client.get("/compare?id=indigo-poj-0901", headers={"accept-language": "da"})
     assert one.status_code == 400
-    lead = BeautifulSoup(one.text, "html.parser").select_one(".lead").get_text()
-    assert lead.startswith("Vælg 2 til 4 sager")
+    page = BeautifulSoup(one.text, "html.parser")
+    assert page.select_one(".lead").get_text().startswith("Vælg 2 til 4 sager")
+    # The server's English message is one click away, marked as English.
+    details = page.select_one("details.details")
+    assert details.summary.get_text(strip=True) == "Tekniske detaljer (på engelsk)"
+    assert details.select_one("p[lang=en]").get_text().startswith("choose 2 to 4 cases")
+    # An error with no words of its own for the reader shows the message, marked English.
+    missing = BeautifulSoup(client.get("/cases/no-such-case").text, "html.parser")
+    assert missing.select_one("p.details span[lang=en]").get_text(strip=True)
 
 
 def test_organisation_page_lists_cases_and_roles(client: TestClient) -> None:
