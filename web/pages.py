@@ -345,6 +345,8 @@ def case_page(
                 for f in ("social_challenge", "target_population", "intervention")
             },
             "metric_text": present.metric_text,
+            # Per result, the outcome metric it reports on and its number (or None).
+            "result_metrics": [present.result_metric(case, r) for r in case.results],
             "metric_target": present.metric_target,
             "source_titles": present.source_titles,
             "party_name": present.party_name,

@@ -13,7 +13,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from corpus.currency import FixedRate, euro_equivalent
-from corpus.model import ROLES, Case, Link, PartialDate, Party
+from corpus.model import ROLES, Case, Link, OutcomeMetric, PartialDate, Party, Result
 from search.expansion import STOPWORDS
 from search.results import Snippet
 from search.snippets import highlights
@@ -171,9 +171,29 @@ def _result_lines(case: Case, t: Translator) -> list[str | Text]:
         out.append(f"{t('case.cohort_actual')}: {t.number(case.cohort_actual)}")
     for r in case.results[:5]:
         text = r.description or r.achieved
-        if text:
+        if not text:
+            continue
+        found = result_metric(case, r)
+        if found is not None and not r.description:
+            # INDIGO reports a number per metric: the number alone says nothing.
+            _, metric = found
+            said = metric_text(metric, t.lang, case.countries)
+            out.append(Text(f"{said.text}: {text}", said.lang))
+        else:
             out.append(Text(text, guess_language(text, case.countries)))
     return out
+
+
+def result_metric(case: Case, result: Result) -> tuple[int, OutcomeMetric] | None:
+    """The outcome metric a result reports on, with its number in the case's list of
+    metrics (from 1), when the result names one the case has (INDIGO links 371 of its
+    424 results so)."""
+    if not result.metric_id:
+        return None
+    for n, metric in enumerate(case.outcome_metrics, start=1):
+        if metric.id == result.metric_id:
+            return n, metric
+    return None
 
 
 def metric_text(m, lang: str, countries: list[str] | None = None) -> Text:
@@ -463,8 +483,9 @@ def is_unverified(case: Case, field: str) -> bool:
 
 
 def party_name(p: Party, t: Translator) -> str:
-    """A party's name, or "undisclosed organisation" when the source keeps it private."""
-    return t("party.undisclosed") if p.undisclosed else p.name
+    """A party's name as the reader's language says it (`Translator.party_name`), or
+    "undisclosed organisation" when the source keeps it private."""
+    return t("party.undisclosed") if p.undisclosed else t.party_name(p.name, p.org_type, p.country)
 
 
 # -- highlighting in snippets ---------------------------------------------------------------

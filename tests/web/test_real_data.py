@@ -126,6 +126,33 @@ def test_broendby_case_page_in_danish(real: tuple) -> None:
     assert ") 3.200.000 kr." in " ".join(investor.split())
 
 
+def test_results_say_which_outcome_metric_they_report(real: tuple) -> None:
+    """INDIGO reports a number per outcome metric (Reboot West, INDIGO-POJ-0121: 231
+    for its first metric): the case page's results and the compare page say which."""
+    client, _ = real
+    case = client.get("/api/cases/indigo-poj-0121").json()
+    first = case["outcome_metrics"][0]
+    result = next(r for r in case["results"] if r["metric_id"] == first["id"])
+    page = BeautifulSoup(
+        client.get("/cases/indigo-poj-0121", headers={"accept-language": "da"}).text,
+        "html.parser",
+    )
+    table = page.select_one("section[aria-labelledby=results] table")
+    assert table.th.get_text(strip=True) == "Resultatmål"
+    cells = [td.get_text(" ", strip=True) for td in table.tbody.tr.find_all("td")]
+    assert cells[0] == f"1. {first['definition']}" and cells[2] == result["achieved"]
+    assert table.tbody.tr.a["href"] == "#metric-1" and page.select_one("li#metric-1")
+    compare = BeautifulSoup(
+        client.get("/compare?id=indigo-poj-0121&id=dk-broendby-tuba").text, "html.parser"
+    )
+    row = next(
+        tr for tr in compare.select("tr") if tr.th and tr.th.get_text(strip=True) == "Resultater"
+    )
+    lines = [li.get_text(" ", strip=True) for li in row.find_all("td")[0].select("li")]
+    assert f"{first['definition']}: {result['achieved']}" in lines
+    assert not any(line.isdigit() for line in lines)  # no bare numbers
+
+
 def _codelist_labels() -> dict[str, str]:
     """English codelist value -> its Danish label, for every kind of code the pages show."""
     da, en = labels("da"), labels("en")
