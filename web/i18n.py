@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_skeleton
@@ -27,6 +28,8 @@ from corpus.model import Money, PartialDate
 LANGUAGES: tuple[str, ...] = ("da", "en")
 DEFAULT_LANGUAGE = "da"
 COOKIE = "lang"
+#: The clock moments are shown on: the site is built for Danish municipalities.
+READERS_TIME = ZoneInfo("Europe/Copenhagen")
 _LOCALES_DIR = Path(__file__).parent / "locales"
 
 
@@ -152,6 +155,24 @@ class Translator:
             return value.value
         skeleton = "yMMMd" if value.precision == "day" else "yMMM"
         return format_skeleton(skeleton, day, locale=self._locale)
+
+    def moment(self, iso: str | None, *, with_time: bool = True) -> str:
+        """A stored moment (ISO 8601, UTC) on the clock of the site's readers, Danish
+        time: "2. dec. 2026 05.58" (Danish), "Dec 2, 2026 05:58" (English). The store
+        keeps UTC; shown raw, an update at 23:30 Danish time read as the day before."""
+        if not iso:
+            return ""
+        try:
+            moment = datetime.datetime.fromisoformat(iso)
+        except ValueError:
+            return iso
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        local = moment.astimezone(READERS_TIME)
+        day = format_skeleton("yMMMd", local.date(), locale=self._locale)
+        if not with_time:
+            return day
+        return f"{day} {format_skeleton('Hm', local.time(), locale=self._locale)}"
 
     def number(self, value: float | None) -> str:
         """A number with this language's grouping (`1.200` in Danish)."""

@@ -70,6 +70,16 @@ def test_names_and_coded_values() -> None:
     assert Translator("xx").lang == "da"
 
 
+def test_moments_are_shown_on_the_danish_clock() -> None:
+    da, en = Translator("da"), Translator("en")
+    assert da.moment("2026-12-02T04:58:10+00:00") == "2. dec. 2026 05.58"
+    assert en.moment("2026-12-02T04:58:10+00:00") == "Dec 2, 2026 05:58"
+    # Late in the evening in Denmark is the next day there, in summer time too.
+    assert da.moment("2026-12-01T23:30:00+00:00", with_time=False) == "2. dec. 2026"
+    assert da.moment("2026-07-01T22:30:00") == "2. jul. 2026 00.30"  # naive: UTC
+    assert da.moment(None) == "" and da.moment("not a time") == "not a time"
+
+
 def test_a_public_body_named_for_its_place_is_said_as_the_place() -> None:
     da, en = Translator("da"), Translator("en")
     assert da.party_name("Brøndby Municipality", "government", "DK") == "Brøndby Kommune"

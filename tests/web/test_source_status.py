@@ -60,7 +60,7 @@ def test_home_shows_a_failed_source_as_failed_never_as_updated_today(tmp_path):
         for li in soup.select("ul.counts li")
     }
     dsi = next(v for k, v in rows.items() if "DSI" in k or "dsi" in k.lower() or "Sociale" in k)
-    assert "failed" in dsi and "2026-11-20" in dsi and "2026-12-01" not in dsi
+    assert "failed" in dsi and "Nov 20, 2026" in dsi and "Dec 1, 2026" not in dsi
     nff = next(v for k, v in rows.items() if "nff" in k.lower() or "Nonprofit" in k)
     assert "failed" in nff and "never updated" in nff
 
@@ -69,7 +69,8 @@ def test_about_marks_failed_sources_and_lists_pages_to_review(tmp_path):
     with _client(tmp_path) as client:
         soup = _text(client, "/about")
     cells = [tr.get_text(" ", strip=True) for tr in soup.select("table tbody tr")]
-    dsi = next(c for c in cells if "2026-11-20" in c)
+    # Danish time: the run of 06:00 UTC ended at 07:00 in Copenhagen.
+    dsi = next(c for c in cells if "Nov 20, 2026 07:00" in c)
     assert "failed" in dsi
     review = soup.select("ul.review-items li")
     assert len(review) == 1
