@@ -375,14 +375,31 @@ class Store:
         }
 
     def organisation_cases(self, key: str) -> list[dict[str, Any]]:
-        """Cases an organisation (by org key or exact name) took part in, with its roles."""
-        rows = self.db.execute(
+        """Cases an organisation (by org key or exact name) took part in, with its roles.
+
+        A party is the organisation when it has its key, or the name the organisation
+        has under that key: a curated case names "Aarhus Municipality" with no source id
+        where INDIGO's cases give it INDIGO-ORG-1410, and both are one organisation."""
+        cols = ("case_id", "title", "role", "name", "org_type", "org_key")
+        select = (
             "SELECT p.case_id, c.title, p.role, p.name, p.org_type, p.org_key "
             "FROM case_parties p JOIN cases c ON c.id = p.case_id "
-            "WHERE p.org_key = ? OR p.org_key = ? ORDER BY c.title",
-            [key, org_key(key)],
+        )
+        keys = [key, org_key(key)]
+        names = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT DISTINCT name FROM case_parties WHERE org_key IN (?, ?)", keys
+            )
+        ]
+        if not names:
+            return []
+        also = [*keys, *(org_key(n) for n in names)]
+        rows = self.db.execute(
+            f"{select} WHERE p.org_key IN ({', '.join('?' * len(also))}) "
+            f"OR p.name IN ({', '.join('?' * len(names))}) ORDER BY c.title, p.case_id",
+            [*also, *names],
         ).fetchall()
-        cols = ("case_id", "title", "role", "name", "org_type", "org_key")
         return [dict(zip(cols, r, strict=True)) for r in rows]
 
     # -- runs -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from corpus.errors import CasebankError, NotFound
 from corpus.model import Case
+from corpus.store import org_key
 from web import present
 from web.errors import PageError
 from web.i18n import COOKIE, LANGUAGES, Translator
@@ -463,7 +464,10 @@ def organisation_data(res: Resources, key: str) -> dict[str, Any]:
         if r["role"] not in cases[r["case_id"]]["roles"]:
             cases[r["case_id"]]["roles"].append(r["role"])
     org_types = sorted({r["org_type"] for r in rows if r["org_type"] != "unknown"})
-    return {"name": rows[0]["name"], "org_types": org_types, "cases": list(cases.values())}
+    # Named as its own key's parties name it (others of the same name may be listed too).
+    own = {key, org_key(key)}
+    name = next((r["name"] for r in rows if r["org_key"] in own), rows[0]["name"])
+    return {"name": name, "org_types": org_types, "cases": list(cases.values())}
 
 
 @router.get("/organisations/{key:path}")

@@ -138,6 +138,35 @@ def test_organisation_cases_by_name(tmp_path):
     assert [(r["case_id"], r["role"]) for r in rows] == [("indigo-poj-0001", "outcome_payer")]
 
 
+def test_an_organisation_is_its_key_and_the_names_it_has_under_it(tmp_path):
+    """INDIGO names Aarhus Municipality with its id; a curated case of its own names it
+    with none: one organisation, from either page."""
+    store = Store(tmp_path / "s.db")
+    with_id = Party(
+        name="Aarhus Municipality", role="outcome_payer", organisation_id="INDIGO-ORG-1410"
+    )
+    store.upsert_record(indigo_record(parties=[with_id]), "indigo")
+    store.upsert_record(
+        Case(
+            id="dk-y",
+            title="Y",
+            parties=[Party(name="Aarhus Municipality", role="service_provider")],
+        ),
+        "corpus",
+    )
+    store.upsert_record(
+        Case(id="dk-z", title="Z", parties=[Party(name="Aarhus Kommune", role="investor")]),
+        "corpus",
+    )
+    for key in ("INDIGO-ORG-1410", "aarhus municipality"):
+        rows = store.organisation_cases(key)
+        assert [(r["case_id"], r["role"]) for r in rows] == [
+            ("dk-y", "service_provider"),
+            ("indigo-poj-0001", "outcome_payer"),
+        ], key
+    assert store.organisation_cases("INDIGO-ORG-9") == []
+
+
 def test_a_curated_role_list_replaces_the_other_sources_list_for_that_role(tmp_path):
     store = Store(tmp_path / "s.db")
     store.upsert_record(

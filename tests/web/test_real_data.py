@@ -153,6 +153,22 @@ def test_results_say_which_outcome_metric_they_report(real: tuple) -> None:
     assert not any(line.isdigit() for line in lines)  # no bare numbers
 
 
+def test_a_municipality_is_one_organisation_named_in_danish(real: tuple) -> None:
+    """Aarhus Municipality under its INDIGO id and under its name alone (a source that
+    gives no id) is one organisation page, headed as a Danish reader says it."""
+    client, _ = real
+    by_id = BeautifulSoup(
+        client.get("/organisations/INDIGO-ORG-1410", headers={"accept-language": "da"}).text,
+        "html.parser",
+    )
+    assert by_id.h1.get_text(strip=True) == "Aarhus Kommune"
+    by_name = BeautifulSoup(
+        client.get("/organisations/name:aarhus municipality").text, "html.parser"
+    )
+    cases = [[a["href"] for a in page.select("tbody tr a")] for page in (by_id, by_name)]
+    assert cases[0] == cases[1] and len(cases[0]) >= 5
+
+
 def _codelist_labels() -> dict[str, str]:
     """English codelist value -> its Danish label, for every kind of code the pages show."""
     da, en = labels("da"), labels("en")
