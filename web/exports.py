@@ -26,6 +26,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from corpus.currency import euro_equivalent
 from corpus.model import Case, Money
 from web import pages, present
 from web.i18n import Translator
@@ -95,6 +96,28 @@ def _amount(money: Money | None) -> float | str | None:
     return None
 
 
+def _euro(money: Money | None) -> float | str | None:
+    """The amount in euro, as the case page says it: the amount itself in euro, else the
+    source's own euro figure, else kroner at the ERM II central rate (`corpus.currency`),
+    to the cent; None when none of these is known."""
+    if money is None or money.is_empty():
+        return None
+    if money.currency == "EUR":
+        return _amount(money)
+    euro = euro_equivalent(money)
+    if euro is None:
+        return None
+    to_cents = {
+        name: None if value is None else round(value, 2)
+        for name, value in (
+            ("amount", euro.amount),
+            ("amount_min", euro.amount_min),
+            ("amount_max", euro.amount_max),
+        )
+    }
+    return _amount(Money(**to_cents))
+
+
 def _party(p) -> str:
     """A party for an export: its name, or that it is undisclosed, with its type."""
     name = "undisclosed organisation" if p.undisclosed else p.name
@@ -127,7 +150,7 @@ def export_row(case: Case, base: str = "") -> dict[str, Any]:
         money: Money | None = getattr(case, key)
         row[key] = _amount(money)
         row[f"{key}_currency"] = money.currency if money else None
-        row[f"{key}_eur"] = money.amount_eur if money else None
+        row[f"{key}_eur"] = _euro(money)
     row.update(
         outcome_funds=[f.name or f.id for f in case.outcome_funds],
         outcome_metric_count=len(case.outcome_metrics),

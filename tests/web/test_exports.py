@@ -43,6 +43,10 @@ def test_csv_holds_every_row_with_parties_amounts_and_dates(client: TestClient) 
     )
     assert odense["investment"] == "15000000" and odense["investment_currency"] == "DKK"
     assert odense["max_outcome_payment"] == "22000000"
+    # In euro as the case page says it: kroner at the ERM II central rate (7.46038).
+    assert odense["investment_eur"] == "2010621.44"
+    assert odense["max_outcome_payment_eur"] == "2948911.45"
+    assert odense["outcome_payments_made_eur"] == ""
     assert odense["outcome_metric_count"] == "2"
     assert odense["start_date"] == "2020-02-01" and odense["end_date"] == "2024"
     assert odense["sources"] == "https://example.org/odense"
