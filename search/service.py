@@ -498,13 +498,13 @@ class SearchService:
         """
         sel = self._select(request)
         gen, ranked, hits, order = sel.gen, sel.ranked, sel.hits, sel.order
-        terms = sel.expansion.terms
+        expansion = sel.expansion
         table, text = gen.table, request.q
         facets = table.facets(sel.in_result, sel.masks)
         page = order[request.offset : request.offset + request.limit]
         matched = int(ranked.match[order].sum()) if ranked is not None else 0
         results = [
-            self._hit(gen, table.ids[i], terms, ranked.scored(i) if ranked else None, hits)
+            self._hit(gen, table.ids[i], expansion, ranked.scored(i) if ranked else None, hits)
             for i in page.tolist()
         ]
         return SearchResponse(
@@ -667,24 +667,27 @@ class SearchService:
         self,
         gen: Generation,
         case_id: str,
-        terms: list[str],
+        expansion: QueryExpansion | None = None,
         best_field: str | None = None,
         idf: dict[str, float] | None = None,
     ) -> Snippet | None:
-        """`search.snippets.snippet`, kept per generation: within one, a case's texts
-        and the terms' IDF are fixed, so the same terms give the same snippet."""
+        """`search.snippets.snippet` of the expansion's terms, each query part (`groups`)
+        counted once, kept per generation: within one, a case's texts and the terms' IDF
+        are fixed, so the same query parts give the same snippet."""
+        groups = tuple(tuple(g) for g in expansion.groups) if expansion else ()
+        terms = expansion.terms if expansion else []
 
         def make() -> Snippet | None:
             prepared = self._shown(gen, case_id).prepared
-            return snippet_of(prepared, terms, best_field, idf)
+            return snippet_of(prepared, terms, best_field, idf, groups=groups)
 
-        return gen.snippets.get_or_make((case_id, tuple(terms), best_field), make)
+        return gen.snippets.get_or_make((case_id, groups, best_field), make)
 
     def _hit(
         self,
         gen: Generation,
         case_id: str,
-        terms: list[str],
+        expansion: QueryExpansion,
         scored: Scored | None,
         hits: LexicalHits,
     ) -> Hit:
@@ -693,7 +696,7 @@ class SearchService:
             self._shown(gen, case_id).card,
             scored.score if scored else 0.0,
             scored.match if scored else True,
-            self._snippet(gen, case_id, terms, best_field, hits.idf),
+            self._snippet(gen, case_id, expansion, best_field, hits.idf),
         )
 
     # -- similar cases ----------------------------------------------------------------------
@@ -736,7 +739,7 @@ class SearchService:
         for i in best.tolist():
             cid = scorer.case_ids[i]
             card = self._shown(gen, cid).card
-            out.append(hit_of(card, float(scores[i]), True, self._snippet(gen, cid, [])))
+            out.append(hit_of(card, float(scores[i]), True, self._snippet(gen, cid)))
         return out
 
     # -- health -----------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """Snippets: the sentence of a case that shows why it matched a query, with its matches marked.
 
 A sentence containing query words (or their glossary translations) wins, rarer words
-counting more; without such words (a Danish query over English text that the glossary
+counting more and each part of the query counted once (an English term of several words
+and its words are one part, so a translation does not outweigh the word typed); between
+equals, the sentence that says the reader's own words (a Danish summary for a Danish
+query) wins; without such words (a Danish query over English text that the glossary
 does not cover) the start of the field whose vector matched best is shown. A snippet is
 a `Snippet(kind, text, lang, highlights)`: the part of the case it comes from, a passage
 cut at sentence and word boundaries, and the character spans of the matched words.
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -224,15 +227,18 @@ def snippet(
     best_field: str | None = None,
     idf: dict[str, float] | None = None,
     lang: str | None = None,
+    groups: Sequence[Sequence[str]] | None = None,
 ) -> Snippet | None:
     """The passage of `case` that best shows why it matched; None only for a case
     without any text.
 
     `terms` are the words searched for (the query's and their translations);
     `best_field` is the field whose vector matched best; `idf` weighs words by rarity;
-    `lang` is the reader's language: its texts win ties and fill in when nothing matches.
+    `lang` is the reader's language: its texts win ties and fill in when nothing matches;
+    `groups` are the query's parts (`QueryExpansion.groups`: each the word as typed,
+    then its alternatives), each counted once (without them, each term is a part).
     """
-    return snippet_of(prepare(case, lang), terms, best_field, idf, lang)
+    return snippet_of(prepare(case, lang), terms, best_field, idf, lang, groups)
 
 
 def snippet_of(
@@ -241,13 +247,16 @@ def snippet_of(
     best_field: str | None = None,
     idf: dict[str, float] | None = None,
     lang: str | None = None,
+    groups: Sequence[Sequence[str]] | None = None,
 ) -> Snippet | None:
     """`snippet` of a case's `prepare`d texts (which a caller can keep)."""
     parts = prep.parts
     rank = {k: i for i, k in enumerate(_ORDER)}
-    best: tuple[tuple[float, int, int], int] | None = None
+    best: tuple[tuple[float, int, int, int], int] | None = None
     if terms:
-        found, marked = _sentence_weights(prep, _patterns(tuple(terms)), idf or {})
+        found, typed, marked = _sentence_weights(
+            prep, _patterns(tuple(terms)), idf or {}, _parts_of(groups)
+        )
         # Sentences in the order of the parts and within each part: the first of equals wins.
         for g in sorted(found):
             w = found[g]
@@ -256,7 +265,8 @@ def snippet_of(
             part = parts[prep.owners[g][0]]
             # Names only when nothing else matches: the title is shown anyway.
             key = (
-                0.0 if part.kind in ("title", "names") else w,
+                0.0 if part.kind in ("title", "names") else round(w, 6),
+                typed.get(g, 0),
                 1 if (lang and part.lang == lang) else 0,
                 -rank[part.kind],
             )
@@ -280,18 +290,33 @@ def snippet_of(
     return _fallback(parts, best_field, lang, terms)
 
 
+def _parts_of(groups: Sequence[Sequence[str]] | None) -> dict[str, list[tuple[int, bool]]]:
+    """Per term, the query parts it stands for and whether it is the part as typed (the
+    first of its group); a term of no group is a part of its own, as typed."""
+    out: dict[str, list[tuple[int, bool]]] = {}
+    for n, group in enumerate(groups or ()):
+        for i, term in enumerate(group):
+            out.setdefault(term, []).append((n, i == 0))
+    return out
+
+
 def _sentence_weights(
-    prep: Prepared, patterns: tuple[tuple[str, str, bool], ...], weights: dict[str, float]
-) -> tuple[dict[int, float], dict[int, list[tuple[int, int]]]]:
-    """`{sentence (index in prep.starts): summed weight of the terms found in it}`, and
-    per such sentence the spans of its matched words (offsets in `prep.folded`).
+    prep: Prepared,
+    patterns: tuple[tuple[str, str, bool], ...],
+    weights: dict[str, float],
+    parts_of: dict[str, list[tuple[int, bool]]],
+) -> tuple[dict[int, float], dict[int, int], dict[int, list[tuple[int, int]]]]:
+    """Per sentence found (index in prep.starts): the summed weight of the query parts
+    it says (each part by its best term there), how many of them it says as typed, and
+    the spans of its matched words (offsets in `prep.folded`).
 
     Each term is looked for once over all the case's texts joined and each match placed
     in its sentence by bisection (a match must lie within the sentence): one scan per
     term, not one per term and part (a case has a dozen parts and dozens of sentences).
     """
     folded, starts, ends = prep.folded, prep.starts, prep.ends
-    found: dict[int, float] = {}
+    best: dict[int, dict[object, float]] = {}
+    typed: dict[int, set[object]] = {}
     marked: dict[int, list[tuple[int, int]]] = {}
     for term, literal, whole in patterns:
         if literal not in folded:
@@ -303,9 +328,16 @@ def _sentence_weights(
                 hit.add(g)
                 word_end = end + len(_WORD_END.match(folded, end, ends[g]).group())
                 marked.setdefault(g, []).append((start, word_end))
+        weight = weights.get(term, 1.0)
+        said: list[tuple[object, bool]] = list(parts_of.get(term, ())) or [(term, True)]
         for g in hit:
-            found[g] = found.get(g, 0.0) + weights.get(term, 1.0)
-    return found, marked
+            slots = best.setdefault(g, {})
+            for part, as_typed in said:
+                slots[part] = max(slots.get(part, 0.0), weight)
+                if as_typed:
+                    typed.setdefault(g, set()).add(part)
+    found = {g: sum(slots.values()) for g, slots in best.items()}
+    return found, {g: len(p) for g, p in typed.items()}, marked
 
 
 def _fallback(

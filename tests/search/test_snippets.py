@@ -87,6 +87,29 @@ def test_the_readers_language_wins_ties() -> None:
     assert snippet(case, ["housing"], lang="en").lang is None
 
 
+def test_each_query_part_counts_once_and_the_words_as_typed_win_ties() -> None:
+    """A Danish query's expansion: each word as typed, then its English terms and their
+    words. The Danish summary says both parts as typed; the English one says them too,
+    in more terms."""
+    case = Case(
+        id="c",
+        title="T",
+        summary={
+            "en": "Many young people with anxiety get help.",
+            "da": "Mange unge med angst får hjælp.",
+        },
+    )
+    groups = [["unge", "young people", "young", "people"], ["angst", "anxiety"]]
+    terms = [t for g in groups for t in g]
+    s = snippet(case, terms, groups=groups)
+    assert s.lang == "da" and marked(s) == ["unge", "angst"]
+    # Counted term by term, the English sentence's four terms beat the Danish two.
+    assert snippet(case, terms).lang == "en"
+    # A part said by a rarer term still weighs more: rarity first, then the typed words.
+    idf = {"anxiety": 3.0, "angst": 1.0}
+    assert snippet(case, terms, idf=idf, groups=groups).lang == "en"
+
+
 @pytest.mark.parametrize(
     ("text", "literal", "whole"),
     [
