@@ -195,10 +195,11 @@ def _ascii(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode()
 
 
-def _without_spelling(name: str) -> str:
+def _without_spelling(name: str | None) -> str | None:
     """A place's name without a parenthesis that only spells it in ASCII letters
-    ("Brøndby (Broendby)", INDIGO's, beside the curated "Brøndby Kommune")."""
-    m = _SPELT_AS.fullmatch(name.strip())
+    ("Brøndby (Broendby)", INDIGO's, beside the curated "Brøndby Kommune"); a place
+    may have no name (coordinates or an area only)."""
+    m = _SPELT_AS.fullmatch(name.strip()) if name else None
     if m and _ascii(_fold(m["name"])) == _fold(m["spelt"]):
         return m["name"]
     return name

@@ -114,6 +114,7 @@ def test_places_and_sources_are_kept_once() -> None:
                 Place(name="Brøndby (Broendby)", country="DK", lat=55.65),
                 Place(name="Helsinki (Vuosaari and Mellunkylä)", country="FI"),
                 Place(name="Helsinki", country="FI"),
+                Place(admin_area="Uusimaa", country="FI"),  # no name: an area only
             ]
         },
     )
@@ -121,5 +122,6 @@ def test_places_and_sources_are_kept_once() -> None:
         ("Brøndby Kommune", 55.65),
         ("Helsinki (Vuosaari and Mellunkylä)", None),
         ("Helsinki", None),
+        (None, None),
     ]
     assert url_key("HTTPS://www.Example.org/a/") == url_key("http://example.org/a")
