@@ -8,6 +8,7 @@ page shows while it runs ("Søgeindekset bygges: 40 %").
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from corpus.settings import Settings
@@ -38,11 +39,18 @@ def build_state(settings: Settings) -> dict[str, Any] | None:
     return index_files.build_progress(settings.index_dir)
 
 
-def with_index_state(report: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """A health report with the files' state (naming a corrupt file) and the build's
-    progress: the service's `problems` of a kind the file check or the build explains
-    better are replaced by theirs ("corrupt" naming the file, "building" with its share)."""
-    report = dict(report)
+def with_index_state(health: Callable[[], dict[str, Any]], settings: Settings) -> dict[str, Any]:
+    """The report of `health()` with the files' state (naming a corrupt file) and the
+    build's progress: the service's `problems` of a kind the file check or the build
+    explains better are replaced by theirs ("corrupt" naming the file, "building" with
+    its share).
+
+    The build is looked at before the service reports: a build that ends in between
+    has then either shown as building, or published its index before the service
+    looked (which then loads it). Looked at after, a build ending in between left the
+    service's "no index yet: run `casebank index`", wrong advice for a moment."""
+    build = build_state(settings)
+    report = dict(health())
     problems = list(report.get("problems", []))
     state = files_state(settings)
     if state["state"] == "corrupt":
@@ -52,7 +60,6 @@ def with_index_state(report: dict[str, Any], settings: Settings) -> dict[str, An
         # names the bad file, so its message replaces theirs.
         problems = [p for p in problems if p["kind"] not in ("no_index", "corrupt")]
         problems.insert(0, {"kind": "corrupt", "message": state["message"]})
-    build = build_state(settings)
     if build is not None:
         report["build"] = build
         # "No index: run `casebank index`" is wrong advice while one is being built.

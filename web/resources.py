@@ -199,7 +199,7 @@ class Resources:
         under way (see `web.index_state`)."""
         from web.index_state import with_index_state
 
-        return with_index_state(self._service().health(), self.settings)
+        return with_index_state(lambda: self._service().health(), self.settings)
 
 
 def settle() -> None:
