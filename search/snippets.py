@@ -255,7 +255,10 @@ def snippet_of(
     best: tuple[tuple[float, int, int, int], int] | None = None
     if terms:
         found, typed, marked = _sentence_weights(
-            prep, _patterns(tuple(terms)), idf or {}, _parts_of(groups)
+            prep,
+            _patterns(tuple(terms)),
+            idf or {},
+            _parts_of(tuple(tuple(g) for g in groups or ())),
         )
         # Sentences in the order of the parts and within each part: the first of equals wins.
         for g in sorted(found):
@@ -290,11 +293,13 @@ def snippet_of(
     return _fallback(parts, best_field, lang, terms)
 
 
-def _parts_of(groups: Sequence[Sequence[str]] | None) -> dict[str, list[tuple[int, bool]]]:
+@lru_cache(maxsize=512)
+def _parts_of(groups: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[int, bool]]]:
     """Per term, the query parts it stands for and whether it is the part as typed (the
-    first of its group); a term of no group is a part of its own, as typed."""
+    first of its group); a term of no group is a part of its own, as typed. Kept per
+    query: a page's snippets share it (the caller must not change it)."""
     out: dict[str, list[tuple[int, bool]]] = {}
-    for n, group in enumerate(groups or ()):
+    for n, group in enumerate(groups):
         for i, term in enumerate(group):
             out.setdefault(term, []).append((n, i == 0))
     return out
