@@ -312,16 +312,16 @@ def _sentence_weights(
     parts_of: dict[str, list[tuple[int, bool]]],
 ) -> tuple[dict[int, float], dict[int, int], dict[int, list[tuple[int, int]]]]:
     """Per sentence found (index in prep.starts): the summed weight of the query parts
-    it says (each part by its best term there), how many of them it says as typed, and
-    the spans of its matched words (offsets in `prep.folded`).
+    it says (each part by its best term there), how many of those best terms are the
+    part as typed, and the spans of its matched words (offsets in `prep.folded`).
 
     Each term is looked for once over all the case's texts joined and each match placed
     in its sentence by bisection (a match must lie within the sentence): one scan per
     term, not one per term and part (a case has a dozen parts and dozens of sentences).
     """
     folded, starts, ends = prep.folded, prep.starts, prep.ends
-    best: dict[int, dict[object, float]] = {}
-    typed: dict[int, set[object]] = {}
+    # Per sentence, per query part: its best (weight, as typed); ties go to the typed.
+    best: dict[int, dict[object, tuple[float, bool]]] = {}
     marked: dict[int, list[tuple[int, int]]] = {}
     for term, literal, whole in patterns:
         if literal not in folded:
@@ -334,15 +334,23 @@ def _sentence_weights(
                 word_end = end + len(_WORD_END.match(folded, end, ends[g]).group())
                 marked.setdefault(g, []).append((start, word_end))
         weight = weights.get(term, 1.0)
-        said: list[tuple[object, bool]] = list(parts_of.get(term, ())) or [(term, True)]
+        said = [((weight, as_typed), part) for part, as_typed in parts_of.get(term, ())] or [
+            ((weight, True), term)
+        ]
         for g in hit:
-            slots = best.setdefault(g, {})
-            for part, as_typed in said:
-                slots[part] = max(slots.get(part, 0.0), weight)
-                if as_typed:
-                    typed.setdefault(g, set()).add(part)
-    found = {g: sum(slots.values()) for g, slots in best.items()}
-    return found, {g: len(p) for g, p in typed.items()}, marked
+            slots = best.get(g)
+            if slots is None:
+                slots = best[g] = {}
+            for value, part in said:
+                old = slots.get(part)
+                if old is None or value > old:
+                    slots[part] = value
+    found: dict[int, float] = {}
+    typed: dict[int, int] = {}
+    for g, slots in best.items():
+        found[g] = sum(w for w, _ in slots.values())
+        typed[g] = sum(t for _, t in slots.values())
+    return found, typed, marked
 
 
 def _fallback(
