@@ -469,6 +469,19 @@ pass over the 54,530 field vectors (84 MB) 7-8 ms, as the floor's FAISS scan, an
 combining them per case about 3 ms more (the dense pass 12.3 ms in all, the lexical
 look-up beside it); snippets and hits 1.8, facets 0.8, coverage and ranking 0.6.
 
+Session 9 (a slower machine again: the floor 17-21 ms, the model call 17-21 ms, the
+search beyond its model call 6-11 ms at 348 cases and 16-20 ms at 10,000):
+- snippets count each query part once and, between equals, prefer the sentence that
+  says the words as typed (a Danish summary for a Danish query): `--check` against
+  the session's starting code: 161 of 161 answers equal but for their snippets (300 of
+  1,463 snippets differ; ids, order, scores, flags, counts, facets the same), and the
+  answers were saved again. A snippet costs 0.13-0.15 -> 0.16-0.18 ms here (the same
+  cases and queries, runs alternated): about +0.3-0.5 ms a search of 10 results;
+- the table above is session 8's: this session's runs, the starting code and the new
+  alternated at 348 cases, gave p95 / floor 1.72, 2.65, 2.49 (old) and 2.34, 2.49, 2.62
+  (new), and p95 / the floor's p95 1.22-1.34 (old) and 1.20-1.26 (new): this machine's
+  noise, not the change, sets them.
+
 Session 8 (a faster machine than session 7's: the floor 5-9 ms here against 19-27 ms
 then; answers saved after the glossary's changes, then 161 of 161 unchanged at both
 scales after each of these):
