@@ -41,10 +41,25 @@ def period(start: PartialDate | None, end: PartialDate | None, t: Translator) ->
     return f"– {t.date(end)}" if end else ""
 
 
-def basis(text: str | None, t: Translator, case: Case | None = None) -> str:
-    """Why a provider or investor model was chosen, with "curated" in the reader's words.
+#: The clauses `corpus.provider_models` writes a model's basis in, by label: each names
+#: an organisation, an override also says why (the editors' words, in English).
+_BASIS_CLAUSE = re.compile(r"(override|type|role category|name) of (.+)", re.DOTALL)
+_BASIS_SEVERAL = re.compile(r"several kinds \(([^)]*)\): (.*)", re.DOTALL)
+_BASIS_WHOLE = {
+    "no party with a known type or telling name": "basis.none",
+    "pipeline record: the domestic government is a service provider": "basis.government",
+}
 
-    Names of undisclosed parties are not repeated there either.
+
+def basis(
+    text: str | None, t: Translator, case: Case | None = None, field: str = "provider_model"
+) -> str:
+    """Why a provider or investor model was chosen, in the reader's words: "curated" and
+    the rules' clauses ("type of X", "name of X", "several kinds (...)", ...) in its
+    language; the editors' reasons and the records' own words stay as written.
+
+    `field` is the model the basis is of (`provider_model`, `investor_model`), whose
+    values "several kinds" names. Names of undisclosed parties are not repeated there.
     """
     if not text:
         return ""
@@ -55,7 +70,39 @@ def basis(text: str | None, t: Translator, case: Case | None = None) -> str:
         return t("case.basis_curated")
     if text.startswith("curated:"):
         return t("case.basis_curated") + ":" + text[len("curated:") :]
-    return text
+    return _rule_basis(text, t, field)
+
+
+def _short_value(t: Translator, field: str, code: str) -> str:
+    """A provider or investor model's label without its explanation in parentheses,
+    lower-cased as inside a sentence ("Kommerciel (investorer, banker)" -> "kommerciel")."""
+    label = re.sub(r"\s*\(.*\)$", "", t.value(field, code))
+    return label[:1].lower() + label[1:]
+
+
+def _rule_basis(text: str, t: Translator, field: str) -> str:
+    head = ""
+    several = _BASIS_SEVERAL.fullmatch(text)
+    if several:
+        kinds = [k.strip() for k in several[1].split(",")]
+        said = [_short_value(t, field, k) for k in kinds]
+        head, text = t("basis.several", kinds=", ".join(said)) + ": ", several[2]
+    clauses: list[str] = []
+    for piece in text.split("; "):
+        if piece in _BASIS_WHOLE:
+            clauses.append(t(_BASIS_WHOLE[piece]))
+            continue
+        m = _BASIS_CLAUSE.fullmatch(piece)
+        if m is None:
+            if not clauses:
+                return head + text  # not a basis the rules wrote: as it is
+            clauses[-1] += "; " + piece  # an editor's reason that itself has a "; "
+            continue
+        rule, rest = m[1], m[2]
+        name, why = rest.split(": ", 1) if rule == "override" and ": " in rest else (rest, None)
+        said = t("basis." + rule.replace(" ", "_"), name=name)
+        clauses.append(f"{said}: {why}" if why else said)
+    return head + "; ".join(clauses)
 
 
 def snippet_parts(snippet: Snippet | dict | None, t: Translator) -> tuple[str | None, str]:

@@ -101,8 +101,34 @@ def test_model_basis_in_plain_words() -> None:
     da = Translator("da")
     assert present.basis("curated", da) == "fastsat af redaktionen"
     assert present.basis("curated: a note", da) == "fastsat af redaktionen: a note"
-    assert present.basis("rule: type of X", da) == "rule: type of X"
+    assert present.basis("rule: type of X", da) == "rule: type of X"  # not the rules' own
     assert present.basis(None, da) == ""
+
+
+def test_the_rules_basis_in_the_readers_words() -> None:
+    """`corpus.provider_models` writes its bases as clauses; the Danish page says them in
+    Danish, the editors' reasons (English) and the organisations' names as written."""
+    da, en = Translator("da"), Translator("en")
+    written = (
+        "several kinds (commercial, public): name of Big Society Capital; "
+        "override of Northern Trust: a bank; a trust company; type of Essex County Council"
+    )
+    assert present.basis(written, da, None, "investor_model") == (
+        "flere slags (kommerciel, offentlige midler): navnet Big Society Capital; "
+        "fastsat af redaktionen for Northern Trust: a bank; a trust company; "
+        "organisationstypen for Essex County Council"
+    )
+    assert present.basis(written, en, None, "investor_model") == written.replace(
+        "public)", "public money)"
+    )
+    # The provider model's values, not the investor model's.
+    assert present.basis("several kinds (nonprofit, public): type of A", da) == (
+        "flere slags (nonprofit, offentlig): organisationstypen for A"
+    )
+    none = "no party with a known type or telling name"
+    assert present.basis(none, da) == "ingen part med kendt type eller sigende navn"
+    assert present.basis(none, en) == none
+    assert present.basis("role category of X", da) == "rollekategorien for X"
 
 
 def test_texts_come_in_the_reader_language_with_their_own_language() -> None:
