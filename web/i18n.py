@@ -206,6 +206,10 @@ class Translator:
                 fmt(a, cur) for a in (money.amount_min, money.amount_max) if a is not None
             )
         extra = []
+        if cur is None and text:
+            # A number with no unit reads as the case's other amounts' currency, which the
+            # source did not say (58 of INDIGO's 351 party amounts).
+            extra.append(self("money.no_currency"))
         if money.amount_usd is not None and cur != "USD":
             extra.append(fmt(money.amount_usd, "USD"))
         eur = euro_equivalent(money)

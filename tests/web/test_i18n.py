@@ -47,7 +47,9 @@ def test_money_in_each_language() -> None:
     assert plain(en.money(with_usd)) == "SEK 10,000,000 ($950,000)"
     assert plain(en.money(Money(amount_usd=5))) == "$5"
     assert plain(da.money(None)) == "" and da.money(Money()) == ""
-    assert plain(da.money(Money(amount=7))) == "7"  # no currency known: just the number
+    # No currency given: the number says so, rather than pass for the case's others.
+    assert plain(da.money(Money(amount=7))) == "7 (valuta ikke oplyst)"
+    assert plain(en.money(Money(amount=7, amount_usd=9))) == "7 (currency not given; $9)"
 
 
 def test_partial_dates_read_naturally() -> None:
