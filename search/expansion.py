@@ -48,6 +48,12 @@ class QueryExpansion:
         pages."""
         return list(dict.fromkeys(t for g in self.groups for t in g))
 
+    @cached_property
+    def parts(self) -> tuple[tuple[str, ...], ...]:
+        """The groups as tuples, worked out once: what a snippet counts each query part
+        by (`search.snippets.snippet_of`), and a key the snippets are kept under."""
+        return tuple(tuple(g) for g in self.groups)
+
 
 def glossary_terms() -> list[str]:
     """Every term the glossary can add to a query's lexical side, as `expand` writes it:

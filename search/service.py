@@ -674,7 +674,7 @@ class SearchService:
         """`search.snippets.snippet` of the expansion's terms, each query part (`groups`)
         counted once, kept per generation: within one, a case's texts and the terms' IDF
         are fixed, so the same query parts give the same snippet."""
-        groups = tuple(tuple(g) for g in expansion.groups) if expansion else ()
+        groups = expansion.parts if expansion else ()
         terms = expansion.terms if expansion else []
 
         def make() -> Snippet | None:

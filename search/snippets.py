@@ -238,7 +238,8 @@ def snippet(
     `groups` are the query's parts (`QueryExpansion.groups`: each the word as typed,
     then its alternatives), each counted once (without them, each term is a part).
     """
-    return snippet_of(prepare(case, lang), terms, best_field, idf, lang, groups)
+    parts = tuple(tuple(g) for g in groups or ())
+    return snippet_of(prepare(case, lang), terms, best_field, idf, lang, parts)
 
 
 def snippet_of(
@@ -247,9 +248,10 @@ def snippet_of(
     best_field: str | None = None,
     idf: dict[str, float] | None = None,
     lang: str | None = None,
-    groups: Sequence[Sequence[str]] | None = None,
+    groups: tuple[tuple[str, ...], ...] = (),
 ) -> Snippet | None:
-    """`snippet` of a case's `prepare`d texts (which a caller can keep)."""
+    """`snippet` of a case's `prepare`d texts (which a caller can keep); `groups` as
+    tuples (`QueryExpansion.parts`), the key its query parts are worked out under."""
     parts = prep.parts
     rank = {k: i for i, k in enumerate(_ORDER)}
     best: tuple[tuple[float, int, int, int], int] | None = None
@@ -258,7 +260,7 @@ def snippet_of(
             prep,
             _patterns(tuple(terms)),
             idf or {},
-            _parts_of(tuple(tuple(g) for g in groups or ())),
+            _parts_of(groups),
         )
         # Sentences in the order of the parts and within each part: the first of equals wins.
         for g in sorted(found):
