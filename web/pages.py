@@ -44,7 +44,6 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
     store = res.store()
     lang = language_of(request)
     t = Translator(lang)
-    pipeline = res.pipeline_count()
     try:
         overview = res.overview(SearchQuery(), t)
     except CasebankError:
@@ -52,6 +51,7 @@ def home(request: Request, res: Resources = Depends(resources)) -> Response:
     stats = res.stats()
     # The lists link to searches, which leave projects in design out: they count the same.
     searched = res.searched_stats()
+    pipeline = stats["cases"] - searched["cases"]
     return render(
         request,
         "home.html",
