@@ -107,15 +107,17 @@ def _euro(money: Money | None) -> float | str | None:
     euro = euro_equivalent(money)
     if euro is None:
         return None
-    to_cents = {
-        name: None if value is None else round(value, 2)
-        for name, value in (
-            ("amount", euro.amount),
-            ("amount_min", euro.amount_min),
-            ("amount_max", euro.amount_max),
+
+    def cents(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
+    return _amount(
+        Money(
+            amount=cents(euro.amount),
+            amount_min=cents(euro.amount_min),
+            amount_max=cents(euro.amount_max),
         )
-    }
-    return _amount(Money(**to_cents))
+    )
 
 
 def _party(p) -> str:
