@@ -46,6 +46,15 @@ from corpus.model import INVESTOR_MODELS, PROVIDER_KINDS, PROVIDER_MODELS, Case,
 
 OVERRIDES_PATH = Path(__file__).with_name("model_overrides.yaml")
 
+#: The words a basis is written in, which `web.present.basis` says in the reader's
+#: language: a rule that names an organisation reads "<rule> of <name>" (an override
+#: adds ": <reason>"), clauses are joined by "; ", and a mixed model begins "several
+#: kinds (<values>): ".
+PARTY_RULES = ("override", "type", "role category", "name")
+SEVERAL_KINDS = "several kinds"
+NO_KNOWN_PARTY = "no party with a known type or telling name"
+GOVERNMENT_PROVIDES = "pipeline record: the domestic government is a service provider"
+
 #: Organisation kinds that the rules work with (a subset of `corpus.model.OrgType`).
 KINDS = (
     "government",
@@ -343,12 +352,12 @@ def infer_provider_detail(case: Case, overrides: Overrides | None = None) -> tup
 def _combine(kinds: list[tuple[str | None, str]]) -> tuple[str, str]:
     known = [(k, why) for k, why in kinds if k]
     if not known:
-        return "unknown", "no party with a known type or telling name"
+        return "unknown", NO_KNOWN_PARTY
     values = sorted({k for k, _ in known})
     why = "; ".join(dict.fromkeys(w for _, w in known[:4]))
     if len(values) == 1:
         return values[0], why
-    return "mixed", f"several kinds ({', '.join(values)}): {why}"
+    return "mixed", f"{SEVERAL_KINDS} ({', '.join(values)}): {why}"
 
 
 def infer_provider_model(case: Case, overrides: Overrides | None = None) -> tuple[str, str]:
@@ -364,7 +373,7 @@ def infer_provider_model(case: Case, overrides: Overrides | None = None) -> tupl
         kinds.append((_PROVIDER_BY_KIND.get(kind or ""), why))
     selection = case.provider_selection
     if selection and selection.government_provides:
-        kinds.append(("public", "pipeline record: the domestic government is a service provider"))
+        kinds.append(("public", GOVERNMENT_PROVIDES))
     return _combine(kinds)
 
 

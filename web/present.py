@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from corpus.currency import FixedRate, euro_equivalent
 from corpus.model import ROLES, Case, Link, OutcomeMetric, PartialDate, Party, Result
+from corpus.provider_models import GOVERNMENT_PROVIDES, NO_KNOWN_PARTY, PARTY_RULES, SEVERAL_KINDS
 from search.expansion import STOPWORDS
 from search.results import Snippet
 from search.snippets import highlights
@@ -43,12 +44,9 @@ def period(start: PartialDate | None, end: PartialDate | None, t: Translator) ->
 
 #: The clauses `corpus.provider_models` writes a model's basis in, by label: each names
 #: an organisation, an override also says why (the editors' words, in English).
-_BASIS_CLAUSE = re.compile(r"(override|type|role category|name) of (.+)", re.DOTALL)
-_BASIS_SEVERAL = re.compile(r"several kinds \(([^)]*)\): (.*)", re.DOTALL)
-_BASIS_WHOLE = {
-    "no party with a known type or telling name": "basis.none",
-    "pipeline record: the domestic government is a service provider": "basis.government",
-}
+_BASIS_CLAUSE = re.compile(rf"({'|'.join(map(re.escape, PARTY_RULES))}) of (.+)", re.DOTALL)
+_BASIS_SEVERAL = re.compile(rf"{re.escape(SEVERAL_KINDS)} \(([^)]*)\): (.*)", re.DOTALL)
+_BASIS_WHOLE = {NO_KNOWN_PARTY: "basis.none", GOVERNMENT_PROVIDES: "basis.government"}
 
 
 def basis(

@@ -131,6 +131,26 @@ def test_the_rules_basis_in_the_readers_words() -> None:
     assert present.basis("role category of X", da) == "rollekategorien for X"
 
 
+def test_the_basis_the_rules_write_is_said_in_danish() -> None:
+    """The rules' own output, not a copy of their wording, read back on a Danish page."""
+    from corpus.model import Case, Party
+    from corpus.provider_models import infer_investor_model
+
+    case = Case(
+        id="c",
+        title="T",
+        parties=[
+            Party(name="Fonden X", role="investor", org_type="foundation"),
+            Party(name="Y Municipality", role="investor", org_type="government"),
+        ],
+    )
+    model, written = infer_investor_model(case)
+    assert model == "mixed" and written.startswith("several kinds")
+    said = present.basis(written, Translator("da"), case, "investor_model")
+    assert said.startswith("flere slags (")
+    assert "organisationstypen for Fonden X" in said and " of " not in said
+
+
 def test_texts_come_in_the_reader_language_with_their_own_language() -> None:
     from web.present import guess_language, localized
 
