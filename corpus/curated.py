@@ -3,7 +3,9 @@
 One YAML file per case, named `<id>.yaml`; its keys are the `Case` field names. Two
 conveniences keep the files readable: dates may be written as plain `YYYY`, `YYYY-MM` or
 `YYYY-MM-DD` (they become `PartialDate`s), and a provider or investor model set by the
-author gets the basis `"curated"` unless the file gives its own basis.
+author gets the basis `"curated"` unless the file gives its own basis. A file states both
+models; `unknown` there is the editors' finding (the sources read do not tell), which the
+rules never fill in from the parties' types.
 
 `read_files` reads a folder and reports every problem per file (schema, required fields,
 both summaries, URL form, file name, duplicate ids); `check` adds the test that INDIGO
@@ -55,6 +57,7 @@ from pydantic import ValidationError
 
 from corpus.errors import SourceError
 from corpus.model import Case, PartialDate
+from corpus.provider_models import CURATED_BASIS, LEFT_UNKNOWN
 
 #: The packaged curated corpus.
 CASES_DIR = Path(__file__).resolve().parent / "cases"
@@ -70,9 +73,6 @@ POLICY_SECTORS: tuple[str, ...] = (
     "Agriculture and environment",
     "Poverty reduction",
 )
-
-#: Basis recorded for a provider or investor model the author of a file set.
-CURATED_BASIS = "curated"
 
 #: Languages every curated case must have a summary in.
 SUMMARY_LANGUAGES = ("en", "da")
@@ -252,8 +252,9 @@ def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
     if isinstance(data.get("external_ids"), dict):
         data["external_ids"] = {k: _date_text(v) for k, v in data["external_ids"].items()}
     for model in ("provider_model", "investor_model"):
-        if data.get(model) not in (None, "unknown") and not data.get(f"{model}_basis"):
-            data[f"{model}_basis"] = CURATED_BASIS
+        # A file states both models; "unknown" there is the editors' finding.
+        if data.get(model) is not None and not data.get(f"{model}_basis"):
+            data[f"{model}_basis"] = LEFT_UNKNOWN if data[model] == "unknown" else CURATED_BASIS
     return data
 
 

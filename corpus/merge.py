@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 
 from corpus.countries import english_names
 from corpus.model import ROLES, Case, OutcomeMetric, Party, Place
+from corpus.provider_models import is_curated
 
 #: Lower rank wins. Unlisted sources (new scrapers) sit between curated files and INDIGO.
 #: GO Lab case studies only attach their full text to INDIGO cases, so they rank last.
@@ -162,11 +163,13 @@ def _merge_metrics(lists: Iterable[list[OutcomeMetric]]) -> list[OutcomeMetric]:
             # INDIGO often repeats the definition as the target: that is no target.
             if "target" in update and _fold(update["target"]) == _fold(m.definition):
                 del update["target"]
-            update["definition_i18n"] = {**m.definition_i18n, **kept.definition_i18n}
-            update["target_population_i18n"] = {
-                **m.target_population_i18n,
-                **kept.target_population_i18n,
-            }
+            for name in (
+                "definition_i18n",
+                "target_population_i18n",
+                "target_i18n",
+                "price_description_i18n",
+            ):
+                update[name] = {**getattr(m, name), **getattr(kept, name)}
             update["source_refs"] = list(dict.fromkeys([*kept.source_refs, *m.source_refs]))
             out[same] = kept.model_copy(update=update)
     return out
@@ -259,6 +262,8 @@ def merge_records(case_id: str, records: list[tuple[str, Case]]) -> Case:
     for name in _SCALARS:
         merged[name] = next((getattr(c, name) for c in ordered if getattr(c, name)), None)
     merged["title"] = merged["title"] or first.title
+    # The notes' translations come from the source whose notes are shown.
+    merged["notes_i18n"] = next((c.notes_i18n for c in ordered if c.notes), {})
     external: dict[str, str] = {}
     summary: dict[str, str] = {}
     full_text: dict[str, str] = {}
@@ -308,7 +313,15 @@ def merge_records(case_id: str, records: list[tuple[str, Case]]) -> Case:
     merged["sources"] = _union((c.sources for c in ordered), _key_link)
     merged["provenance"] = [p for c in ordered for p in c.provenance]
     for field in ("provider_model", "investor_model"):
-        fixed = next((c for c in ordered if getattr(c, field) != "unknown"), None)
+        fixed = next(
+            (
+                c
+                for c in ordered
+                if getattr(c, field) != "unknown" or is_curated(getattr(c, f"{field}_basis"))
+            ),
+            None,
+        )
         merged[field] = getattr(fixed, field) if fixed else "unknown"
         merged[f"{field}_basis"] = getattr(fixed, f"{field}_basis") if fixed else None
+        merged[f"{field}_basis_i18n"] = getattr(fixed, f"{field}_basis_i18n") if fixed else {}
     return Case.model_validate(merged)

@@ -193,10 +193,12 @@ class OutcomeMetric(Sourced):
     target_population: str | None = None
     target_population_i18n: I18nText = Field(default_factory=dict)
     target: str | None = None
+    target_i18n: I18nText = Field(default_factory=dict)
     validation_method: str | None = None
     data_source: str | None = None
     price: Money | None = None
     price_description: str | None = None
+    price_description_i18n: I18nText = Field(default_factory=dict)
 
 
 class Result(Sourced):
@@ -211,6 +213,7 @@ class Result(Sourced):
     engaged: float | None = None
     positive: float | None = None
     description: str | None = None
+    description_i18n: I18nText = Field(default_factory=dict)
     validator: str | None = None
 
 
@@ -326,7 +329,11 @@ class Case(_Part):
     provider_not_yet_selected: bool = False
     investor_model: InvestorModel = "unknown"
     investor_model_basis: str | None = None
+    #: A curated basis's reason (what follows "curated: ") in other languages.
+    provider_model_basis_i18n: I18nText = Field(default_factory=dict)
+    investor_model_basis_i18n: I18nText = Field(default_factory=dict)
     notes: str | None = None
+    notes_i18n: I18nText = Field(default_factory=dict)
     #: Sources of scalar facts: a field name (`investment`, `cohort_target`,
     #: `dates.service_start`, ...) -> the `Link.id`s of the case's sources it rests on.
     field_sources: dict[str, list[str]] = Field(default_factory=dict)

@@ -54,6 +54,18 @@ PARTY_RULES = ("override", "type", "role category", "name")
 SEVERAL_KINDS = "several kinds"
 NO_KNOWN_PARTY = "no party with a known type or telling name"
 GOVERNMENT_PROVIDES = "pipeline record: the domestic government is a service provider"
+#: The basis of a model a curated file sets ("curated", or "curated: <the editors'
+#: reason>"), and of one it leaves unknown without saying why: the editors read the
+#: sources and they do not tell, so the rules must not fill it in from party types.
+CURATED_BASIS = "curated"
+LEFT_UNKNOWN = "curated: left unknown, the sources read do not say"
+
+
+def is_curated(basis: str | None) -> bool:
+    """Whether a model's basis says a curated file decided it (its value, even
+    "unknown", stands)."""
+    return basis == CURATED_BASIS or (basis or "").startswith(CURATED_BASIS + ":")
+
 
 #: Organisation kinds that the rules work with (a subset of `corpus.model.OrgType`).
 KINDS = (
@@ -438,9 +450,9 @@ def apply_models(case: Case, overrides: Overrides | None = None) -> Case:
         ("investor_model", infer_investor_model),
     ):
         basis_field = f"{field}_basis"
-        if getattr(case, field) != "unknown":
+        if getattr(case, field) != "unknown" or is_curated(getattr(case, basis_field)):
             if not getattr(case, basis_field):
-                update[basis_field] = "curated"
+                update[basis_field] = CURATED_BASIS
             continue
         if field in entry:
             update[field], update[basis_field] = entry[field], f"override: {entry['reason']}"

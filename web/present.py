@@ -14,7 +14,14 @@ from markupsafe import Markup, escape
 
 from corpus.currency import FixedRate, euro_equivalent
 from corpus.model import ROLES, Case, Link, OutcomeMetric, PartialDate, Party, Result
-from corpus.provider_models import GOVERNMENT_PROVIDES, NO_KNOWN_PARTY, PARTY_RULES, SEVERAL_KINDS
+from corpus.provider_models import (
+    CURATED_BASIS,
+    GOVERNMENT_PROVIDES,
+    LEFT_UNKNOWN,
+    NO_KNOWN_PARTY,
+    PARTY_RULES,
+    SEVERAL_KINDS,
+)
 from search.expansion import STOPWORDS
 from search.results import Snippet
 from search.snippets import highlights
@@ -64,10 +71,13 @@ def basis(
     for p in case.parties if case else []:
         if p.undisclosed and p.name:
             text = text.replace(p.name, t("party.undisclosed"))
-    if text == "curated":
+    if text == CURATED_BASIS:
         return t("case.basis_curated")
-    if text.startswith("curated:"):
-        return t("case.basis_curated") + ":" + text[len("curated:") :]
+    if text == LEFT_UNKNOWN:
+        return t("case.basis_left_unknown")
+    if text.startswith(CURATED_BASIS + ":"):
+        reason = getattr(case, f"{field}_basis_i18n", {}).get(t.lang) if case else None
+        return t("case.basis_curated") + ": " + (reason or text[len(CURATED_BASIS) + 1 :].strip())
     return _rule_basis(text, t, field)
 
 
@@ -215,17 +225,17 @@ def _result_lines(case: Case, t: Translator) -> list[str | Text]:
     if case.cohort_actual is not None:
         out.append(f"{t('case.cohort_actual')}: {t.number(case.cohort_actual)}")
     for r in case.results[:5]:
-        text = r.description or r.achieved
-        if not text:
-            continue
-        found = result_metric(case, r)
-        if found is not None and not r.description:
+        described = localized(r.description_i18n, r.description, t.lang, case.countries)
+        if described is not None:
+            out.append(described)
+        elif r.achieved:
+            found = result_metric(case, r)
+            if found is None:
+                out.append(Text(r.achieved, guess_language(r.achieved, case.countries)))
+                continue
             # INDIGO reports a number per metric: the number alone says nothing.
-            _, metric = found
-            said = metric_text(metric, t.lang, case.countries)
-            out.append(Text(f"{said.text}: {text}", said.lang))
-        else:
-            out.append(Text(text, guess_language(text, case.countries)))
+            said = metric_text(found[1], t.lang, case.countries)
+            out.append(Text(f"{said.text}: {r.achieved}", said.lang))
     return out
 
 
@@ -246,12 +256,15 @@ def metric_text(m, lang: str, countries: list[str] | None = None) -> Text:
     return localized(m.definition_i18n, m.definition, lang, countries) or Text(m.definition, "en")
 
 
-def metric_target(m) -> str | None:
-    """A metric's target, unless it only repeats the definition (as INDIGO rows often do)."""
+def metric_target(m, lang: str, countries: list[str] | None = None) -> Text | None:
+    """A metric's target in the reader's language where the case has it, unless it only
+    repeats the definition (as INDIGO rows often do)."""
     if not m.target:
         return None
     fold = lambda text: " ".join(re.sub(r"[^\w ]+", " ", text.casefold()).split())  # noqa: E731
-    return None if fold(m.target) == fold(m.definition) else m.target
+    if fold(m.target) == fold(m.definition):
+        return None
+    return localized(m.target_i18n, m.target, lang, countries)
 
 
 def compare_rows(cases: list[Case], t: Translator) -> list[Row]:

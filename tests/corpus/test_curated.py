@@ -10,6 +10,8 @@ import yaml
 
 from corpus import curated
 from corpus.errors import SourceError
+from corpus.merge import merge_records
+from corpus.provider_models import LEFT_UNKNOWN, apply_models, is_curated
 from ingest.indigo.csv_export import project_ids
 
 
@@ -106,9 +108,33 @@ def test_every_nordic_indigo_project_has_a_curated_file(indigo_csv_dir):
 
 def test_shipped_files_set_models_with_the_curated_basis():
     for case in curated.check().cases:
-        assert case.provider_model != "unknown" or case.provider_model_basis is None
-        if case.provider_model != "unknown" and case.id.startswith(("dk-", "se-", "fi-")):
-            assert (case.provider_model_basis or "").startswith(curated.CURATED_BASIS)
+        for field in ("provider_model", "investor_model"):
+            assert is_curated(getattr(case, f"{field}_basis")), (case.id, field)
+
+
+def test_a_model_a_file_leaves_unknown_stays_unknown(tmp_path):
+    """IMPACT60's file leaves the investor model unknown (its sources do not say whether
+    Den Sociale Kapitalfond's money was philanthropic or commercial): the rules, which
+    would read an investment fund as commercial, must not fill it in."""
+    data = good_case(investor_model="unknown")
+    data["parties"].append(
+        {
+            "name": "Den Sociale Kapitalfond",
+            "role": "investor",
+            "org_type": "investment_fund",
+            "source_refs": ["case"],
+        }
+    )
+    case = curated.read_file(write(tmp_path, "dk-test-case.yaml", data)).case
+    assert case.investor_model_basis == LEFT_UNKNOWN
+    stored = apply_models(case)
+    assert (stored.investor_model, stored.investor_model_basis) == ("unknown", LEFT_UNKNOWN)
+    # Merged with an INDIGO record of the same project, the editors' finding stands.
+    indigo = case.model_copy(update={"investor_model_basis": None})
+    merged = apply_models(merge_records(case.id, [("curated", case), ("indigo-csv", indigo)]))
+    assert merged.investor_model == "unknown"
+    shipped = {c.id: c for c in curated.check().cases}["dk-aalborg-impact60"]
+    assert apply_models(shipped).investor_model == "unknown"
 
 
 def test_aarhus_and_broendby_have_the_known_provider_models():

@@ -6,6 +6,7 @@ from datetime import date
 from typing import get_args
 
 from corpus.model import Case, Link, PartialDate, Party, Provenance
+from corpus.provider_models import LEFT_UNKNOWN
 from search.results import Snippet, SnippetKind
 from search.snippets import highlights
 from web import present
@@ -101,6 +102,7 @@ def test_model_basis_in_plain_words() -> None:
     da = Translator("da")
     assert present.basis("curated", da) == "fastsat af redaktionen"
     assert present.basis("curated: a note", da) == "fastsat af redaktionen: a note"
+    assert present.basis(LEFT_UNKNOWN, da).startswith("redaktionen har ladt den stå som ukendt")
     assert present.basis("rule: type of X", da) == "rule: type of X"  # not the rules' own
     assert present.basis(None, da) == ""
 
