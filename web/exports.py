@@ -375,7 +375,17 @@ def home_json(res: Resources = Depends(resources)) -> JSONResponse:
 # -- the whole dataset --------------------------------------------------------------------
 
 _PARTY_COLUMNS = ("case_id", "role", "name", "undisclosed", "org_type", "organisation_id")
-_METRIC_COLUMNS = ("case_id", "metric_id", "definition", "definition_da", "target", "price")
+_METRIC_COLUMNS = (
+    "case_id",
+    "metric_id",
+    "definition",
+    "definition_da",
+    "target",
+    "target_da",
+    "price",
+    "price_description",
+    "price_description_da",
+)
 
 
 def _party_rows(cases: Iterable[Case]) -> Iterator[dict[str, Any]]:
@@ -400,7 +410,10 @@ def _metric_rows(cases: Iterable[Case]) -> Iterator[dict[str, Any]]:
                 "definition": m.definition,
                 "definition_da": m.definition_i18n.get("da"),
                 "target": m.target,
+                "target_da": m.target_i18n.get("da"),
                 "price": _amount(m.price),
+                "price_description": m.price_description,
+                "price_description_da": m.price_description_i18n.get("da"),
             }
 
 

@@ -142,6 +142,10 @@ def test_whole_dataset_as_csv_zip_and_sqlite_credits_indigo(client: TestClient) 
     assert "GO Lab INDIGO" in z.read("README.txt").decode()
     cases = list(csv.DictReader(io.StringIO(z.read("cases.csv").decode("utf-8-sig"))))
     assert len(cases) == 8  # the projects in design too
+    metrics = csv.DictReader(io.StringIO(z.read("outcome_metrics.csv").decode("utf-8-sig")))
+    # Each text an editor translates has its Danish column beside it.
+    for column in ("definition", "target", "price_description"):
+        assert {column, f"{column}_da"} <= set(metrics.fieldnames or [])
     r = client.get("/download/casebank.sqlite")
     assert r.headers["content-type"] == "application/vnd.sqlite3"
     path = Path(client.app.state.resources.settings.data_dir) / "download-test.sqlite"
