@@ -158,6 +158,22 @@ class Generation:
     shown: _LRU = field(default_factory=lambda: _LRU(SHOWN_CACHE))
     snippets: _LRU = field(default_factory=lambda: _LRU(SNIPPET_CACHE))
     _lexical_rows: np.ndarray | None = None
+    _neighbour_rows: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def neighbour_rows(self, k: int) -> np.ndarray | None:
+        """Each case table row's `k` nearest cases (`DenseScorer.neighbours`) as case
+        table rows (-1: none); None without a semantic index."""
+        if self.scorer is None or k <= 0:
+            return None
+        rows = self._neighbour_rows.get(k)
+        if rows is None:
+            near = self.scorer.neighbours(k)
+            mapped = np.where(near >= 0, self.to_table[np.maximum(near, 0)], -1)
+            rows = np.full((len(self.table), k), -1, dtype=np.int64)
+            indexed = self.to_table >= 0
+            rows[self.to_table[indexed]] = mapped[indexed]
+            self._neighbour_rows[k] = rows
+        return rows
 
     def lexical_to_table(self) -> np.ndarray:
         """For each case of the lexical index, its row in the case table (-1: none)."""
@@ -396,6 +412,8 @@ class SearchService:
         cases = enumerate(store.iter_cases())
         try:
             gen.lexical.warm(glossary_terms() if self.config.glossary else [])
+            if self.config.neighbour_weight:
+                gen.neighbour_rows(self.config.neighbours)
             for n, case in cases:
                 if not _keep_card(gen, n, case):
                     break
@@ -615,7 +633,10 @@ class SearchService:
             bm25 = np.full(n, np.nan)
             bm25[table.rows_of(hits.bm25)] = list(hits.bm25.values())
         row_field = scorer.dense.row_field if scorer is not None else []
-        evidence = Evidence(dense, cover, table.id_rank, best_row, row_field, first, bm25)
+        neighbours = gen.neighbour_rows(config.neighbours) if config.neighbour_weight else None
+        evidence = Evidence(
+            dense, cover, table.id_rank, best_row, row_field, first, bm25, neighbours
+        )
         return rank(evidence, config), hits, expansion
 
     def _dense(
