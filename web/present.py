@@ -376,7 +376,7 @@ class Text:
         return self.text
 
 
-#: Short, common words that tell the Nordic languages and English apart.
+#: Short, common words that tell the languages of the case texts apart.
 _WORDS = {
     "da": {
         "og",
@@ -413,7 +413,17 @@ _WORDS = {
     },
     "fi": {"ja", "sekä", "lasten", "kunta", "hanke", "nuorten", "työllisyys", "hyvinvointi"},
     "en": {"the", "and", "of", "for", "with", "to", "in", "is", "people", "young"},
+    # INDIGO's French, Spanish, Portuguese, German and Dutch project names: function
+    # words only, none that a Nordic language or English writes too.
+    "fr": {"et", "la", "le", "les", "des", "du", "pour", "aux", "dans", "sur", "une", "l", "d"},
+    "es": {"y", "la", "el", "los", "las", "del", "con", "para", "una", "por"},
+    "pt": {"e", "do", "dos", "das", "em", "com", "uma", "ao", "os", "no", "na"},
+    "de": {"und", "der", "die", "für", "mit", "von", "zu", "im"},
+    "nl": {"het", "voor", "van", "een", "naar", "bij"},
 }
+#: Languages that a single word does not tell (a name such as "Los Angeles" or "Del
+#: Norte" in an English text): they need two of their words.
+_TWO_WORDS = ("fr", "es", "pt", "de", "nl")
 _LETTERS = {"da": re.compile("[æøÆØ]"), "sv": re.compile("[äöÄÖ]")}
 
 
@@ -421,17 +431,21 @@ def guess_language(text: str, countries: list[str] | None = None) -> str:
     """The language a source text is most likely in, when no source says so.
 
     INDIGO and most curated source texts are English. Common short words, and æ/ø (Danish)
-    or ä/ö (Swedish, or Finnish in a Finnish case), point to another language. A guess only
+    or ä/ö (Swedish, or Finnish in a Finnish case), point to another language (INDIGO
+    also names some projects in French, Spanish, Portuguese, German or Dutch). A guess only
     decides the `lang` attribute that makes a screen reader switch voice, never what is
     shown; a tie is English.
     """
     words = re.findall(r"\w+", text.casefold())
     score = {lang: sum(w in vocab for w in words) for lang, vocab in _WORDS.items()}
+    for lang in _TWO_WORDS:
+        if score[lang] < 2:
+            score[lang] = 0
     if _LETTERS["da"].search(text):
-        score["da"] += 2
+        score["da"] += 1
     if _LETTERS["sv"].search(text):
         finnish = "FI" in (countries or []) and "SE" not in (countries or [])
-        score["fi" if finnish else "sv"] += 2
+        score["fi" if finnish else "sv"] += 1
     best = max(score, key=lambda lang: (score[lang], lang == "en"))
     return best if score[best] > score["en"] else "en"
 

@@ -167,6 +167,15 @@ def test_texts_come_in_the_reader_language_with_their_own_language() -> None:
     assert guess_language("Job til flygtninge i Herning", ["DK"]) == "da"
     assert guess_language("Housing First for young people in Odense", ["DK"]) == "en"
     assert guess_language("Odense", ["DK"]) == "en"
+    # INDIGO's project names in other languages (a screen reader reads them in theirs).
+    said = "Retour et maintien dans l'emploi des chômeurs longue durée"
+    assert guess_language(said, ["FR"]) == "fr"
+    assert guess_language("ENVIE AUTONOMIE, L'ECONOMIE CIRCULAIRE DES AIDES", ["FR"]) == "fr"
+    assert guess_language("Promoción de la Retención y Asistencia Escolar", ["CL"]) == "es"
+    assert guess_language("Aprender e Ensinar Matematica Com a Khan Academy (Norte)") == "pt"
+    assert guess_language("Los Angeles County Reentry", ["US"]) == "en"  # one word: a name
+    # An English name with a Finnish or Swedish place in it is English.
+    assert guess_language("Lapset SIB Hämeenlinna - Icehearts teams for children", ["FI"]) == "en"
 
 
 def test_highlights_mark_words_and_escape_everything_else() -> None:
