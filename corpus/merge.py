@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 
 from corpus.countries import english_names
 from corpus.model import ROLES, Case, OutcomeMetric, Party, Place
-from corpus.provider_models import is_curated
+from corpus.provider_models import model_fixed
 
 #: Lower rank wins. Unlisted sources (new scrapers) sit between curated files and INDIGO.
 #: GO Lab case studies only attach their full text to INDIGO cases, so they rank last.
@@ -313,14 +313,7 @@ def merge_records(case_id: str, records: list[tuple[str, Case]]) -> Case:
     merged["sources"] = _union((c.sources for c in ordered), _key_link)
     merged["provenance"] = [p for c in ordered for p in c.provenance]
     for field in ("provider_model", "investor_model"):
-        fixed = next(
-            (
-                c
-                for c in ordered
-                if getattr(c, field) != "unknown" or is_curated(getattr(c, f"{field}_basis"))
-            ),
-            None,
-        )
+        fixed = next((c for c in ordered if model_fixed(c, field)), None)
         merged[field] = getattr(fixed, field) if fixed else "unknown"
         merged[f"{field}_basis"] = getattr(fixed, f"{field}_basis") if fixed else None
         merged[f"{field}_basis_i18n"] = getattr(fixed, f"{field}_basis_i18n") if fixed else {}

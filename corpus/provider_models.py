@@ -67,6 +67,13 @@ def is_curated(basis: str | None) -> bool:
     return basis == CURATED_BASIS or (basis or "").startswith(CURATED_BASIS + ":")
 
 
+def model_fixed(case: Case, field: str) -> bool:
+    """Whether a source record fixed the case's `field` (`provider_model` or
+    `investor_model`): a known value, or a curated file's, "unknown" included. The rules
+    fill in only what no source fixed."""
+    return getattr(case, field) != "unknown" or is_curated(getattr(case, f"{field}_basis"))
+
+
 #: Organisation kinds that the rules work with (a subset of `corpus.model.OrgType`).
 KINDS = (
     "government",
@@ -450,7 +457,7 @@ def apply_models(case: Case, overrides: Overrides | None = None) -> Case:
         ("investor_model", infer_investor_model),
     ):
         basis_field = f"{field}_basis"
-        if getattr(case, field) != "unknown" or is_curated(getattr(case, basis_field)):
+        if model_fixed(case, field):
             if not getattr(case, basis_field):
                 update[basis_field] = CURATED_BASIS
             continue

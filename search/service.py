@@ -160,10 +160,12 @@ class Generation:
     _lexical_rows: np.ndarray | None = None
     _neighbour_rows: dict[int, np.ndarray] = field(default_factory=dict)
 
-    def neighbour_rows(self, k: int) -> np.ndarray | None:
-        """Each case table row's `k` nearest cases (`DenseScorer.neighbours`) as case
-        table rows (-1: none); None without a semantic index."""
-        if self.scorer is None or k <= 0:
+    def neighbour_rows(self, config: RankConfig) -> np.ndarray | None:
+        """Each case table row's `config.neighbours` nearest cases
+        (`DenseScorer.neighbours`) as case table rows (-1: none); None when the ranking
+        does not use them or there is no semantic index."""
+        k = config.neighbours
+        if self.scorer is None or k <= 0 or not config.neighbour_weight:
             return None
         rows = self._neighbour_rows.get(k)
         if rows is None:
@@ -412,8 +414,7 @@ class SearchService:
         cases = enumerate(store.iter_cases())
         try:
             gen.lexical.warm(glossary_terms() if self.config.glossary else [])
-            if self.config.neighbour_weight:
-                gen.neighbour_rows(self.config.neighbours)
+            gen.neighbour_rows(self.config)
             for n, case in cases:
                 if not _keep_card(gen, n, case):
                     break
@@ -633,9 +634,15 @@ class SearchService:
             bm25 = np.full(n, np.nan)
             bm25[table.rows_of(hits.bm25)] = list(hits.bm25.values())
         row_field = scorer.dense.row_field if scorer is not None else []
-        neighbours = gen.neighbour_rows(config.neighbours) if config.neighbour_weight else None
         evidence = Evidence(
-            dense, cover, table.id_rank, best_row, row_field, first, bm25, neighbours
+            dense,
+            cover,
+            table.id_rank,
+            best_row,
+            row_field,
+            first,
+            bm25,
+            gen.neighbour_rows(config),
         )
         return rank(evidence, config), hits, expansion
 

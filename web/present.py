@@ -76,7 +76,7 @@ def basis(
     if text == LEFT_UNKNOWN:
         return t("case.basis_left_unknown")
     if text.startswith(CURATED_BASIS + ":"):
-        reason = getattr(case, f"{field}_basis_i18n", {}).get(t.lang) if case else None
+        reason = getattr(case, f"{field}_basis_i18n").get(t.lang) if case else None
         return t("case.basis_curated") + ": " + (reason or text[len(CURATED_BASIS) + 1 :].strip())
     return _rule_basis(text, t, field)
 
@@ -414,7 +414,7 @@ _WORDS = {
     "fi": {"ja", "sekä", "lasten", "kunta", "hanke", "nuorten", "työllisyys", "hyvinvointi"},
     "en": {"the", "and", "of", "for", "with", "to", "in", "is", "people", "young"},
     # INDIGO's French, Spanish, Portuguese, German and Dutch project names: function
-    # words only, none that a Nordic language or English writes too.
+    # words (a few, such as "der" and "no", are Danish or English words too).
     "fr": {"et", "la", "le", "les", "des", "du", "pour", "aux", "dans", "sur", "une", "l", "d"},
     "es": {"y", "la", "el", "los", "las", "del", "con", "para", "una", "por"},
     "pt": {"e", "do", "dos", "das", "em", "com", "uma", "ao", "os", "no", "na"},
@@ -422,7 +422,7 @@ _WORDS = {
     "nl": {"het", "voor", "van", "een", "naar", "bij"},
 }
 #: Languages that a single word does not tell (a name such as "Los Angeles" or "Del
-#: Norte" in an English text): they need two of their words.
+#: Norte" in an English text, a Danish "der"): they need two of their words.
 _TWO_WORDS = ("fr", "es", "pt", "de", "nl")
 _LETTERS = {"da": re.compile("[æøÆØ]"), "sv": re.compile("[äöÄÖ]")}
 

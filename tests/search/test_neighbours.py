@@ -72,7 +72,7 @@ def test_the_search_adds_the_neighbours_mean_to_each_score(
     before = {h.id: h.score for h in plain.search(request).results}
     after = {h.id: h.score for h in smoothed.search(request).results}
     gen = smoothed.generation()
-    rows = gen.neighbour_rows(RankConfig().neighbours)
+    rows = gen.neighbour_rows(RankConfig())
     table = gen.table
     in_design = table.mask("stage", {"pipeline"})
     checked = 0

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -299,6 +300,26 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     """A fresh client (no language cookie) that sees server errors as responses."""
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@contextmanager
+def _site_over(data_dir: Path, records: list[tuple[Case, str]]) -> Iterator[TestClient]:
+    settings = Settings(data_dir=data_dir)
+    store = Store(settings.db_path)
+    with store.transaction():
+        for case, source in records:
+            store.upsert_record(case, source)
+    store.close()
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def site_over():
+    """`site_over(data_dir, [(case, source), ...])`: a context giving a client of the app
+    over a real store holding those records and no index (the pages need none), which
+    sees server errors as responses."""
+    return _site_over
 
 
 @pytest.fixture

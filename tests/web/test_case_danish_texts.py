@@ -12,16 +12,11 @@ from fastapi.testclient import TestClient
 
 from corpus.model import Case, Link, OutcomeMetric, Party, Provenance, Result
 from corpus.provider_models import LEFT_UNKNOWN
-from corpus.settings import Settings
-from corpus.store import Store
-from web.app import create_app
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory, site_over) -> Iterator[TestClient]:
     """A store with one curated Danish case merged with its INDIGO record (no index)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("da-texts") / "data")
-    store = Store(settings.db_path)
     curated = Case(
         id="dk-test-jobs",
         external_ids={"indigo": "INDIGO-POJ-0951"},
@@ -72,11 +67,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         parties=[Party(name="Kapitalfonden", role="investor", org_type="investment_fund")],
         provenance=[Provenance(source="indigo", record_id="INDIGO-POJ-0951")],
     )
-    with store.transaction():
-        store.upsert_record(curated, "corpus")
-        store.upsert_record(indigo, "indigo")
-    store.close()
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    records = [(curated, "corpus"), (indigo, "indigo")]
+    with site_over(tmp_path_factory.mktemp("da-texts") / "data", records) as c:
         yield c
 
 

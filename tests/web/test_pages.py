@@ -10,9 +10,6 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from corpus.model import Case, FundRef, Link, Money, OutcomeMetric, Party, Place, Provenance
-from corpus.settings import Settings
-from corpus.store import Store
-from web.app import create_app
 
 
 def soup_of(client: TestClient, url: str, **kw) -> BeautifulSoup:
@@ -362,10 +359,8 @@ def test_pages_are_accessible_in_structure(client: TestClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def nordic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def nordic(tmp_path_factory: pytest.TempPathFactory, site_over) -> Iterator[TestClient]:
     """A store with a curated Danish case and its INDIGO copy (no index: pages need none)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("nordic") / "data")
-    store = Store(settings.db_path)
     curated = Case(
         id="dk-roskilde-youth",
         external_ids={"indigo": "INDIGO-POJ-0950"},
@@ -417,11 +412,8 @@ def nordic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         sources=[Link(url="http://example.dk/roskilde", title="DSI")],
         provenance=[Provenance(source="indigo", record_id="INDIGO-POJ-0950")],
     )
-    with store.transaction():
-        store.upsert_record(curated, "corpus")
-        store.upsert_record(indigo, "indigo")
-    store.close()
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    records = [(curated, "corpus"), (indigo, "indigo")]
+    with site_over(tmp_path_factory.mktemp("nordic") / "data", records) as c:
         yield c
 
 
