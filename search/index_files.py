@@ -13,6 +13,9 @@ Layout under `Settings.index_dir`:
         vectors.npy      float32 (rows, dim), L2-normalised: the embedding cache
         dense.faiss      FAISS index over the rows (row number = FAISS id)
         lexical.db       SQLite FTS5 index
+        neighbours.npy   int32 (cases, k): each case's nearest cases by their `whole` vectors
+                         (search/ranking.py); generations built before it lack it, and a
+                         search works it out instead
 
 A build writes a new generation completely, then swaps `CURRENT`; a reader never sees a
 half-written index. Loading reads every file into memory (no memory map) and checks it
@@ -56,6 +59,9 @@ FIX = "run `casebank index` to build it"
 REBUILD = "run `casebank index` to rebuild it"
 #: Files of a generation besides meta.json, each checked against its checksum at load.
 FILES = ("rows.json", "vectors.npy", "dense.faiss", "lexical.db")
+#: Files a generation may lack (older builds): checked like the others when meta.json
+#: lists them, else what they hold is worked out when needed.
+OPTIONAL_FILES = ("neighbours.npy",)
 _CHUNK = 1 << 20
 
 
@@ -80,6 +86,9 @@ class DenseIndex:
     row_text_hash: list[str]
     vectors: np.ndarray
     faiss_index: faiss.Index
+    #: Each case's nearest cases (positions in the order cases first appear in the rows,
+    #: -1 pads), as the build wrote them; None when the generation has none.
+    neighbours: np.ndarray | None = None
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -149,7 +158,7 @@ def fingerprint(index_dir: Path) -> tuple:
     out: list[tuple] = [(gen.name,)]
     # Plain strings, not Path objects: this runs on every request (0.12 -> 0.06 ms).
     folder = os.fspath(gen) + os.sep
-    for name in ("meta.json", *FILES):
+    for name in ("meta.json", *FILES, *OPTIONAL_FILES):
         try:
             st = os.stat(folder + name)
             out.append((name, st.st_size, st.st_mtime_ns, st.st_ino))
@@ -171,9 +180,16 @@ def checksums(gen: Path) -> dict[str, dict[str, Any]]:
     """`{name: {sha256, bytes}}` of every file of a generation but meta.json."""
     return {
         name: {"sha256": sha256_file(gen / name), "bytes": (gen / name).stat().st_size}
-        for name in FILES
+        for name in (*FILES, *OPTIONAL_FILES)
         if (gen / name).is_file()
     }
+
+
+def files_of(meta: dict[str, Any]) -> tuple[str, ...]:
+    """The files of a generation besides meta.json: the required ones and the optional
+    ones its meta lists."""
+    listed = meta.get("files") or {}
+    return (*FILES, *(name for name in OPTIONAL_FILES if name in listed))
 
 
 def read_verified(gen: Path, meta: dict[str, Any], name: str) -> bytes:
@@ -196,7 +212,7 @@ def read_verified(gen: Path, meta: dict[str, Any], name: str) -> bytes:
 
 def verify(gen: Path, meta: dict[str, Any]) -> None:
     """Check every file of a generation against meta.json; IndexCorrupt names the first bad one."""
-    for name in FILES:
+    for name in files_of(meta):
         read_verified(gen, meta, name)
 
 
@@ -266,15 +282,20 @@ def write_generation(
     rows: list[tuple[str, str, str]],
     vectors: np.ndarray,
     kind: str,
+    neighbours: np.ndarray | None = None,
 ) -> None:
     """Write the dense part and the meta of a generation (the lexical db is written
-    before); meta.json, with every file's checksum, is written last."""
+    before), with the cases' neighbour table when given; meta.json, with every file's
+    checksum, is written last."""
     with writing(gen / "vectors.npy"):
         np.save(gen / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
     with writing(gen / "dense.faiss"):
         faiss.write_index(make_faiss(vectors, kind), str(gen / "dense.faiss"))
     with writing(gen / "rows.json"):
         (gen / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
+    if neighbours is not None:
+        with writing(gen / "neighbours.npy"):
+            np.save(gen / "neighbours.npy", np.ascontiguousarray(neighbours, dtype=np.int32))
     files = checksums(gen)
     missing = [name for name in FILES if name not in files]
     if missing:
@@ -284,7 +305,7 @@ def write_generation(
         (gen / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         # Data on disk before CURRENT can point at it (a power cut must not leave a pointer
         # to files that never reached the disk).
-        for name in ("meta.json", *FILES):
+        for name in ("meta.json", *files):
             fd = os.open(gen / name, os.O_RDONLY)
             try:
                 os.fsync(fd)
@@ -503,6 +524,9 @@ def load_dense(index_dir: Path, model_id: str | None, *, check_all: bool = True)
         raise IndexCorrupt("vectors.npy", f"shape {vectors.shape}, meta says dim {meta['dim']}")
     if vectors.dtype != np.float32 or not np.isfinite(vectors).all():
         raise IndexCorrupt("vectors.npy", "not finite float32 values")
+    neighbours = None
+    if "neighbours.npy" in meta["files"]:
+        neighbours = _load_neighbours(gen, meta, len(dict.fromkeys(r[0] for r in rows)))
     return DenseIndex(
         path=gen,
         meta=meta,
@@ -511,4 +535,18 @@ def load_dense(index_dir: Path, model_id: str | None, *, check_all: bool = True)
         row_text_hash=[r[2] for r in rows],
         vectors=vectors,
         faiss_index=index,
+        neighbours=neighbours,
     )
+
+
+def _load_neighbours(gen: Path, meta: dict[str, Any], n_cases: int) -> np.ndarray:
+    """The generation's neighbour table, checked to be positions of its cases."""
+    try:
+        table = np.load(io.BytesIO(read_verified(gen, meta, "neighbours.npy")))
+    except ValueError as exc:
+        raise IndexCorrupt("neighbours.npy", str(exc)) from None
+    if table.ndim != 2 or table.shape[0] != n_cases or table.dtype.kind != "i":
+        raise IndexCorrupt("neighbours.npy", f"shape {table.shape}, {n_cases} cases indexed")
+    if table.size and (table.min() < -1 or table.max() >= n_cases):
+        raise IndexCorrupt("neighbours.npy", "a neighbour outside the cases indexed")
+    return table.astype(np.int64)

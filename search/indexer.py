@@ -30,6 +30,7 @@ from corpus.settings import Settings
 from corpus.store import Store
 from search import index_files, lexical
 from search.embedders import Embedder, get_embedder, l2_normalise
+from search.ranking import STORED_NEIGHBOURS, nearest_cases
 from search.texts import COMPOSED, TEXT_VERSION, field_texts, lexical_texts
 
 #: progress(done, total) is called while field texts are embedded.
@@ -187,7 +188,13 @@ def _build(
             # A case added while this build ran is picked up by the next one.
             "cases": {cid: hashes.get(cid, "") for cid in ids},
         }
-        index_files.write_generation(gen, meta, rows, vectors, settings.index_kind)
+        # The neighbour table now, not at the generation's first search (seconds at 10k).
+        neighbours = nearest_cases(
+            [r[0] for r in rows], [r[1] for r in rows], vectors, STORED_NEIGHBOURS
+        )
+        index_files.write_generation(
+            gen, meta, rows, vectors, settings.index_kind, neighbours=neighbours
+        )
         index_files.publish(settings.index_dir, gen)
     except BaseException:
         # Never leave a partial generation behind (a disk-full build left 4 MB of them).

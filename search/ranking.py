@@ -155,6 +155,48 @@ class RankConfig:
     similar_sector_bonus: float = 0.05
 
 
+#: Neighbours per case a build stores with the index (`nearest_cases`): the ranking's
+#: 10 and the 20 its benchmark tries, without working them out at the first search.
+STORED_NEIGHBOURS = 20
+
+
+def case_starts(row_case: list[str]) -> tuple[list[str], np.ndarray]:
+    """The cases of an index's rows in the order they first appear (rows are grouped by
+    case), and the first row of each, with the row count at the end."""
+    ids: list[str] = []
+    starts: list[int] = []
+    seen: set[str] = set()
+    for i, cid in enumerate(row_case):
+        if cid not in seen:
+            seen.add(cid)
+            ids.append(cid)
+            starts.append(i)
+    return ids, np.array([*starts, len(row_case)], dtype=np.int64)
+
+
+def nearest_cases(
+    row_case: list[str], row_field: list[str], vectors: np.ndarray, k: int
+) -> np.ndarray:
+    """Each case's `k` nearest other cases by the cosine of their `whole` vectors, nearest
+    first, as positions in the order of `case_starts` (-1 pads a case without a `whole`
+    vector, or when fewer cases have one). One exact FAISS search of the whole vectors
+    against themselves: 25 ms at 348 cases and about 3 s at 10,000 on a 2-core machine,
+    which is why a build stores it."""
+    ids, starts = case_starts(row_case)
+    case_of_row = np.repeat(np.arange(len(ids)), np.diff(starts))
+    out = np.full((len(ids), k), -1, dtype=np.int64)
+    rows = np.flatnonzero(np.asarray(row_field, dtype=object) == "whole")
+    if len(rows) > 1 and k > 0:
+        cases = case_of_row[rows]
+        whole = np.ascontiguousarray(vectors[rows], dtype=np.float32)
+        _, idx = faiss.knn(whole, whole, min(k + 1, len(rows)), metric=faiss.METRIC_INNER_PRODUCT)
+        near = np.where(idx >= 0, cases[np.maximum(idx, 0)], -1)
+        for i, c in enumerate(cases.tolist()):
+            own = near[i][(near[i] != c) & (near[i] >= 0)][:k]
+            out[c, : len(own)] = own
+    return out
+
+
 @dataclass(slots=True)
 class Scored:
     """One ranked case: its score and the field that matched best."""
@@ -173,15 +215,8 @@ class DenseScorer:
         # In memory: gathering candidate rows from a memory-mapped file costs a copy per
         # query, and a file changed under a running server must not change its answers.
         self.vectors = np.ascontiguousarray(dense.vectors, dtype=np.float32)
-        self.case_ids: list[str] = []
-        self.case_pos: dict[str, int] = {}
-        starts: list[int] = []
-        for i, cid in enumerate(dense.row_case):
-            if cid not in self.case_pos:
-                self.case_pos[cid] = len(self.case_ids)
-                self.case_ids.append(cid)
-                starts.append(i)
-        self.starts = np.array(starts + [len(dense.row_case)], dtype=np.int64)
+        self.case_ids, self.starts = case_starts(dense.row_case)
+        self.case_pos: dict[str, int] = {cid: i for i, cid in enumerate(self.case_ids)}
         self.row_case_idx = np.repeat(np.arange(len(self.case_ids)), np.diff(self.starts))
         self.row_field = np.array(dense.row_field)
         self.fields = sorted(set(dense.row_field))
@@ -289,27 +324,17 @@ class DenseScorer:
     def neighbours(self, k: int) -> np.ndarray:
         """Each case's `k` nearest other cases by the cosine of their `whole` vectors,
         nearest first, as positions in `case_ids` (-1 pads a case without one, or when
-        fewer cases have one). Worked out once per `k`: one exact FAISS search of the
-        whole vectors against themselves (25 ms at 348 cases, about 3 s at 10,000 on a
-        2-core machine whose model call takes 35 ms)."""
+        fewer cases have one): the generation's stored table (`STORED_NEIGHBOURS`) when
+        it is wide enough, else worked out once per `k` (`nearest_cases`)."""
+        stored = self.dense.neighbours
+        if stored is not None and k <= stored.shape[1]:
+            return stored[:, :k]
         with self._neighbours_lock:
             found = self._neighbours.get(k)
-            if found is not None:
-                return found
-            n_cases = len(self.case_ids)
-            out = np.full((n_cases, k), -1, dtype=np.int64)
-            rows = self.field_rows.get("whole", np.zeros(0, dtype=np.int64))
-            if len(rows) > 1 and k > 0:
-                cases = self.row_case_idx[rows]
-                vectors = np.ascontiguousarray(self.vectors[rows])
-                take = min(k + 1, len(rows))
-                _, idx = faiss.knn(vectors, vectors, take, metric=faiss.METRIC_INNER_PRODUCT)
-                near = np.where(idx >= 0, cases[np.maximum(idx, 0)], -1)
-                for i, c in enumerate(cases.tolist()):
-                    own = near[i][(near[i] != c) & (near[i] >= 0)][:k]
-                    out[c, : len(own)] = own
-            self._neighbours[k] = out
-            return out
+            if found is None:
+                found = nearest_cases(self.dense.row_case, self.dense.row_field, self.vectors, k)
+                self._neighbours[k] = found
+            return found
 
     @property
     def graph(self) -> bool:

@@ -25,12 +25,12 @@ from corpus.model import Case
 from corpus.settings import Settings
 from corpus.store import Store
 from search import index_files
-from search.index_files import FILES, IndexCorrupt
+from search.index_files import FILES, OPTIONAL_FILES, IndexCorrupt
 from search.indexer import build_index
 from web.app import create_app
 
 REPO = Path(__file__).resolve().parents[2]
-ALL_FILES = ("meta.json", *FILES)
+ALL_FILES = ("meta.json", *FILES, *OPTIONAL_FILES)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_meta_lists_every_file_with_its_checksum(settings: Settings, store: Stor
     build_index(settings, store)
     gen = index_files.current_generation(settings.index_dir)
     meta = json.loads((gen / "meta.json").read_text())
-    assert set(meta["files"]) == set(FILES)
+    assert set(meta["files"]) == {*FILES, *OPTIONAL_FILES}
     for name, info in meta["files"].items():
         assert info["bytes"] == (gen / name).stat().st_size
         assert info["sha256"] == index_files.sha256_file(gen / name)

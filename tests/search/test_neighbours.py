@@ -3,12 +3,25 @@ the neighbour table, the mean of the scored neighbours, and its place in the ran
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from corpus.settings import Settings
 from corpus.store import Store
-from search.ranking import Evidence, RankConfig, neighbour_mean, rank
+from search import index_files
+from search.ranking import (
+    STORED_NEIGHBOURS,
+    DenseScorer,
+    Evidence,
+    RankConfig,
+    nearest_cases,
+    neighbour_mean,
+    rank,
+)
 from search.request import SearchRequest
 from search.service import SearchService
 
@@ -54,7 +67,52 @@ def test_neighbours_are_the_nearest_other_cases_by_whole_vector(
         got_sims = [float(sims[case_of.tolist().index(j)]) for j in near[c].tolist()]
         want_sims = [float(sims[case_of.tolist().index(j)]) for j in want.tolist()]
         assert np.allclose(got_sims, want_sims, atol=1e-5)
-    assert scorer.neighbours(3) is near  # worked out once
+
+
+def test_the_build_stores_the_table_and_the_search_reads_it(
+    indexed: tuple[Settings, Store],
+) -> None:
+    """The neighbour table is written with the index (no first search waits for it), and
+    it is what the scorer would work out from the vectors."""
+    settings, _ = indexed
+    dense = index_files.load_dense(settings.index_dir, None)
+    stored = dense.neighbours
+    assert stored is not None and stored.shape == (len(set(dense.row_case)), STORED_NEIGHBOURS)
+    fresh = nearest_cases(dense.row_case, dense.row_field, dense.vectors, STORED_NEIGHBOURS)
+    assert (stored == fresh).all()
+    scorer = DenseScorer(dense)
+    assert (scorer.neighbours(10) == stored[:, :10]).all()
+    assert scorer._neighbours == {}  # read, not worked out
+    # Wider than stored: worked out once, from the vectors.
+    wide = scorer.neighbours(STORED_NEIGHBOURS + 5)
+    assert (wide[:, :STORED_NEIGHBOURS] == stored).all()
+    assert scorer.neighbours(STORED_NEIGHBOURS + 5) is wide
+
+
+def test_a_generation_built_before_the_table_searches_the_same(
+    indexed: tuple[Settings, Store], tmp_path: Path
+) -> None:
+    """An index written before builds stored the table (no neighbours.npy, not in its
+    meta.json) still loads, works the table out, and ranks exactly as a new one."""
+    settings, store = indexed
+    old = Settings(data_dir=tmp_path / "data")
+    shutil.copytree(settings.data_dir, old.data_dir)
+    gen = index_files.current_generation(old.index_dir)
+    (gen / "neighbours.npy").unlink()
+    meta = json.loads((gen / "meta.json").read_text())
+    del meta["files"]["neighbours.npy"]
+    (gen / "meta.json").write_text(json.dumps(meta))
+    assert index_files.status(old.index_dir) == {"state": "ok"}
+    old_store = Store(old.db_path)
+    try:
+        service = SearchService(old, old_store)
+        assert service.generation().dense.neighbours is None
+        request = SearchRequest(q="housing for homeless young people", limit=50)
+        got = [(h.id, h.score) for h in service.search(request).results]
+        want = [(h.id, h.score) for h in SearchService(settings, store).search(request).results]
+        assert got == want and len(got) > 3
+    finally:
+        old_store.close()
 
 
 def test_the_search_adds_the_neighbours_mean_to_each_score(
