@@ -144,3 +144,27 @@ def test_the_search_adds_the_neighbours_mean_to_each_score(
         assert score == pytest.approx(before[cid] + 0.5 * np.mean(scored), abs=1e-3)
         checked += 1
     assert checked == len(after) > 3
+
+
+@pytest.mark.parametrize("bad", ["shape", "range"])
+def test_a_neighbour_table_that_does_not_fit_its_cases_is_corrupt(
+    indexed: tuple[Settings, Store], tmp_path: Path, bad: str
+) -> None:
+    """A table whose checksum matches but that names cases the generation does not have
+    (a build of another store's table, say) is refused at load, naming the file."""
+    settings, _ = indexed
+    copy = Settings(data_dir=tmp_path / "data")
+    shutil.copytree(settings.data_dir, copy.data_dir)
+    gen = index_files.current_generation(copy.index_dir)
+    table = np.load(gen / "neighbours.npy")
+    table = table[:-1] if bad == "shape" else np.where(table >= 0, table + len(table), -1)
+    np.save(gen / "neighbours.npy", table)
+    meta = json.loads((gen / "meta.json").read_text())
+    meta["files"]["neighbours.npy"] = {
+        "sha256": index_files.sha256_file(gen / "neighbours.npy"),
+        "bytes": (gen / "neighbours.npy").stat().st_size,
+    }
+    (gen / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(index_files.IndexCorrupt) as err:
+        index_files.load_dense(copy.index_dir, None)
+    assert err.value.file == "neighbours.npy"
