@@ -469,6 +469,18 @@ pass over the 54,530 field vectors (84 MB) 7-8 ms, as the floor's FAISS scan, an
 combining them per case about 3 ms more (the dense pass 12.3 ms in all, the lexical
 look-up beside it); snippets and hits 1.8, facets 0.8, coverage and ranking 0.6.
 
+Session 11 (the floor 26-37 ms, the model call 26-30 ms), one run each at the start and
+after the neighbour table moved into the index build: p95 / floor 1.31 -> 1.34 at 348
+cases and 1.43 -> 1.42 at 10,000, the search beyond its model call 4.2 -> 4.7 and 13.1
+-> 14.6 ms (this machine's noise: the per-query path did not change), a facet click
+0.02x and 0.04x the floor. The build now writes each case's 20 nearest cases with the
+index (`neighbours.npy`, one exact FAISS search of the whole vectors: 0.85 s at 10,000
+cases here, 25 ms at 348), so a new generation's first search no longer works them
+out; a generation built before it still does, once. Timed per part at 348 cases (one
+run, caches emptied, 90 searches): of the 4 ms beyond the model call, the page's 10
+hits and snippets take 2.3, the dense pass 1.2 (0.4 alone: the lexical look-up beside
+it shares the interpreter), the expansion 0.3, coverage and ranking 0.2.
+
 Session 10 (a slower machine again: the floor 35-42 ms, the model call 32-36 ms), one
 run of the unchanged code: p95 / floor 1.33 at 348 cases and 1.26 at 10,000, p95 / the
 floor's p95 1.13 and 1.11, the search beyond its model call 4.1 and 16.3 ms, a facet
