@@ -236,6 +236,25 @@ def test_english_words_do_not_hide_nordic_false_friends(glossary, text):
     assert glossary.expand(text).english_terms == [], text
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["unge der har brug for støtte", "vi bruger metoden", "vad brukar kommuner göra"],
+)
+def test_verbs_are_not_service_users(glossary, text):
+    # Danish `brugere` and Swedish `brukare` (users) stem as the verbs do (har brug for,
+    # bruger: need, use; brukar: usually), so neither is a form of service users.
+    assert "service-users" not in [m.concept.id for m in glossary.find(text)], text
+
+
+def test_foundations_are_not_inside_organisations(glossary):
+    # Finnish `säätiö` folds to `saatio`, which sits inside `organisaatio` and every
+    # other -isaatio word; its inflections still meet it.
+    for word in ("organisaatio", "organisaatioiden", "digitalisaatio"):
+        assert "foundations" not in [m.concept.id for m in glossary.find(word)], word
+    for word in ("säätiö", "säätiössä", "säätiöltä"):
+        assert [m.concept.id for m in glossary.find(word)] == ["foundations"], word
+
+
 def test_letter_folding_does_not_join_unrelated_nordic_words(glossary):
     # Forms are folded (ö -> o, ä/å -> a), so Swedish `stöd` would meet Danish `stod`
     # (stood) and `samhällsvärde` would swallow `samhällsvården`: both are kept apart.
