@@ -21,6 +21,10 @@ Form syntax inside the YAML lists (kept small so the files stay readable):
 - `==institution`: exact only, and never a compound's head either: the head's sense
   depends on what it follows (`uddannelsesinstitution` is a school, not residential
   care; Swedish `familjebanden` family ties, not gangs).
+- `^gæld`: this word as written and nothing else: exact only, never a compound's head,
+  and no Snowball stem, lemma or Finnish weak grade meets it, for a word whose stem is
+  another word's (Danish `gælder`, applies, stems as `gæld`, debt; `plejer`, usually, as
+  `pleje`, care). Its other inflections are listed beside it.
 
 Acronyms (`acronyms:`) match a whole token; ones that are also ordinary words
 (`ACT`) match only when written in capitals.
@@ -368,17 +372,19 @@ class _Form:
     lang: str
     raw: str
     folded: tuple[str, ...] = ()  # case-folded, Nordic letters kept (for the stemmers)
+    verbatim: bool = False  # `^form`: no stem or lemma meets it either
 
 
 def _parse_form(raw: str, lang: str) -> _Form:
-    exact = raw.startswith("=")
-    text = raw.lstrip("=")
+    verbatim = raw.startswith("^")
+    exact = verbatim or raw.startswith("=")
+    text = raw.lstrip("=^")
     stem = text.endswith("*")
     if stem:
         text = text[:-1]
     words = tuple(t for t, _, _ in _tokens(text))
     folded = tuple(unicodedata.normalize("NFKC", w).casefold() for w in _TOKEN.findall(text))
-    return _Form(words, stem, exact, lang, raw, folded)
+    return _Form(words, stem, exact, lang, raw, folded, verbatim)
 
 
 # The C loader when libyaml is there: the pure-Python one takes most of a second here.
@@ -437,7 +443,7 @@ def _build(path: Path | None) -> tuple[Glossary | None, list[Problem]]:
                 continue
             # The English terms are shown and indexed as written, without the form
             # marks (`=gangs` only keeps `gangs` out of Danish `overgangsjob`).
-            english = tuple(t.lstrip("=").removesuffix("*") for t in e.en)
+            english = tuple(t.lstrip("=^").removesuffix("*") for t in e.en)
             concept = Concept(e.id, fm.domain, english, tuple(e.acronyms))
             concepts.append(concept)
             for lang in ("en", *LANGS):
@@ -572,7 +578,12 @@ class Glossary:
         graded: list[tuple[str, tuple[Concept, str, str]]] = []
         for f, c in forms:
             hit = (c, f.lang, f.raw)
-            if use_snowball and f.lang in LANGS and not f.stem and len(f.folded) == len(f.words):
+            if (
+                use_snowball
+                and f.lang in LANGS
+                and not (f.stem or f.verbatim)
+                and len(f.folded) == len(f.words)
+            ):
                 for table, stems in stem_keys(f.folded, f.lang, self.use_lemmas).items():
                     key = (table, *stems)
                     shortest = LEMMA_MIN if table.endswith(LEMMA_TABLE) else STEM_MIN
@@ -628,11 +639,11 @@ class Glossary:
         with the span of the token that the form covers. `inside`: the token is part of
         a longer word, where exact-only forms (`=behandling`) do not match."""
         hit = self._words.get(tok)
-        if hit and not (inside and hit[2].startswith("=")):
+        if hit and not (inside and hit[2].startswith(("=", "^"))):
             return hit, 0, len(tok)
         for k in range(min(len(tok), self._max_stem), STEM_MIN - 1, -1):
             hit = self._stems.get(tok[:k])
-            if hit and not (inside and hit[2].startswith("=")):
+            if hit and not (inside and hit[2].startswith(("=", "^"))):
                 return hit, 0, k
         for lang, stem in stems.items():
             hit = self._snow.get((lang, stem))

@@ -255,6 +255,43 @@ def test_foundations_are_not_inside_organisations(glossary):
         assert [m.concept.id for m in glossary.find(word)] == ["foundations"], word
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Everyday words that stem, lemmatise or fold like a form of a concept (found by
+        # running the most frequent Danish, Swedish and Finnish words through the
+        # glossary): none may add a concept to a caseworker's question.
+        "hvad gælder for dem",  # gælder (applies) is no debt
+        "hvad plejer de at gøre",  # plejer (usually) is no care
+        "spørgsmålet er hvordan",  # -målet inside spørgsmålet is no outcome metric
+        "de vokser op",  # vokser (grow) is no adults
+        "hun mente det",  # mente (meant) is no mentor
+        "rent praktisk",  # rent (purely) is no interest
+        "de vandt",  # vandt (won) is no water
+        "med alle kræfter",  # kræfter (strength) is no cancer
+        "hur ska vi kunna göra det",  # kunna (be able) is no Finnish kunta
+        "jag fattar inte",  # fattar (understand) is no poverty
+        "hinna med",  # hinna (have time) is no Finnish hinta
+        "hur lyckas man",  # lyckas (succeed) is no happiness
+        "papper och modern teknik",  # no fathers nor mothers
+        "en miljon kronor",  # miljon (million) is no environment
+        "vuoden kuluttua",  # kuluttua (after) is no costs
+        "tulossa olevat muutokset",  # tulossa (coming) is no outcome
+        "valmiiksi satoja",  # ready, hundreds: no preparatory education, no harvest
+        "suomalaisille",  # -isille inside suomalaisille is no fathers
+    ],
+)
+def test_everyday_words_name_no_concept(glossary, text):
+    assert [m.concept.id for m in glossary.find(text)] == [], text
+
+
+def test_a_verbatim_form_meets_itself_only(glossary):
+    # `^gæld`, `^gælden`: debt as written, and listed compounds, but no stem meets it.
+    for word in ("gæld", "gælden", "gældsrådgivning", "forgældede"):
+        assert [m.concept.id for m in glossary.find(word)] == ["debt"], word
+    assert glossary.find("gældende") == []
+
+
 def test_letter_folding_does_not_join_unrelated_nordic_words(glossary):
     # Forms are folded (ö -> o, ä/å -> a), so Swedish `stöd` would meet Danish `stod`
     # (stood) and `samhällsvärde` would swallow `samhällsvården`: both are kept apart.
