@@ -94,7 +94,7 @@ def test_inflected_and_compound_forms_map_to_concepts(glossary, query, concept):
         ("forebyggende indsats for ældre", "prevention", "edge-of-care"),
         ("udsatte ledige", "vulnerable", None),
         ("utsatta grupper", "vulnerable", None),
-        ("udsatte unge", "vulnerable-children", "child-welfare"),
+        ("udsatte unge", "vulnerable-young-people", "child-welfare"),
         ("työhyvinvointi kunnissa", "municipality", None),
         ("hoiva kunnassa", "municipality", None),
         ("tidlig indsats for små børn", "early-childhood", None),
@@ -290,6 +290,24 @@ def test_a_verbatim_form_meets_itself_only(glossary):
     for word in ("gæld", "gælden", "gældsrådgivning", "forgældede"):
         assert [m.concept.id for m in glossary.find(word)] == ["debt"], word
     assert glossary.find("gældende") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        # Senses the session-11 audit set right (each had rendered something else).
+        ("plejehjem", "care homes"),  # was home care
+        ("spædbørn", "infants"),  # was maternal health
+        ("svækkede ældre", "frail older people"),  # was falls prevention
+        ("udsatte unge", "vulnerable young people"),  # was vulnerable children
+        ("danskundervisning", "language training"),  # was integration
+        ("lektiehjælp", "homework support"),  # was teachers
+        ("løntilskud", "wage subsidy"),  # was work experience
+        ("familiesammenførte", "immigrants"),  # was refugees
+    ],
+)
+def test_renderings_say_the_sense(glossary, text, english):
+    assert glossary.expand(text).translated_query == english
 
 
 def test_letter_folding_does_not_join_unrelated_nordic_words(glossary):
