@@ -459,6 +459,13 @@ def _build(path: Path | None) -> tuple[Glossary | None, list[Problem]]:
                             Problem(name, where, f"{lang} form {raw!r} is a function word")
                         )
                         continue
+                    if f.verbatim and f.stem:
+                        # A verbatim form is the word as written; a stem is every word
+                        # that begins with it.
+                        problems.append(
+                            Problem(name, where, f"{lang} form {raw!r} is verbatim and a stem")
+                        )
+                        continue
                     if f.stem and len(f.words) == 1 and len(f.words[0]) < STEM_MIN:
                         problems.append(
                             Problem(

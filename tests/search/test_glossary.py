@@ -187,6 +187,11 @@ def test_malformed_entry_is_named_with_file_entry_and_value(tmp_path):
         load_glossary(d)
 
 
+def test_a_verbatim_stem_is_a_problem(tmp_path):
+    d = _write(tmp_path, "domain: test\nentries:\n  - id: debt\n    en: [debt]\n    da: [^gæld*]\n")
+    assert [p.message for p in check(d)] == ["da form '^gæld*' is verbatim and a stem"]
+
+
 def test_conflicts_empty_entries_and_function_words_are_problems(tmp_path):
     d = _write(
         tmp_path,
