@@ -172,6 +172,9 @@ class Party(Sourced):
     """
 
     name: str
+    #: The name in other languages, for a party its source describes rather than names
+    #: (a group: "Danish municipalities (16)"); shown only: `name` stays its key.
+    name_i18n: I18nText = Field(default_factory=dict)
     undisclosed: bool = False
     role: Role
     organisation_id: str | None = None

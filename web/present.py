@@ -555,9 +555,12 @@ def is_unverified(case: Case, field: str) -> bool:
 
 
 def party_name(p: Party, t: Translator) -> str:
-    """A party's name as the reader's language says it (`Translator.party_name`), or
-    "undisclosed organisation" when the source keeps it private."""
-    return t("party.undisclosed") if p.undisclosed else t.party_name(p.name, p.org_type, p.country)
+    """A party's name as the reader's language says it: its editors' translation of a
+    described group (`Party.name_i18n`), else `Translator.party_name`; or "undisclosed
+    organisation" when the source keeps it private."""
+    if p.undisclosed:
+        return t("party.undisclosed")
+    return p.name_i18n.get(t.lang) or t.party_name(p.name, p.org_type, p.country)
 
 
 # -- highlighting in snippets ---------------------------------------------------------------

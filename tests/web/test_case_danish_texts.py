@@ -1,6 +1,6 @@
 """A curated case's editors' texts in Danish on a Danish page: the outcome target and
-price, the results, the notes and the reason for a model, each in English on an English
-page; a model the file leaves unknown stays unknown through the store."""
+price, the results, the notes, the reason for a model and the name of a described group
+of parties, each in English on an English page; a model the file leaves unknown stays unknown through the store."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def client(tmp_path_factory: pytest.TempPathFactory, site_over) -> Iterator[Test
             Party(name="Test Kommune", role="outcome_payer", org_type="government"),
             Party(name="Kapitalfonden", role="investor", org_type="investment_fund"),
             Party(name="FOKUS Test", role="service_provider", org_type="other"),
+            Party(
+                name="Participating municipalities (3)",
+                name_i18n={"da": "Deltagende kommuner (3)"},
+                role="outcome_payer",
+                org_type="government",
+            ),
         ],
         provider_model="nonprofit",
         provider_model_basis="curated: delivered by a social-economy enterprise",
@@ -93,8 +99,10 @@ def test_the_editors_texts_are_danish_on_a_danish_page(client: TestClient) -> No
     assert "Investormodellen er ladt ukendt." in text
     assert "fastsat af redaktionen: leveres af en socialøkonomisk virksomhed" in text
     assert "redaktionen har ladt den stå som ukendt" in text
+    assert "Deltagende kommuner (3)" in text
     for english in ("At least half", "46 per cent", "left unknown", "social-economy"):
         assert english not in text
+    assert "Participating municipalities" not in text
 
 
 def test_the_same_texts_are_english_on_an_english_page(client: TestClient) -> None:
@@ -104,6 +112,7 @@ def test_the_same_texts_are_english_on_an_english_page(client: TestClient) -> No
     assert "46 per cent became self-supporting." in text
     assert "The investor model is left unknown." in text
     assert "set by the editors: delivered by a social-economy enterprise" in text
+    assert "Participating municipalities (3)" in text and "Deltagende" not in text
 
 
 def test_a_model_the_file_leaves_unknown_is_unknown_in_the_api(client: TestClient) -> None:
