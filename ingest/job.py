@@ -50,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, 
 from corpus.errors import CasebankError, InvalidInput, LockHeld
 from corpus.settings import Settings
 from corpus.store import Store
+from corpus.yaml_keys import UniqueKeys
 from ingest import watch
 from ingest.context import SourceContext
 from ingest.fetch import Fetcher
@@ -150,19 +151,8 @@ def sources_file(settings: Settings) -> Path:
     return Path(str(resources.files("ingest").joinpath("sources.yaml")))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(UniqueKeys, yaml.SafeLoader):
     """A YAML loader that refuses a key given twice (plain YAML keeps the last silently)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{key!r} is given twice", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def _problem(path: Path, error: dict[str, Any]) -> str:

@@ -64,6 +64,8 @@ from simplemma import Lemmatizer
 from simplemma.strategies import DictionaryLookupStrategy
 from simplemma.strategies.dictionaries import TrieDictionaryFactory
 
+from corpus.yaml_keys import UniqueKeys
+
 __all__ = [
     "COMPOUND_MIN",
     "LANGS",
@@ -388,7 +390,10 @@ def _parse_form(raw: str, lang: str) -> _Form:
 
 
 # The C loader when libyaml is there: the pure-Python one takes most of a second here.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _YAML_LOADER(UniqueKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # noqa: N801
+    """The safe loader, refusing a key written twice in one mapping: an entry's second
+    `fi:` would silently drop its first list (a concept inserted inside another's lines
+    did that)."""
 
 
 def _read_files(path: Path | None) -> tuple[list[tuple[str, FileModel]], list[Problem]]:

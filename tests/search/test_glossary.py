@@ -187,6 +187,17 @@ def test_malformed_entry_is_named_with_file_entry_and_value(tmp_path):
         load_glossary(d)
 
 
+def test_a_key_written_twice_is_a_problem(tmp_path):
+    # YAML keeps the last of two keys; an entry's second `fi:` must not drop its first.
+    d = _write(
+        tmp_path,
+        "domain: test\nentries:\n  - id: one\n    en: [youth]\n"
+        "    fi: [nuoret]\n    fi: [lapset]\n",
+    )
+    messages = [p.message for p in check(d)]
+    assert len(messages) == 1 and "'fi' is given twice" in messages[0], messages
+
+
 def test_a_verbatim_stem_is_a_problem(tmp_path):
     d = _write(tmp_path, "domain: test\nentries:\n  - id: debt\n    en: [debt]\n    da: [^gæld*]\n")
     assert [p.message for p in check(d)] == ["da form '^gæld*' is verbatim and a stem"]
