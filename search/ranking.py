@@ -180,8 +180,8 @@ def nearest_cases(
     """Each case's `k` nearest other cases by the cosine of their `whole` vectors, nearest
     first, as positions in the order of `case_starts` (-1 pads a case without a `whole`
     vector, or when fewer cases have one). One exact FAISS search of the whole vectors
-    against themselves: 25 ms at 348 cases and about 3 s at 10,000 on a 2-core machine,
-    which is why a build stores it."""
+    against themselves: 25 ms at 348 cases and 0.85-3 s at 10,000 on a 2-core machine
+    (its load decides), which is why a build stores it."""
     ids, starts = case_starts(row_case)
     case_of_row = np.repeat(np.arange(len(ids)), np.diff(starts))
     out = np.full((len(ids), k), -1, dtype=np.int64)
