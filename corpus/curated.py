@@ -58,6 +58,7 @@ from pydantic import ValidationError
 from corpus.errors import SourceError
 from corpus.model import Case, PartialDate
 from corpus.provider_models import CURATED_BASIS, LEFT_UNKNOWN
+from corpus.yaml_keys import UniqueKeys
 
 #: The packaged curated corpus.
 CASES_DIR = Path(__file__).resolve().parent / "cases"
@@ -185,8 +186,9 @@ def case_files(folder: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that keeps `2021-08-01` as text: dates become `PartialDate`s or stay text."""
+class _Loader(UniqueKeys, yaml.SafeLoader):
+    """Safe YAML that keeps `2021-08-01` as text (dates become `PartialDate`s or stay text)
+    and refuses a key given twice (plain YAML would keep the second silently)."""
 
 
 _Loader.yaml_implicit_resolvers = {

@@ -41,6 +41,7 @@ from typing import Any
 
 import yaml
 
+from corpus import yaml_keys
 from corpus.errors import SourceError
 from corpus.model import INVESTOR_MODELS, PROVIDER_KINDS, PROVIDER_MODELS, Case, Party
 
@@ -246,7 +247,7 @@ class Overrides:
     def load(cls, path: Path = OVERRIDES_PATH) -> Overrides:
         """Read and check the overrides file; raises SourceError naming the bad entry."""
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+            data = yaml_keys.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise SourceError(f"cannot read {path}: {exc}") from exc
         data = data or {}

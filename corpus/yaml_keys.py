@@ -2,9 +2,9 @@
 
 Plain YAML keeps the last of two equal keys without a word, so a file's second `fi:` or
 second source of one name would silently drop the first. Mix `UniqueKeys` in before a
-loader class (`class Loader(UniqueKeys, yaml.SafeLoader)`); a repeated key is then a
-`yaml.constructor.ConstructorError` with its line, which the readers report as a YAML
-error of that file.
+loader class (`class Loader(UniqueKeys, yaml.SafeLoader)`), or read with `safe_load`; a
+repeated key is then a `yaml.constructor.ConstructorError` with its line, which the
+readers report as a YAML error of that file.
 """
 
 from __future__ import annotations
@@ -27,3 +27,12 @@ class UniqueKeys:
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class UniqueKeyLoader(UniqueKeys, yaml.SafeLoader):
+    """The safe loader, refusing a key given twice."""
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load`, except that a mapping with a key given twice is an error."""
+    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 (a safe loader)

@@ -47,10 +47,10 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
+from corpus import yaml_keys
 from corpus.errors import CasebankError, InvalidInput, LockHeld
 from corpus.settings import Settings
 from corpus.store import Store
-from corpus.yaml_keys import UniqueKeys
 from ingest import watch
 from ingest.context import SourceContext
 from ingest.fetch import Fetcher
@@ -151,10 +151,6 @@ def sources_file(settings: Settings) -> Path:
     return Path(str(resources.files("ingest").joinpath("sources.yaml")))
 
 
-class _UniqueKeyLoader(UniqueKeys, yaml.SafeLoader):
-    """A YAML loader that refuses a key given twice (plain YAML keeps the last silently)."""
-
-
 def _problem(path: Path, error: dict[str, Any]) -> str:
     """One validation error as `sources file F: source 'x': field: what (got V)`."""
     loc = [str(p) for p in error["loc"]]
@@ -172,7 +168,7 @@ def _problem(path: Path, error: dict[str, Any]) -> str:
 def load_sources(path: Path) -> list[SourceEntry]:
     """Read a sources file; InvalidInput naming the file, source, field and value if wrong."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        data = yaml_keys.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InvalidInput(f"sources file {path}: cannot be read ({exc.strerror})") from None
     except yaml.YAMLError as exc:

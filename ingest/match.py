@@ -33,6 +33,7 @@ from typing import Literal
 import yaml
 from rapidfuzz import fuzz
 
+from corpus import yaml_keys
 from corpus.errors import InvalidInput
 from corpus.model import Case, case_id_for_indigo
 from corpus.store import Store
@@ -218,7 +219,7 @@ def load_overrides(path: Path | str) -> dict[str, dict[str, str]]:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml_keys.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{path}: not valid YAML: {exc}") from exc
     return check_overrides(data, str(path))

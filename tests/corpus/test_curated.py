@@ -187,6 +187,17 @@ def test_bad_yaml_names_file_and_line(tmp_path):
     assert msg.startswith("dk-broken.yaml: invalid YAML at line")
 
 
+def test_a_key_given_twice_is_refused_with_its_line(tmp_path):
+    """Plain YAML keeps the second of two equal keys: a second `summary_i18n` or `da:`
+    would silently drop the first."""
+    text = yaml.safe_dump(good_case()) + "title: Another title\n"
+    f = curated.read_file(write(tmp_path, "dk-test-case.yaml", text))
+    assert f.case is None
+    (msg,) = messages(f)
+    assert msg.startswith("dk-test-case.yaml: invalid YAML at line"), msg
+    assert "'title' is given twice" in msg, msg
+
+
 def test_a_file_that_is_not_a_mapping(tmp_path):
     f = curated.read_file(write(tmp_path, "dk-list.yaml", "- a\n- b\n"))
     assert messages(f) == ["dk-list.yaml: must be a YAML mapping of Case fields (key: value)"]

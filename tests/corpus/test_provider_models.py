@@ -198,6 +198,13 @@ def test_overrides_file_ships_valid(tmp_path):
     )
     with pytest.raises(SourceError, match=r"listed twice"):
         Overrides.load(bad)
+    # The same key written twice: YAML alone would keep the second entry without a word.
+    bad.write_text(
+        "cases:\n  x:\n    provider_model: public\n    reason: r\n"
+        "  x:\n    provider_model: nonprofit\n    reason: s\n"
+    )
+    with pytest.raises(SourceError, match=r"o.yaml: .*'x' is given twice"):
+        Overrides.load(bad)
     bad.write_text("cases: [\n")
     with pytest.raises(SourceError, match=r"cannot read .*o.yaml"):
         Overrides.load(bad)

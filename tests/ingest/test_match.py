@@ -181,6 +181,10 @@ def test_overrides_file_is_read_and_checked(tmp_path):
     bad.write_text("dsi:\n  dsi-a: [1, 2]\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match=r"bad\.yaml: dsi: dsi-a"):
         load_overrides(bad)
+    # A record settled twice keeps neither silently: YAML would keep the second.
+    bad.write_text("dsi:\n  dsi-a: never\n  dsi-a: INDIGO-POJ-0264\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"bad\.yaml: not valid YAML: .*'dsi-a' is given twice"):
+        load_overrides(bad)
 
 
 def test_the_packaged_overrides_file_is_valid():
