@@ -295,6 +295,7 @@ def test_foundations_are_not_inside_organisations(glossary):
         "tulossa olevat muutokset",  # tulossa (coming) is no outcome
         "valmiiksi satoja",  # ready, hundreds: no preparatory education, no harvest
         "suomalaisille",  # -isille inside suomalaisille is no fathers
+        "de blev fanget",  # fanget (caught), Swedish fånge folded, is no prison
     ],
 )
 def test_everyday_words_name_no_concept(glossary, text):
@@ -320,6 +321,9 @@ def test_a_verbatim_form_meets_itself_only(glossary):
         ("lektiehjælp", "homework support"),  # was teachers
         ("løntilskud", "wage subsidy"),  # was work experience
         ("familiesammenførte", "immigrants"),  # was refugees
+        ("stöd beroende på behov", "support depending on needs"),  # was substance misuse
+        ("oberoende", "independence"),  # was o- plus beroende, substance misuse
+        ("tidligere fanger", "tidligere prison"),  # the prisoners as written still are
     ],
 )
 def test_renderings_say_the_sense(glossary, text, english):
