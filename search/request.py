@@ -6,9 +6,11 @@ export and `casebank search` cannot disagree about what a parameter means:
 - `q`: NFKC-normalised, control characters removed, whitespace collapsed. At most
   `MAX_QUERY` (1,000) characters after that; a longer query is refused (422), never cut
   silently. The model reads about 512 tokens of it; the service cuts by tokens.
-- `limit` 1-`MAX_LIMIT` (100), `offset` 0-`MAX_OFFSET`: a page. Exports ask the service
-  for the ids of every row instead (`SearchService.result_ids`), so no export is capped
-  by the page size.
+- `limit` 1-`MAX_LIMIT` (100), `offset` 0-`MAX_OFFSET`: a page; blank is the default
+  (a form's empty field). Exports ask the service for the ids of every row instead
+  (`SearchService.result_ids`), so no export is capped by the page size; their own
+  optional window (`export_window`: `limit` 1-`MAX_EXPORT_ROWS`, `offset`) follows
+  the same rules.
 - `country`: ISO 3166 alpha-2, two ASCII letters (`dk` is read as `DK`; `ß`, which
   Python upper-cases to `SS`, is refused).
 - `stage`, `provider_model`, `investor_model`, `instrument`: the model's codelists.
@@ -39,6 +41,8 @@ from corpus.model import INSTRUMENTS, INVESTOR_MODELS, PROVIDER_MODELS, STAGES
 MAX_QUERY = 1000
 MAX_LIMIT = 100
 MAX_OFFSET = 100_000
+#: The most rows an export's `limit` may ask for (without one it has every row).
+MAX_EXPORT_ROWS = 1_000_000
 MAX_SECTOR = 200
 SORTS: tuple[str, ...] = ("relevance", "date", "title")
 #: Filter keys in the order facets are shown.
@@ -125,6 +129,8 @@ def _number(name: str, value: Any, low: int, high: int) -> int:
         text = str(value).strip()
         if not _NUMBER.fullmatch(text):
             shown = text if len(text) <= 12 else text[:12] + "…"
+            if text.isascii() and text.isdigit():  # digits, but too many to be in range
+                raise OutOfRange(f"{name}: {shown} is outside {low}-{high}")
             raise InvalidInput(f"{name}: {shown!r} is not a whole number written with digits 0-9")
         number = int(text)
     if not low <= number <= high:
@@ -260,7 +266,10 @@ class SearchRequest(BaseModel):
         for key, value in pairs:
             if key in FILTER_KEYS:
                 data.setdefault(key, []).append(value)
-            elif key in ("q", "limit", "offset", "sort"):
+            elif key in ("q", "sort"):
+                data[key] = value
+            elif key in ("limit", "offset") and str(value).strip():
+                # Blank (a form's empty field) is the default, as a blank filter is none.
                 data[key] = value
         return cls(**data)
 
@@ -295,6 +304,16 @@ class SearchRequest(BaseModel):
         if self.sort != "relevance":
             out.append(("sort", self.sort))
         return out
+
+
+def export_window(limit: str | None, offset: str | None) -> tuple[int | None, int]:
+    """An export's optional window, checked like a page's: `limit` rows (1-
+    `MAX_EXPORT_ROWS`; None or blank: every row) after skipping `offset` (0-`MAX_OFFSET`)."""
+    rows = (
+        None if limit is None or not limit.strip() else _number("limit", limit, 1, MAX_EXPORT_ROWS)
+    )
+    skip = 0 if offset is None or not offset.strip() else _number("offset", offset, 0, MAX_OFFSET)
+    return rows, skip
 
 
 def _as_list(v: Any) -> list[Any]:

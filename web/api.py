@@ -36,17 +36,18 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
+#: The error responses of every API route, for /docs (the exports' routes list them too).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in (
         (400, "Bad parameter value (unknown filter value, broken encoding)"),
         (404, "No such case"),
-        (422, "Parameter out of range (limit, offset, query length)"),
+        (422, "Parameter out of range (limit, offset, start year, query length)"),
         (503, "Search index missing: run `casebank index`"),
     )
 }
 
-router = APIRouter(prefix="/api", tags=["api"], responses=_ERRORS)
+router = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
 
 
 def as_json(model: BaseModel) -> Response:

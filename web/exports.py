@@ -28,7 +28,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from corpus.currency import euro_equivalent
 from corpus.model import Case, Money
+from search.request import export_window as window_of
 from web import pages, present
+from web.api import ERROR_RESPONSES
 from web.i18n import Translator
 from web.params import EXPORT_PARAMETERS, SearchQuery, search_query
 from web.resources import Resources, resources
@@ -189,14 +191,12 @@ def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
         yield buf.getvalue().encode("utf-8")
 
 
-def export_window(
-    limit: int | None = Query(
-        None, ge=1, description="At most this many rows (default: every row of the search)."
-    ),
-    offset: int = Query(0, ge=0, description="Rows to skip."),
-) -> tuple[int | None, int]:
-    """FastAPI dependency: an optional window on an export (none by default: all rows)."""
-    return limit, offset
+async def export_window(request: Request) -> tuple[int | None, int]:
+    """FastAPI dependency: an export's optional window (none by default: every row),
+    checked by the rules a page's `limit` and `offset` follow
+    (`search.request.export_window`)."""
+    params = request.query_params
+    return window_of(params.get("limit"), params.get("offset"))
 
 
 def _search_rows(
@@ -225,7 +225,10 @@ def _headers(filename: str, total: int) -> dict[str, str]:
     tags=["exports"],
     summary="Export a search as CSV (all rows)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM"}},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM"},
+        **ERROR_RESPONSES,
+    },
     openapi_extra={"parameters": EXPORT_PARAMETERS},
 )
 def search_csv(
@@ -258,6 +261,11 @@ def _json_stream(head: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterat
     "/api/search.json",
     tags=["exports"],
     summary="Export a search as JSON (all rows)",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/json": {}}, "description": "The search and its rows"},
+        **ERROR_RESPONSES,
+    },
     openapi_extra={"parameters": EXPORT_PARAMETERS},
 )
 def search_json(
@@ -279,6 +287,11 @@ def search_json(
     "/api/search.jsonl",
     tags=["exports"],
     summary="Export a search as JSON Lines",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/x-ndjson": {}}, "description": "One case per line"},
+        **ERROR_RESPONSES,
+    },
     openapi_extra={"parameters": EXPORT_PARAMETERS},
 )
 def search_jsonl(

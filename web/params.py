@@ -13,7 +13,17 @@ from typing import Any
 from fastapi import Request
 
 from corpus.model import INSTRUMENTS, INVESTOR_MODELS, PROVIDER_MODELS, STAGES
-from search.request import FILTER_KEYS, MAX_LIMIT, MAX_QUERY, SORTS, SearchRequest
+from search.request import (
+    COUNTRIES,
+    FILTER_KEYS,
+    MAX_EXPORT_ROWS,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MAX_QUERY,
+    MAX_SECTOR,
+    SORTS,
+    SearchRequest,
+)
 
 __all__ = [
     "EXPORT_PARAMETERS",
@@ -29,36 +39,92 @@ __all__ = [
 SearchQuery = SearchRequest
 
 
-def _parameter(name: str, description: str, default: str | None = None) -> dict[str, Any]:
-    """One query parameter as OpenAPI describes it (a repeatable one without default)."""
-    if default is None:
-        schema: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
-    else:
-        schema = {"type": "string", "default": default}
+def _parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """One query parameter as OpenAPI describes it."""
     return {"name": name, "in": "query", "required": False, "schema": schema,
             "description": description}  # fmt: skip
 
 
+def _values(**items: Any) -> dict[str, Any]:
+    """A repeatable parameter: an array of strings, each as `items` says."""
+    return {"type": "array", "items": {"type": "string", **items}}
+
+
 #: The search's query-string parameters for /docs (`openapi_extra` of the routes that read
-#: them). Declared as OpenAPI, not as FastAPI parameters: FastAPI would parse and check
-#: each of them for every request only for `SearchRequest` to do it again, and that
+#: them), with the ranges and values `SearchRequest` accepts, so the schema refuses what
+#: the API refuses. Declared as OpenAPI, not as FastAPI parameters: FastAPI would parse and
+#: check each of them for every request only for `SearchRequest` to do it again, and that
 #: parsing cost more than a cached search.
 SEARCH_PARAMETERS: list[dict[str, Any]] = [
-    _parameter("q", f"What to look for, in any language (at most {MAX_QUERY} characters).", ""),
-    _parameter("limit", f"Results per page (1-{MAX_LIMIT}).", "10"),
-    _parameter("offset", "Results to skip.", "0"),
-    _parameter("country", "ISO 3166 alpha-2 code, e.g. DK; repeatable."),
-    _parameter("sector", "INDIGO policy sector, e.g. Homelessness."),
-    _parameter("stage", "One of: " + ", ".join(STAGES) + "."),
-    _parameter("provider_model", "One of: " + ", ".join(PROVIDER_MODELS) + "."),
-    _parameter("investor_model", "One of: " + ", ".join(INVESTOR_MODELS) + "."),
-    _parameter("instrument", "One of: " + ", ".join(INSTRUMENTS) + "."),
-    _parameter("fund", "Outcomes fund id, e.g. INDIGO-FUND-0012."),
-    _parameter("start_year", "Year the service started, e.g. 2019."),
-    _parameter("sort", "One of: " + ", ".join(SORTS) + ".", "relevance"),
+    _parameter(
+        "q",
+        f"What to look for, in any language (at most {MAX_QUERY} characters).",
+        {"type": "string", "default": "", "maxLength": MAX_QUERY},
+    ),
+    _parameter(
+        "limit",
+        f"Results per page (1-{MAX_LIMIT}).",
+        {"type": "integer", "default": 10, "minimum": 1, "maximum": MAX_LIMIT},
+    ),
+    _parameter(
+        "offset",
+        f"Results to skip (0-{MAX_OFFSET}).",
+        {"type": "integer", "default": 0, "minimum": 0, "maximum": MAX_OFFSET},
+    ),
+    _parameter(
+        "country",
+        "ISO 3166 alpha-2 code, e.g. DK; repeatable.",
+        _values(enum=sorted(COUNTRIES)),
+    ),
+    _parameter(
+        "sector",
+        "INDIGO policy sector, e.g. Homelessness.",
+        _values(maxLength=MAX_SECTOR),
+    ),
+    _parameter("stage", "One of: " + ", ".join(STAGES) + ".", _values(enum=list(STAGES))),
+    _parameter(
+        "provider_model",
+        "One of: " + ", ".join(PROVIDER_MODELS) + ".",
+        _values(enum=list(PROVIDER_MODELS)),
+    ),
+    _parameter(
+        "investor_model",
+        "One of: " + ", ".join(INVESTOR_MODELS) + ".",
+        _values(enum=list(INVESTOR_MODELS)),
+    ),
+    _parameter(
+        "instrument", "One of: " + ", ".join(INSTRUMENTS) + ".", _values(enum=list(INSTRUMENTS))
+    ),
+    _parameter(
+        "fund",
+        "Outcomes fund id, e.g. INDIGO-FUND-0012.",
+        _values(pattern="^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"),
+    ),
+    _parameter(
+        "start_year",
+        "Year the service started, e.g. 2019 (1900-2100).",
+        _values(pattern="^(19[0-9]{2}|20[0-9]{2}|2100)$"),
+    ),
+    _parameter(
+        "sort",
+        "One of: " + ", ".join(SORTS) + ".",
+        {"type": "string", "default": "relevance", "enum": list(SORTS)},
+    ),
 ]
-#: The exports' parameters: the same search, every row (no `limit`/`offset`).
-EXPORT_PARAMETERS = [p for p in SEARCH_PARAMETERS if p["name"] not in ("limit", "offset")]
+#: The exports' parameters: the same search, every row unless their own window asks for
+#: fewer (`search.request.export_window`).
+EXPORT_PARAMETERS = [p for p in SEARCH_PARAMETERS if p["name"] not in ("limit", "offset")] + [
+    _parameter(
+        "limit",
+        f"At most this many rows (1-{MAX_EXPORT_ROWS}; default: every row of the search).",
+        {"type": "integer", "minimum": 1, "maximum": MAX_EXPORT_ROWS},
+    ),
+    _parameter(
+        "offset",
+        f"Rows to skip (0-{MAX_OFFSET}).",
+        {"type": "integer", "default": 0, "minimum": 0, "maximum": MAX_OFFSET},
+    ),
+]
 
 
 async def search_request(request: Request) -> SearchRequest:

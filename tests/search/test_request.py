@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from corpus.errors import InvalidInput
-from search.request import MAX_LIMIT, MAX_QUERY, OutOfRange, SearchRequest
+from search.request import (
+    MAX_EXPORT_ROWS,
+    MAX_LIMIT,
+    MAX_QUERY,
+    OutOfRange,
+    SearchRequest,
+    export_window,
+)
 
 
 def test_keywords_and_query_string_give_the_same_request() -> None:
@@ -29,6 +36,20 @@ def test_keywords_and_query_string_give_the_same_request() -> None:
 def test_blank_and_repeated_values_are_dropped() -> None:
     req = SearchRequest(country=["", "DK", " dk "], sector=["  ", "Health"])
     assert req.country == ["DK"] and req.sector == ["Health"]
+    # A form's empty paging fields are the defaults, as its empty filters are none.
+    blank = SearchRequest.from_query_params({"limit": "", "offset": " ", "sort": ""})
+    assert (blank.limit, blank.offset, blank.sort) == (10, 0, "relevance")
+
+
+def test_an_export_window_follows_the_page_rules() -> None:
+    assert export_window(None, None) == (None, 0)
+    assert export_window("", "") == (None, 0)
+    assert export_window("250", "10") == (250, 10)
+    with pytest.raises(InvalidInput, match=r"^limit: 'abc' is not a whole number"):
+        export_window("abc", None)
+    for limit, offset in (("0", None), (str(MAX_EXPORT_ROWS + 1), None), (None, "100001")):
+        with pytest.raises(OutOfRange):
+            export_window(limit, offset)
 
 
 @pytest.mark.parametrize(
@@ -68,6 +89,7 @@ def test_bad_values_are_refused_naming_the_parameter(params: dict, named: str) -
         {"limit": "0"},
         {"limit": str(MAX_LIMIT + 1)},
         {"offset": "100001"},
+        {"limit": "9" * 40},  # digits, too many of them: out of range, not "not a number"
         {"q": "x" * (MAX_QUERY + 1)},
         {"sector": "y" * 201},
     ],

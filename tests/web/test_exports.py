@@ -103,6 +103,59 @@ def test_exports_are_not_capped_at_one_page(big: TestClient) -> None:
     assert len(_rows(big.get("/api/search.csv", params={"limit": 5, "offset": 255}))) == 5
 
 
+def test_an_export_window_is_checked_like_a_page(client: TestClient) -> None:
+    """The export's `limit`/`offset` follow `SearchRequest`'s rules and messages (they had
+    FastAPI's own: 'Input should be a valid integer', and 422 where a page says 400)."""
+    bad = client.get("/api/search.csv", params={"limit": "ten"})
+    assert bad.status_code == 400
+    assert (
+        bad.json()["error"]["message"]
+        == "limit: 'ten' is not a whole number written with digits 0-9"
+    )
+    page = client.get("/api/search", params={"limit": "ten"})
+    assert page.status_code == 400 and page.json() == bad.json()
+    for params in ({"limit": "0"}, {"offset": "-1"}, {"offset": "100001"}):
+        r = client.get("/api/search.jsonl", params=params)
+        assert r.status_code in (400, 422), (params, r.status_code)
+        assert r.json()["error"]["message"].split(":")[0] in params, r.json()
+    # Blank window fields are the defaults: every row.
+    every = client.get("/api/search.jsonl").text.splitlines()
+    assert (
+        client.get("/api/search.jsonl", params={"limit": "", "offset": ""}).text.splitlines()
+        == every
+    )
+
+
+def test_the_documented_parameters_say_what_is_accepted(client: TestClient) -> None:
+    """/docs gives each search parameter the range or values `SearchRequest` accepts, and
+    the exports their media types and error bodies (a schema fuzzer, schemathesis, had
+    found them undocumented: 400 on the exports, JSON Lines' media type, `offset` as
+    any string)."""
+    spec = client.get("/openapi.json").json()
+    search = {p["name"]: p["schema"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    assert search["limit"] == {"type": "integer", "default": 10, "minimum": 1, "maximum": 100}
+    assert search["offset"]["maximum"] == 100_000
+    assert search["q"]["maxLength"] == 1000
+    assert "DK" in search["country"]["items"]["enum"]
+    assert search["sort"]["enum"] == ["relevance", "date", "title"]
+    for name in ("limit", "offset", "start_year"):
+        # Every value the schema documents is one the API takes.
+        value = {"limit": "100", "offset": "0", "start_year": "2019"}[name]
+        assert client.get("/api/search", params={name: value}).status_code == 200
+    for path, media in (
+        ("/api/search.csv", "text/csv"),
+        ("/api/search.json", "application/json"),
+        ("/api/search.jsonl", "application/x-ndjson"),
+    ):
+        op = spec["paths"][path]["get"]
+        assert media in op["responses"]["200"]["content"], path
+        for code in ("400", "422"):
+            schema = op["responses"][code]["content"]["application/json"]["schema"]
+            assert schema["$ref"].endswith("/ErrorBody"), (path, code)
+        names = [p["name"] for p in op["parameters"]]
+        assert len(names) == len(set(names)) and {"limit", "offset", "q"} <= set(names)
+
+
 def test_base_url_makes_links_absolute(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     store = Store(settings.db_path)
