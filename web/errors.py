@@ -31,8 +31,10 @@ class PageError(InvalidInput):
 
 
 def is_api(request: Request) -> bool:
-    """Whether a request is for the JSON API (and so gets a JSON error)."""
-    return request.url.path == "/api" or request.url.path.startswith("/api/")
+    """Whether a request is for JSON (and so gets a JSON error): the API, and the `.json`
+    beside every page, which programs read as they read the API."""
+    path = request.url.path
+    return path == "/api" or path.startswith("/api/") or path.endswith(".json")
 
 
 def _validation_message(exc: RequestValidationError) -> str:

@@ -368,13 +368,17 @@ def compare_json(
 
 @router.get("/search.json", include_in_schema=False)
 def search_page_json(
+    request: Request,
     query: SearchQuery = Depends(search_query),
-    limit: int = Query(pages.PAGE_SIZE, ge=1, le=100),
-    offset: int = Query(0, ge=0, le=100_000),
     res: Resources = Depends(resources),
 ) -> JSONResponse:
-    """The results page's data: the same page of results, facets and totals."""
-    return _json(res.run_search(query, limit=limit, offset=offset))
+    """The results page's data: the same page of results, facets and totals (`limit`, by
+    default the page's size, and `offset` checked as the API checks them)."""
+    params = request.query_params
+    paging = SearchQuery.from_query_params(
+        {"limit": params.get("limit") or str(pages.PAGE_SIZE), "offset": params.get("offset", "")}
+    )
+    return _json(res.run_search(query, limit=paging.limit, offset=paging.offset))
 
 
 @router.get("/index.json", include_in_schema=False)

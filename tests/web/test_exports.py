@@ -171,7 +171,10 @@ def test_base_url_makes_links_absolute(tmp_path: Path) -> None:
 def test_every_page_has_json_beside_it(client: TestClient) -> None:
     case = client.get("/cases/INDIGO-POJ-0901.json")
     assert case.status_code == 200 and case.json()["id"] == "indigo-poj-0901"
-    assert client.get("/cases/no-such-case.json").status_code == 404
+    missing = client.get("/cases/no-such-case.json")
+    assert (
+        missing.status_code == 404 and missing.json()["error"]["status"] == 404
+    )  # JSON, not a page
     org = client.get("/organisations/name:odense kommune.json").json()
     assert org["name"] == "Odense Kommune"
     assert [c["id"] for c in org["cases"]] == ["indigo-poj-0901"]
@@ -183,6 +186,11 @@ def test_every_page_has_json_beside_it(client: TestClient) -> None:
     assert client.get("/compare.json", params={"id": "indigo-poj-0901"}).status_code == 400
     page = client.get("/search.json", params={"q": "housing"}).json()
     assert page["results"] and "facets" in page
+    # Its paging is checked by the API's rules and messages.
+    assert len(client.get("/search.json", params={"limit": "2"}).json()["results"]) == 2
+    bad = client.get("/search.json", params={"offset": "-1"})
+    assert bad.status_code == 400 and bad.json()["error"]["message"].startswith("offset: '-1'")
+    assert client.get("/search.json", params={"limit": "101"}).status_code == 422
     home = client.get("/index.json").json()
     assert home["stats"]["cases"] == 8
 
