@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from corpus.errors import CasebankError, NotFound
 from corpus.model import Case
 from corpus.store import org_key
+from search.request import MAX_OFFSET
 from web import present
 from web.errors import PageError
 from web.i18n import COOKIE, LANGUAGES, Translator
@@ -237,7 +238,7 @@ def pager(base: list[tuple[str, str]], page: int, pages: int) -> list[dict[str, 
 def search_page(
     request: Request,
     query: SearchQuery = Depends(search_query),
-    page: int = Query(1, ge=1, le=5000),
+    page: int = Query(1, ge=1),
     limit: int = Query(PAGE_SIZE, ge=1, le=100),
     offset: int | None = Query(None, ge=0, le=100_000),
     res: Resources = Depends(resources),
@@ -252,9 +253,14 @@ def search_page(
         offset = (page - 1) * limit
     else:
         page = offset // limit + 1
-    found = res.run_search(query, limit=limit, offset=offset)
+    # A page past every page the search pages (an old link, `page=9999`) is past the end
+    # like any other page after the last: the reader is told which pages there are.
+    found = res.run_search(query, limit=limit, offset=offset if offset <= MAX_OFFSET else 0)
+    if offset > MAX_OFFSET:
+        found["results"] = []
     total = found["total"]
     pages = max(1, math.ceil(total / limit))
+    past_end = page > pages and total > 0
     base = query.params() + ([("limit", str(limit))] if limit != PAGE_SIZE else [])
     names = _facet_names(found.get("facets") or {})
     active = [
@@ -288,6 +294,8 @@ def search_page(
             "understood": found.get("understood") or [],
             "page": page,
             "pages": pages,
+            "past_end": past_end,
+            "last_url": _page_url(base, pages),
             "first": offset + 1,
             "facets": facet_groups(query, found.get("facets") or {}, t, pipeline),
             "active": active,
@@ -297,7 +305,8 @@ def search_page(
                 for s in ("relevance", "date")
             },
             "pager": pager(base, page, pages),
-            "prev_url": _page_url(base, page - 1) if page > 1 else None,
+            # Past the end, "previous" is the last page, not another empty one.
+            "prev_url": _page_url(base, min(page - 1, pages)) if page > 1 else None,
             "next_url": _page_url(base, page + 1) if page < pages else None,
             "csv_url": query_url("/api/search.csv", query.params()),
             "json_url": query_url("/api/search.json", query.params()),

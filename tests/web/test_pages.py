@@ -104,6 +104,23 @@ def test_sorting_and_paging_live_in_the_url(client: TestClient) -> None:
     ]
 
 
+@pytest.mark.parametrize("page", [4, 9999])
+def test_a_page_past_the_last_says_which_pages_there_are(client: TestClient, page: int) -> None:
+    # An old or edited link: the search has cases, only not on this page. It must not say
+    # that nothing matches, nor send "previous" to another empty page.
+    soup = soup_of(
+        client, f"/search?sort=date&limit=3&page={page}", headers={"accept-language": "da"}
+    )
+    assert soup.select(".result") == []
+    notice = soup.select_one(".notice.past-end")
+    assert notice.get_text(" ", strip=True).startswith(
+        f"Side {page} findes ikke: søgningen har 3 sider."
+    )
+    assert query_of(notice.a["href"]) == {"sort": ["date"], "limit": ["3"], "page": ["3"]}
+    assert query_of(soup.select_one("nav.pager a[rel=prev]")["href"])["page"] == ["3"]
+    assert "Ingen sager passer" not in soup.get_text()
+
+
 def test_results_offer_compare_and_export_without_javascript(client: TestClient) -> None:
     soup = soup_of(client, "/search?q=housing&country=DK")
     form = soup.select_one("form.compare-form")
