@@ -13,12 +13,12 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from corpus.errors import CasebankError, NotFound
+from corpus.errors import CasebankError, InvalidInput, NotFound
 from corpus.model import Case
 from corpus.store import org_key
-from search.request import MAX_OFFSET
+from search.request import MAX_OFFSET, MAX_QUERY
 from web import present
-from web.errors import PageError
+from web.errors import PageError, PageNotFound
 from web.i18n import COOKIE, LANGUAGES, Translator
 from web.params import FILTER_KEYS, SearchQuery, check_filters, search_query
 from web.resources import Resources, resources
@@ -234,10 +234,29 @@ def pager(base: list[tuple[str, str]], page: int, pages: int) -> list[dict[str, 
     return out
 
 
+async def page_search_query(request: Request) -> SearchQuery:
+    """`search_query` for the results page: a bad value is told in the reader's language.
+
+    A query too long is the only thing wrong with a query alone; anything else is a filter
+    or sort the page does not know (an old or cut link), and the error page's search form
+    offers the reader's words again without them.
+    """
+    try:
+        return await search_query(request)
+    except InvalidInput as exc:
+        try:
+            words = SearchQuery(q=request.query_params.get("q", ""))
+        except InvalidInput:
+            raise PageError(
+                str(exc), "error.long_query", status=exc.status, values={"max": MAX_QUERY}
+            ) from None
+        raise PageError(str(exc), "error.bad_filter", status=exc.status, query=words) from None
+
+
 @router.get("/search")
 def search_page(
     request: Request,
-    query: SearchQuery = Depends(search_query),
+    query: SearchQuery = Depends(page_search_query),
     page: int = Query(1, ge=1),
     limit: int = Query(PAGE_SIZE, ge=1, le=100),
     offset: int | None = Query(None, ge=0, le=100_000),
@@ -325,7 +344,10 @@ def case_page(
     res: Resources = Depends(resources),
 ) -> Response:
     """Everything known about one case (by id, alias or external id such as INDIGO-POJ-0077)."""
-    case = res.store().get_case(case_id)
+    try:
+        case = res.store().get_case(case_id)
+    except NotFound as exc:
+        raise PageNotFound(str(exc), "error.no_case") from None
     t = Translator(language_of(request))
     country = (check_filters({"country": [similar_in or ""]}).get("country") or [None])[0]
     try:
@@ -439,7 +461,10 @@ def compare_page(
             )
             sep = "&" if "?" in target else "?"
             return RedirectResponse(f"{target}{sep}{extra}#compare", status_code=303)
-    cases = compare_cases(res, id)
+    try:
+        cases = compare_cases(res, id)
+    except NotFound as exc:
+        raise PageNotFound(str(exc), "error.compare_missing") from None
     t = Translator(language_of(request))
     return render(
         request,
@@ -482,7 +507,10 @@ def organisation_data(res: Resources, key: str) -> dict[str, Any]:
 @router.get("/organisations/{key:path}")
 def organisation_page(request: Request, key: str, res: Resources = Depends(resources)) -> Response:
     """The cases an organisation took part in, with its role in each."""
-    data = organisation_data(res, key)
+    try:
+        data = organisation_data(res, key)
+    except NotFound as exc:
+        raise PageNotFound(str(exc), "error.no_organisation") from None
     return render(
         request,
         "organisation.html",
