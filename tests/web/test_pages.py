@@ -605,3 +605,27 @@ def test_two_spellings_of_a_policy_area_are_one_facet() -> None:
     assert item["active"] and "sector" not in query_of(item["url"])  # one click removes both
     stage = next(g for g in groups if g["key"] == "stage")
     assert [(i["value"], i["count"]) for i in stage["items"]] == [("pipeline", 3)]
+
+
+def test_case_and_about_pages_name_sources_in_danish(client: TestClient) -> None:
+    """The chrome around a case's facts is Danish: the ids say whose ids they are (was the
+    store's key, "indigo"), the euro note names its source in Danish with a Danish decimal
+    comma (was the English "ERM II central rate (746.038 kroner ...)"), and the about
+    page's link to the API says what it opens (was the bare path "/docs")."""
+    da = {"accept-language": "da"}
+    soup = soup_of(client, "/cases/indigo-poj-0901", headers=da)
+    ids = [li.get_text(" ", strip=True) for li in soup.select(".ids li")]
+    assert "GO Lab INDIGO: INDIGO-POJ-0901" in ids
+    source = soup.select_one(".glance .note a")
+    assert source.get_text(strip=True).startswith(
+        "Danmarks Nationalbank: centralkursen i ERM II (746,038 kr. pr. 100 euro"
+    )
+    assert not source.has_attr("lang") and source["hreflang"] == "en"
+    about = soup_of(client, "/about", headers=da)
+    assert about.select_one("main a[href='/docs']").get_text(strip=True) == (
+        "API-dokumentationen (på engelsk)"
+    )
+    en = soup_of(client, "/cases/indigo-poj-0901", headers={"accept-language": "en"})
+    assert en.select_one(".glance .note a").get_text(strip=True) == (
+        "Danmarks Nationalbank: ERM II central rate (746.038 kroner per 100 euro)"
+    )
