@@ -160,6 +160,10 @@ def test_matches_come_first_and_weak_answers_are_set_apart(client: TestClient) -
             seen.add("none")
             assert notice is not None and heading is None
             assert "Ingen sager matcher din søgning godt" in notice.get_text()
+            # The count (what a screen reader announces) says so too: "12 sager fundet"
+            # alone read as twelve answers.
+            count = soup.select_one("#count").get_text(" ", strip=True)
+            assert count.endswith("· ingen matcher godt"), count
         elif weak:
             seen.add("mixed")
             assert notice is None and heading.get_text(strip=True).startswith("Svagere svar")
