@@ -276,3 +276,22 @@ def test_phone_similar_cases_keep_the_checkbox_beside_the_title(browser, live_se
         assert link["y"] < box["y"] + box["height"], (i, box, link)
     shot(page, "17-phone-similar")
     context.close()
+
+
+def test_keyboard_passes_the_filters_in_one_step(browser, live_server: str) -> None:
+    """From the search button, one Tab reaches a link past the facets (shown when focused)
+    and the Tab after it is in the results, not on the first of dozens of facet links."""
+    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_server + "/search?q=hjemløse")
+    page.get_by_role("button", name="Søg", exact=True).focus()
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-filters")
+    sync_api.expect(skip).to_be_focused()
+    sync_api.expect(skip).to_have_text("Spring filtrene over – gå til resultaterne")
+    assert skip.bounding_box()["x"] >= 0  # in view while focused
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    inside = page.evaluate("document.activeElement.closest('#hits') !== null")
+    assert inside, page.evaluate("document.activeElement.outerHTML")
+    context.close()
