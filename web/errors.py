@@ -16,14 +16,39 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from corpus.errors import CasebankError, InvalidInput
+from corpus.errors import CasebankError, InvalidInput, NotFound
 from web.templating import render
 
 log = logging.getLogger("casebank.web")
 
 
 class PageError(InvalidInput):
-    """Bad input on a page, with the label (`web/locales`) that tells the reader what to do."""
+    """Bad input on a page, with the label (`web/locales`) that tells the reader what to do.
+
+    `status` keeps the status of the error it stands for (422 for an out-of-range value);
+    `values` fill the label's placeholders; `query` is the search the error page's form
+    offers again (the reader's words without what was wrong)."""
+
+    def __init__(
+        self,
+        message: str,
+        label: str,
+        *,
+        status: int | None = None,
+        values: dict[str, object] | None = None,
+        query: object | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.label = label
+        self.values = values or {}
+        self.query = query
+        if status is not None:
+            self.status = status
+
+
+class PageNotFound(NotFound):
+    """A case or organisation a page's address names that does not exist, with the label
+    that tells the reader, in their language, what to do instead."""
 
     def __init__(self, message: str, label: str) -> None:
         super().__init__(message)
@@ -80,7 +105,13 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             {"error": {"status": status, "message": message}}, status_code=status, headers=headers
         )
-    context = {"status": status, "message": message, "label": getattr(exc, "label", None)}
+    context = {
+        "status": status,
+        "message": message,
+        "label": getattr(exc, "label", None),
+        "label_values": getattr(exc, "values", None) or {},
+        "query": getattr(exc, "query", None),
+    }
     response = render(request, "error.html", context, status_code=status)
     if headers:
         response.headers.update(headers)

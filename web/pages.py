@@ -13,11 +13,12 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from corpus.errors import CasebankError, NotFound
+from corpus.errors import CasebankError, InvalidInput, NotFound
 from corpus.model import Case
 from corpus.store import org_key
+from search.request import MAX_OFFSET, MAX_QUERY
 from web import present
-from web.errors import PageError
+from web.errors import PageError, PageNotFound
 from web.i18n import COOKIE, LANGUAGES, Translator
 from web.params import FILTER_KEYS, SearchQuery, check_filters, search_query
 from web.resources import Resources, resources
@@ -233,11 +234,30 @@ def pager(base: list[tuple[str, str]], page: int, pages: int) -> list[dict[str, 
     return out
 
 
+async def page_search_query(request: Request) -> SearchQuery:
+    """`search_query` for the results page: a bad value is told in the reader's language.
+
+    A query too long is the only thing wrong with a query alone; anything else is a filter
+    or sort the page does not know (an old or cut link), and the error page's search form
+    offers the reader's words again without them.
+    """
+    try:
+        return await search_query(request)
+    except InvalidInput as exc:
+        try:
+            words = SearchQuery(q=request.query_params.get("q", ""))
+        except InvalidInput:
+            raise PageError(
+                str(exc), "error.long_query", status=exc.status, values={"max": MAX_QUERY}
+            ) from None
+        raise PageError(str(exc), "error.bad_filter", status=exc.status, query=words) from None
+
+
 @router.get("/search")
 def search_page(
     request: Request,
-    query: SearchQuery = Depends(search_query),
-    page: int = Query(1, ge=1, le=5000),
+    query: SearchQuery = Depends(page_search_query),
+    page: int = Query(1, ge=1),
     limit: int = Query(PAGE_SIZE, ge=1, le=100),
     offset: int | None = Query(None, ge=0, le=100_000),
     res: Resources = Depends(resources),
@@ -252,9 +272,14 @@ def search_page(
         offset = (page - 1) * limit
     else:
         page = offset // limit + 1
-    found = res.run_search(query, limit=limit, offset=offset)
+    # A page past every page the search pages (an old link, `page=9999`) is past the end
+    # like any other page after the last: the reader is told which pages there are.
+    found = res.run_search(query, limit=limit, offset=offset if offset <= MAX_OFFSET else 0)
+    if offset > MAX_OFFSET:
+        found["results"] = []
     total = found["total"]
     pages = max(1, math.ceil(total / limit))
+    past_end = page > pages and total > 0
     base = query.params() + ([("limit", str(limit))] if limit != PAGE_SIZE else [])
     names = _facet_names(found.get("facets") or {})
     active = [
@@ -288,6 +313,8 @@ def search_page(
             "understood": found.get("understood") or [],
             "page": page,
             "pages": pages,
+            "past_end": past_end,
+            "last_url": _page_url(base, pages),
             "first": offset + 1,
             "facets": facet_groups(query, found.get("facets") or {}, t, pipeline),
             "active": active,
@@ -297,7 +324,8 @@ def search_page(
                 for s in ("relevance", "date")
             },
             "pager": pager(base, page, pages),
-            "prev_url": _page_url(base, page - 1) if page > 1 else None,
+            # Past the end, "previous" is the last page, not another empty one.
+            "prev_url": _page_url(base, min(page - 1, pages)) if page > 1 else None,
             "next_url": _page_url(base, page + 1) if page < pages else None,
             "csv_url": query_url("/api/search.csv", query.params()),
             "json_url": query_url("/api/search.json", query.params()),
@@ -316,7 +344,10 @@ def case_page(
     res: Resources = Depends(resources),
 ) -> Response:
     """Everything known about one case (by id, alias or external id such as INDIGO-POJ-0077)."""
-    case = res.store().get_case(case_id)
+    try:
+        case = res.store().get_case(case_id)
+    except NotFound as exc:
+        raise PageNotFound(str(exc), "error.no_case") from None
     t = Translator(language_of(request))
     country = (check_filters({"country": [similar_in or ""]}).get("country") or [None])[0]
     try:
@@ -430,7 +461,10 @@ def compare_page(
             )
             sep = "&" if "?" in target else "?"
             return RedirectResponse(f"{target}{sep}{extra}#compare", status_code=303)
-    cases = compare_cases(res, id)
+    try:
+        cases = compare_cases(res, id)
+    except NotFound as exc:
+        raise PageNotFound(str(exc), "error.compare_missing") from None
     t = Translator(language_of(request))
     return render(
         request,
@@ -473,7 +507,10 @@ def organisation_data(res: Resources, key: str) -> dict[str, Any]:
 @router.get("/organisations/{key:path}")
 def organisation_page(request: Request, key: str, res: Resources = Depends(resources)) -> Response:
     """The cases an organisation took part in, with its role in each."""
-    data = organisation_data(res, key)
+    try:
+        data = organisation_data(res, key)
+    except NotFound as exc:
+        raise PageNotFound(str(exc), "error.no_organisation") from None
     return render(
         request,
         "organisation.html",

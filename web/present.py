@@ -143,13 +143,14 @@ def years(case: Case) -> str:
     return str(start) if end == start else f"{start}–{end}"
 
 
-def eur_rates(case: Case) -> list[FixedRate]:
-    """The fixed rates that the case's euro figures were converted at (for a note)."""
+def eur_rates(case: Case) -> list[tuple[str, FixedRate]]:
+    """`(currency, rate)` of the fixed rates that the case's euro figures were converted
+    at (for a note; the currency names the note's label, `money.eur_source.<currency>`)."""
     amounts = [case.investment, case.max_outcome_payment, case.outcome_payments_made]
     amounts += [p.amount for p in case.parties] + [m.price for m in case.outcome_metrics]
     amounts += [p.amount for p in case.payments]
-    found = {e.rate.source: e.rate for m in amounts if (e := euro_equivalent(m)) and e.rate}
-    return list(found.values())
+    found = {m.currency: e.rate for m in amounts if m and (e := euro_equivalent(m)) and e.rate}
+    return list(found.items())
 
 
 def ordered_dates(case: Case) -> list[tuple[str, PartialDate]]:

@@ -234,3 +234,64 @@ def test_pages_pass_axe_accessibility_checks(browser, live_server: str, path: st
     violations = axe.Axe().run(page).response["violations"]
     context.close()
     assert [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations] == []
+
+
+def test_phone_compare_titles_wrap_inside_their_columns(browser, live_server: str) -> None:
+    """The row headers keep their own column (11rem, not an equal share of the table, which
+    left the cases a third less room on a desktop), and on a phone a case title with a long
+    Danish compound ("beskæftigelsesrettet", "ungdomshjemløshed") wraps inside its own
+    column instead of running under the next one."""
+    path = "/compare?id=indigo-poj-0901&id=dk-herning-job&id=indigo-poj-0902"
+    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_server + path)
+    row_head = page.locator("tbody th[scope=row]").first.bounding_box()
+    assert row_head["width"] <= 11 * 16 + 1, row_head
+    context.close()
+    context = browser.new_context(locale="da-DK", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server + path)
+    page.locator("thead th a").first.evaluate(
+        "a => a.textContent = 'Forebyggelse af ungdomshjemløshed (beskæftigelsesrettetindsats)'"
+    )
+    overflowing = page.locator("thead th").evaluate_all(
+        "ths => ths.filter(th => th.scrollWidth > th.clientWidth).length"
+    )
+    shot(page, "16-phone-compare-long-title")
+    context.close()
+    assert overflowing == 0
+
+
+def test_phone_similar_cases_keep_the_checkbox_beside_the_title(browser, live_server: str) -> None:
+    """Each similar case's checkbox sits on the line of its title, not alone above it."""
+    context = browser.new_context(locale="da-DK", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server + "/cases/indigo-poj-0901")
+    items = page.locator("section[aria-labelledby=similar] .result")
+    assert items.count() > 0
+    for i in range(items.count()):
+        box = items.nth(i).locator("input[type=checkbox]").bounding_box()
+        link = items.nth(i).locator("a").first.bounding_box()
+        assert link["x"] >= box["x"] + box["width"], (i, box, link)
+        assert link["y"] < box["y"] + box["height"], (i, box, link)
+    shot(page, "17-phone-similar")
+    context.close()
+
+
+def test_keyboard_passes_the_filters_in_one_step(browser, live_server: str) -> None:
+    """From the search button, one Tab reaches a link past the facets (shown when focused)
+    and the Tab after it is in the results, not on the first of dozens of facet links."""
+    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_server + "/search?q=hjemløse")
+    page.get_by_role("button", name="Søg", exact=True).focus()
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-filters")
+    sync_api.expect(skip).to_be_focused()
+    sync_api.expect(skip).to_have_text("Spring filtrene over – gå til resultaterne")
+    assert skip.bounding_box()["x"] >= 0  # in view while focused
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    inside = page.evaluate("document.activeElement.closest('#hits') !== null")
+    assert inside, page.evaluate("document.activeElement.outerHTML")
+    context.close()

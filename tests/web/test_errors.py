@@ -282,3 +282,37 @@ def test_error_messages_name_no_server_path(web_settings) -> None:
     with TestClient(app) as c:
         message = c.get("/api/boom").json()["error"]["message"]
     assert str(web_settings.data_dir) not in message and "index/gen-x" in message
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "lead", "words"),
+    [
+        ("/cases/no-such-case", 404, "Der findes ingen sag med det id", ""),
+        ("/organisations/nobody-at-all", 404, "Der findes ingen organisation", ""),
+        ("/compare?id=indigo-poj-0901&id=nope", 404, "En af de sager, som adressen vil", ""),
+        (
+            "/search?q=unge+hjemløse&country=XX",
+            400,
+            "Et filter eller en sortering",
+            "unge hjemløse",
+        ),
+        ("/search?q=unge&stage=finished&sort=date", 400, "Et filter eller en sortering", "unge"),
+        ("/search?q=" + "x" * 1200, 422, "Søgningen er for lang: skriv højst 1000 tegn.", ""),
+    ],
+)
+def test_error_pages_say_what_is_wrong_in_danish(
+    client: TestClient, path: str, status: int, lead: str, words: str
+) -> None:
+    """A Danish reader is told in Danish what is wrong with the address; the server's
+    English words are behind "technical details", and a bad filter leaves the reader's
+    words in the search form (without the filters)."""
+    r = client.get(path, headers={"accept-language": "da"})
+    assert r.status_code == status
+    soup = BeautifulSoup(r.text, "html.parser")
+    assert soup.select_one(".lead").get_text(strip=True).startswith(lead)
+    details = soup.select_one("details.details")
+    assert details.summary.get_text(strip=True) == "Tekniske detaljer (på engelsk)"
+    assert details.select_one("p[lang=en]").get_text(strip=True)
+    form = soup.find("form", attrs={"action": "/search"})
+    assert form.find("input", attrs={"name": "q"})["value"] == words
+    assert form.find_all("input", attrs={"type": "hidden"}) == []

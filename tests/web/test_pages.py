@@ -104,6 +104,23 @@ def test_sorting_and_paging_live_in_the_url(client: TestClient) -> None:
     ]
 
 
+@pytest.mark.parametrize("page", [4, 9999])
+def test_a_page_past_the_last_says_which_pages_there_are(client: TestClient, page: int) -> None:
+    # An old or edited link: the search has cases, only not on this page. It must not say
+    # that nothing matches, nor send "previous" to another empty page.
+    soup = soup_of(
+        client, f"/search?sort=date&limit=3&page={page}", headers={"accept-language": "da"}
+    )
+    assert soup.select(".result") == []
+    notice = soup.select_one(".notice.past-end")
+    assert notice.get_text(" ", strip=True).startswith(
+        f"Side {page} findes ikke: søgningen har 3 sider."
+    )
+    assert query_of(notice.a["href"]) == {"sort": ["date"], "limit": ["3"], "page": ["3"]}
+    assert query_of(soup.select_one("nav.pager a[rel=prev]")["href"])["page"] == ["3"]
+    assert "Ingen sager passer" not in soup.get_text()
+
+
 def test_results_offer_compare_and_export_without_javascript(client: TestClient) -> None:
     soup = soup_of(client, "/search?q=housing&country=DK")
     form = soup.select_one("form.compare-form")
@@ -143,6 +160,10 @@ def test_matches_come_first_and_weak_answers_are_set_apart(client: TestClient) -
             seen.add("none")
             assert notice is not None and heading is None
             assert "Ingen sager matcher din søgning godt" in notice.get_text()
+            # The count (what a screen reader announces) says so too: "12 sager fundet"
+            # alone read as twelve answers.
+            count = soup.select_one("#count").get_text(" ", strip=True)
+            assert count.endswith("· ingen matcher godt"), count
         elif weak:
             seen.add("mixed")
             assert notice is None and heading.get_text(strip=True).startswith("Svagere svar")
@@ -279,7 +300,7 @@ def test_compare_accepts_at_most_four(client: TestClient) -> None:
     assert details.summary.get_text(strip=True) == "Tekniske detaljer (på engelsk)"
     assert details.select_one("p[lang=en]").get_text().startswith("choose 2 to 4 cases")
     # An error with no words of its own for the reader shows the message, marked English.
-    missing = BeautifulSoup(client.get("/cases/no-such-case").text, "html.parser")
+    missing = BeautifulSoup(client.get("/no/such/page").text, "html.parser")
     assert missing.select_one("p.details span[lang=en]").get_text(strip=True)
 
 
@@ -588,3 +609,27 @@ def test_two_spellings_of_a_policy_area_are_one_facet() -> None:
     assert item["active"] and "sector" not in query_of(item["url"])  # one click removes both
     stage = next(g for g in groups if g["key"] == "stage")
     assert [(i["value"], i["count"]) for i in stage["items"]] == [("pipeline", 3)]
+
+
+def test_case_and_about_pages_name_sources_in_danish(client: TestClient) -> None:
+    """The chrome around a case's facts is Danish: the ids say whose ids they are (was the
+    store's key, "indigo"), the euro note names its source in Danish with a Danish decimal
+    comma (was the English "ERM II central rate (746.038 kroner ...)"), and the about
+    page's link to the API says what it opens (was the bare path "/docs")."""
+    da = {"accept-language": "da"}
+    soup = soup_of(client, "/cases/indigo-poj-0901", headers=da)
+    ids = [li.get_text(" ", strip=True) for li in soup.select(".ids li")]
+    assert "GO Lab INDIGO: INDIGO-POJ-0901" in ids
+    source = soup.select_one(".glance .note a")
+    assert source.get_text(strip=True).startswith(
+        "Danmarks Nationalbank: centralkursen i ERM II (746,038 kr. pr. 100 euro"
+    )
+    assert not source.has_attr("lang") and source["hreflang"] == "en"
+    about = soup_of(client, "/about", headers=da)
+    assert about.select_one("main a[href='/docs']").get_text(strip=True) == (
+        "API-dokumentationen (på engelsk)"
+    )
+    en = soup_of(client, "/cases/indigo-poj-0901", headers={"accept-language": "en"})
+    assert en.select_one(".glance .note a").get_text(strip=True) == (
+        "Danmarks Nationalbank: ERM II central rate (746.038 kroner per 100 euro)"
+    )
