@@ -122,7 +122,9 @@ def _year(value: str) -> str:
     return value
 
 
-def _number(name: str, value: Any, low: int, high: int) -> int:
+def whole_number(name: str, value: Any, low: int, high: int) -> int:
+    """A parameter's whole number, written with digits 0-9 and within `low`-`high`: the
+    rule of every number a request carries (InvalidInput naming it, or OutOfRange)."""
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     else:
@@ -187,12 +189,12 @@ class SearchRequest(BaseModel):
     @field_validator("limit", mode="before")
     @classmethod
     def _limit(cls, v: Any) -> int:
-        return _number("limit", v, 1, MAX_LIMIT)
+        return whole_number("limit", v, 1, MAX_LIMIT)
 
     @field_validator("offset", mode="before")
     @classmethod
     def _offset(cls, v: Any) -> int:
-        return _number("offset", v, 0, MAX_OFFSET)
+        return whole_number("offset", v, 0, MAX_OFFSET)
 
     @field_validator("country", mode="before")
     @classmethod
@@ -310,9 +312,13 @@ def export_window(limit: str | None, offset: str | None) -> tuple[int | None, in
     """An export's optional window, checked like a page's: `limit` rows (1-
     `MAX_EXPORT_ROWS`; None or blank: every row) after skipping `offset` (0-`MAX_OFFSET`)."""
     rows = (
-        None if limit is None or not limit.strip() else _number("limit", limit, 1, MAX_EXPORT_ROWS)
+        None
+        if limit is None or not limit.strip()
+        else whole_number("limit", limit, 1, MAX_EXPORT_ROWS)
     )
-    skip = 0 if offset is None or not offset.strip() else _number("offset", offset, 0, MAX_OFFSET)
+    skip = (
+        0 if offset is None or not offset.strip() else whole_number("offset", offset, 0, MAX_OFFSET)
+    )
     return rows, skip
 
 

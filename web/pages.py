@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from corpus.errors import CasebankError, InvalidInput, NotFound
 from corpus.model import Case
 from corpus.store import org_key
-from search.request import MAX_OFFSET, MAX_QUERY
+from search.request import MAX_LIMIT, MAX_OFFSET, MAX_QUERY, whole_number
 from web import present
 from web.errors import PageError, PageNotFound
 from web.i18n import COOKIE, LANGUAGES, Translator
@@ -253,13 +253,35 @@ async def page_search_query(request: Request) -> SearchQuery:
         raise PageError(str(exc), "error.bad_filter", status=exc.status, query=words) from None
 
 
+async def page_window(request: Request) -> tuple[int, int, int | None]:
+    """The results page's `page`, `limit` and `offset` (None: not given), by the rules the
+    API's numbers follow (`search.request.whole_number`; blank is not given); a bad one
+    is told in the reader's language."""
+    params = request.query_params
+
+    def given(name: str, low: int, high: int, default: int | None) -> int | None:
+        raw = params.get(name, "")
+        return default if not raw.strip() else whole_number(name, raw, low, high)
+
+    try:
+        page = given("page", 1, MAX_OFFSET, 1)
+        limit = given("limit", 1, MAX_LIMIT, PAGE_SIZE)
+        offset = given("offset", 0, MAX_OFFSET, None)
+    except InvalidInput as exc:
+        try:
+            words: SearchQuery | None = SearchQuery(q=params.get("q", ""))
+        except InvalidInput:
+            words = None
+        raise PageError(str(exc), "error.bad_page", status=exc.status, query=words) from None
+    assert page is not None and limit is not None
+    return page, limit, offset
+
+
 @router.get("/search")
 def search_page(
     request: Request,
     query: SearchQuery = Depends(page_search_query),
-    page: int = Query(1, ge=1),
-    limit: int = Query(PAGE_SIZE, ge=1, le=100),
-    offset: int | None = Query(None, ge=0, le=100_000),
+    window: tuple[int, int, int | None] = Depends(page_window),
     res: Resources = Depends(resources),
 ) -> Response:
     """Results with count, facets, sorting, paging and the compare selection.
@@ -267,6 +289,7 @@ def search_page(
     Links page with `page`; `limit` and `offset` work as in the API (a shared API link
     opened in the browser shows the same results).
     """
+    page, limit, offset = window
     t = Translator(language_of(request))
     if offset is None:
         offset = (page - 1) * limit

@@ -103,7 +103,8 @@ def test_without_index_search_is_lexical_and_health_says_so(bare_client: TestCli
         ("/no/such/page", 404),
         ("/search?limit=5&stage=finished", 400),
         ("/search?page=0", 422),
-        ("/search?offset=-1", 422),
+        ("/search?offset=-1", 400),  # not digits: as the API says it
+        ("/search?page=abc", 400),
         ("/search?limit=101", 422),
         ("/search?q=" + "x" * 10_000, 422),
         ("/compare?id=indigo-poj-0901", 400),
@@ -120,6 +121,20 @@ def test_pages_give_a_friendly_error_page(client: TestClient, path: str, status:
     assert soup.h1 is not None and str(status) in soup.h1.get_text()
     assert soup.find("form", attrs={"action": "/search"}) is not None  # a way on
     assert "Traceback" not in r.text
+
+
+def test_a_bad_page_number_is_told_in_danish_with_the_search_kept(client: TestClient) -> None:
+    """`page`, `limit` and `offset` follow the API's rule for numbers, and the page says in
+    the reader's language what is wrong (it had FastAPI's English 'Input should be a
+    valid integer' as its only explanation)."""
+    for path in ("/search?q=unge&page=abc", "/search?q=unge&limit=101", "/search?q=unge&page=1.5"):
+        r = client.get(path, headers={"accept-language": "da"})
+        assert r.status_code in (400, 422), path
+        soup = BeautifulSoup(r.text, "html.parser")
+        assert "Sidenummeret eller antallet af resultater pr. side" in soup.get_text(), path
+        assert soup.find("input", attrs={"name": "q"})["value"] == "unge", path
+    # Blank paging fields are the defaults.
+    assert client.get("/search?q=unge&page=&limit=&offset=").status_code == 200
 
 
 def test_markup_in_case_text_is_shown_as_text(client: TestClient, script_text: str) -> None:
