@@ -350,6 +350,7 @@ def search_page(
             # Past the end, "previous" is the last page, not another empty one.
             "prev_url": _page_url(base, min(page - 1, pages)) if page > 1 else None,
             "next_url": _page_url(base, page + 1) if page < pages else None,
+            "xlsx_url": query_url("/api/search.xlsx", query.params()),
             "csv_url": query_url("/api/search.csv", query.params()),
             "json_url": query_url("/api/search.json", query.params()),
             "jsonl_url": query_url("/api/search.jsonl", query.params()),

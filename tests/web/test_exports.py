@@ -1,4 +1,4 @@
-"""Exports: every row of a search as CSV, JSON and JSON Lines; `.json` beside every page; the
+"""Exports: every row of a search as an Excel workbook, CSV, JSON and JSON Lines; `.json` beside every page; the
 whole dataset as a CSV zip and a SQLite file, both crediting GO Lab INDIGO.
 """
 
@@ -12,7 +12,9 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from corpus.model import Case, Party
@@ -64,6 +66,43 @@ def test_json_and_json_lines_hold_the_same_rows_as_the_csv(client: TestClient) -
     lines = client.get("/api/search.jsonl", params=params).text.splitlines()
     assert [json.loads(x)["id"] for x in lines] == ids
     assert data["results"][0]["countries"] == ["DK"]
+
+
+def test_the_workbook_holds_the_csv_rows_with_numbers_as_numbers(client: TestClient) -> None:
+    """Danish Excel opens a comma CSV in one column (its list separator is `;`): the
+    workbook is the export a caseworker opens, with the CSV's rows and columns."""
+    params = {"q": "housing", "country": "DK"}
+    csv_rows = _rows(client.get("/api/search.csv", params=params))
+    r = client.get("/api/search.xlsx", params=params)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="casebank-search.xlsx"' in r.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    rows = list(book["casebank"].iter_rows(values_only=True))
+    assert rows[0] == COLUMNS
+    assert [row[0] for row in rows[1:]] == [x["id"] for x in csv_rows]
+    by_name = [dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]]
+    for got, want in zip(by_name, csv_rows, strict=True):
+        assert got["countries"] == want["countries"]
+        if want["investment"]:
+            assert isinstance(got["investment"], int | float)
+            assert str(int(got["investment"])) == want["investment"]
+    assert "GO Lab INDIGO" in book["about"]["A1"].value
+    # The results page offers it first.
+    page = BeautifulSoup(client.get("/search", params=params).text, "html.parser")
+    first = page.select_one("p.export a")
+    assert first["href"].startswith("/api/search.xlsx?") and "country=DK" in first["href"]
+
+
+def test_the_workbook_keeps_formula_text_as_text(big: TestClient) -> None:
+    book = openpyxl.load_workbook(
+        io.BytesIO(big.get("/api/search.xlsx", params={"limit": 3}).content)
+    )
+    sheet = book["casebank"]
+    column = COLUMNS.index("service_providers") + 1
+    cells = [sheet.cell(row=i, column=column) for i in range(2, 5)]
+    assert [c.value for c in cells] == ["=cmd|' /C calc'!A0"] * 3
+    assert {c.data_type for c in cells} == {"s"}  # text, never a formula
 
 
 def test_formula_text_is_made_safe() -> None:
