@@ -34,6 +34,12 @@ def test_home_shows_search_and_what_the_base_holds(client: TestClient) -> None:
     }
     assert countries["Danmark"] == "/search?country=DK"
     assert "Storbritannien" in countries
+    # What the base holds, and a link to all that a search shows (projects in design
+    # are left out; a note says how many): it had read "8 sager i alt: 7 sager fundet".
+    browse = soup.find("a", string=lambda x: bool(x and x.startswith("gennemse")))
+    assert browse["href"] == "/search"
+    assert browse.get_text(strip=True) == "gennemse de 7 i søgningen"
+    assert browse.parent.get_text(strip=True).startswith("8 sager i alt:")
     nordic = soup.find("a", string="Alle sager fra de nordiske lande")
     assert query_of(nordic["href"])["country"] == ["DK", "SE", "NO", "FI", "IS"]
     found = soup_of(client, nordic["href"])
@@ -128,9 +134,10 @@ def test_results_offer_compare_and_export_without_javascript(client: TestClient)
     boxes = form.select("input[type=checkbox][name=id]")
     assert boxes and all(b.find_parent("label") for b in boxes)
     assert form.find("button", attrs={"type": "submit"})
-    export = soup.select_one(".export a")["href"]
-    assert export.startswith("/api/search.csv?")
-    assert query_of(export) == {"q": ["housing"], "country": ["DK"]}
+    workbook, csv_link = (a["href"] for a in soup.select(".export a")[:2])
+    assert workbook.startswith("/api/search.xlsx?") and csv_link.startswith("/api/search.csv?")
+    for export in (workbook, csv_link):
+        assert query_of(export) == {"q": ["housing"], "country": ["DK"]}
 
 
 def test_an_empty_result_says_so(client: TestClient) -> None:
