@@ -235,6 +235,19 @@ def test_case_page_shows_the_facts(client: TestClient) -> None:
     assert soup.find("time", attrs={"datetime": "2019-11"})
 
 
+def test_a_case_without_results_or_payments_says_so(client: TestClient) -> None:
+    """A reader must tell "none recorded" from "not shown": the sections stay, each with
+    its empty state (they were left out, as the audit of session 12 found)."""
+    soup = soup_of(client, "/cases/dk-tryg-familie", headers={"accept-language": "da"})
+    for section, said in (("results", "Ingen resultater er registreret endnu."),
+                          ("payments", "Ingen udbetalinger er registreret endnu.")):  # fmt: skip
+        heading = soup.find("h2", id=section)
+        assert heading is not None, section
+        assert heading.find_next("p").get_text(strip=True) == said
+    full = soup_of(client, "/cases/INDIGO-POJ-0901", headers={"accept-language": "da"})
+    assert "Ingen resultater" not in full.get_text()
+
+
 def test_case_page_cites_and_credits_indigo(client: TestClient) -> None:
     soup = soup_of(client, "/cases/indigo-poj-0901", headers={"accept-language": "en"})
     cite = soup.select_one(".cite").get_text(" ", strip=True)
