@@ -219,12 +219,19 @@ def _money_lines(case: Case, t: Translator) -> list[str]:
     return out
 
 
-def _result_lines(case: Case, t: Translator) -> list[str | Text]:
-    out: list[str | Text] = []
+def _participant_lines(case: Case, t: Translator) -> list[str]:
+    """Planned and actual participants (the plan is no result, so it has a row of its
+    own beside the results)."""
+    out = []
     if case.cohort_target is not None:
         out.append(f"{t('case.cohort_target')}: {t.number(case.cohort_target)}")
     if case.cohort_actual is not None:
         out.append(f"{t('case.cohort_actual')}: {t.number(case.cohort_actual)}")
+    return out
+
+
+def _result_lines(case: Case, t: Translator) -> list[str | Text]:
+    out: list[str | Text] = []
     for r in case.results[:5]:
         described = localized(r.description_i18n, r.description, t.lang, case.countries)
         if described is not None:
@@ -298,6 +305,7 @@ def compare_rows(cases: list[Case], t: Translator) -> list[Row]:
         ),
         row("compare.money", lambda c: _money_lines(c, t)),
         row("compare.duration", lambda c: text(years(c))),
+        row("compare.participants", lambda c: _participant_lines(c, t)),
         row("case.results", lambda c: _result_lines(c, t)),
     ]
 

@@ -305,6 +305,11 @@ def test_compare_puts_cases_side_by_side(client: TestClient) -> None:
     assert rows["Provider model (who delivers)"][1].get_text(strip=True).startswith("Public")
     assert rows["Duration"][1].get_text(strip=True) == "2018–2021"
     assert "Bridges Social Impact Fund" in rows["Investors"][2].get_text()
+    # The planned number of participants is no result: it has a row of its own.
+    participants = rows["Participants"][0].get_text(" ", strip=True)
+    assert "Planned number of participants: 120" in participants
+    assert "Actual number of participants: 87" in participants
+    assert "Planned" not in rows["Results"][0].get_text()
 
 
 def test_compare_accepts_at_most_four(client: TestClient) -> None:
