@@ -223,16 +223,33 @@ def _headers(filename: str, total: int) -> dict[str, str]:
     }
 
 
-@router.get(
+def _export(
+    path: str,
+    summary: str,
+    media_type: str,
+    description: str,
+    response_class: type[Response] = StreamingResponse,
+):
+    """The route of one search export: its media type and the API's error bodies in
+    /docs, and the search's parameters."""
+    return router.get(
+        path,
+        tags=["exports"],
+        summary=summary,
+        response_class=response_class,
+        responses={
+            200: {"content": {media_type: {}}, "description": description},
+            **ERROR_RESPONSES,
+        },
+        openapi_extra={"parameters": EXPORT_PARAMETERS},
+    )
+
+
+@_export(
     "/api/search.csv",
-    tags=["exports"],
-    summary="Export a search as CSV (all rows)",
-    response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM"},
-        **ERROR_RESPONSES,
-    },
-    openapi_extra={"parameters": EXPORT_PARAMETERS},
+    "Export a search as CSV (all rows)",
+    "text/csv",
+    "UTF-8 CSV with a BOM",
 )
 def search_csv(
     query: SearchQuery = Depends(search_query),
@@ -260,16 +277,11 @@ def _json_stream(head: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterat
     yield b"]}\n"
 
 
-@router.get(
+@_export(
     "/api/search.json",
-    tags=["exports"],
-    summary="Export a search as JSON (all rows)",
-    response_class=StreamingResponse,
-    responses={
-        200: {"content": {"application/json": {}}, "description": "The search and its rows"},
-        **ERROR_RESPONSES,
-    },
-    openapi_extra={"parameters": EXPORT_PARAMETERS},
+    "Export a search as JSON (all rows)",
+    "application/json",
+    "The search and its rows",
 )
 def search_json(
     query: SearchQuery = Depends(search_query),
@@ -286,16 +298,11 @@ def search_json(
     )
 
 
-@router.get(
+@_export(
     "/api/search.jsonl",
-    tags=["exports"],
-    summary="Export a search as JSON Lines",
-    response_class=StreamingResponse,
-    responses={
-        200: {"content": {"application/x-ndjson": {}}, "description": "One case per line"},
-        **ERROR_RESPONSES,
-    },
-    openapi_extra={"parameters": EXPORT_PARAMETERS},
+    "Export a search as JSON Lines",
+    "application/x-ndjson",
+    "One case per line",
 )
 def search_jsonl(
     query: SearchQuery = Depends(search_query),
@@ -348,16 +355,12 @@ def _xlsx_cell(sheet: Any, value: object) -> object:
     return cell
 
 
-@router.get(
+@_export(
     "/api/search.xlsx",
-    tags=["exports"],
-    summary="Export a search as an Excel workbook (all rows)",
-    response_class=Response,
-    responses={
-        200: {"content": {XLSX: {}}, "description": "One row per case; the credit on a sheet"},
-        **ERROR_RESPONSES,
-    },
-    openapi_extra={"parameters": EXPORT_PARAMETERS},
+    "Export a search as an Excel workbook (all rows)",
+    XLSX,
+    "One row per case; the credit on a sheet",
+    Response,
 )
 def search_xlsx(
     query: SearchQuery = Depends(search_query),
