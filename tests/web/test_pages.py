@@ -235,6 +235,22 @@ def test_case_page_shows_the_facts(client: TestClient) -> None:
     assert soup.find("time", attrs={"datetime": "2019-11"})
 
 
+def test_a_case_text_in_another_language_says_so_beside_its_label(client: TestClient) -> None:
+    """A Danish reader of an INDIGO case sees which texts are the source's English before
+    reading them (the audit's item 16: only the mark-up's lang attribute said it)."""
+    soup = soup_of(client, "/cases/INDIGO-POJ-0901", headers={"accept-language": "da"})
+    about = soup.find("h2", id="about-int").find_parent("section")
+    labels = {dt.contents[0].strip(): dt.select_one(".lang-note") for dt in about.select("dt")}
+    english = [k for k, note in labels.items() if note is not None]
+    assert english, labels
+    for key in english:
+        assert labels[key].get_text() == "(på engelsk, som kilden skrev det)"
+        assert labels[key].find_parent("dt").find_next_sibling("dd")["lang"] == "en"
+    # Texts in the reader's own language carry no note.
+    danish = soup_of(client, "/cases/dk-tryg-familie", headers={"accept-language": "da"})
+    assert danish.select(".lang-note") == []
+
+
 def test_a_case_without_results_or_payments_says_so(client: TestClient) -> None:
     """A reader must tell "none recorded" from "not shown": the sections stay, each with
     its empty state (they were left out, as the audit of session 12 found)."""
