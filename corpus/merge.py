@@ -234,6 +234,8 @@ def _merge_places(lists: Iterable[list[Place]]) -> list[Place]:
                 for name in ("admin_area", "lat", "lng", "country")
                 if getattr(kept, name) is None and getattr(p, name) is not None
             }
+            if p.name_i18n and not kept.name_i18n:
+                fill["name_i18n"] = p.name_i18n
             if fill:
                 out[key] = kept.model_copy(update=fill)
     return list(out.values())

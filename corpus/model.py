@@ -141,6 +141,9 @@ class Place(_Part):
     """Where a service is delivered: a municipality, region or site."""
 
     name: str | None = None
+    #: The name in other languages, for a place its source describes rather than names
+    #: ("Denmark (16 municipalities)"); shown only: `name` stays its key.
+    name_i18n: I18nText = Field(default_factory=dict)
     country: str | None = None
     admin_area: str | None = None
     lat: float | None = None

@@ -33,6 +33,7 @@ class Spot(NamedTuple):
     country: str | None
     lat: float | None
     lng: float | None
+    name_i18n: dict[str, str] = {}
 
 
 class Brief(NamedTuple):
@@ -69,7 +70,13 @@ def read_briefs(store: Store) -> dict[str, Brief]:
             start_year=r[4],
             countries=tuple(json.loads(r[5])) if r[5] else (),
             places=tuple(
-                Spot(p.get("name"), p.get("country"), p.get("lat"), p.get("lng"))
+                Spot(
+                    p.get("name"),
+                    p.get("country"),
+                    p.get("lat"),
+                    p.get("lng"),
+                    p.get("name_i18n") or {},
+                )
                 for p in (json.loads(r[6]) if r[6] else [])
             ),
         )

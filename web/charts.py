@@ -228,7 +228,7 @@ def _points(cases: list[Brief], t: Translator) -> list[dict[str, Any]]:
             if p.lat is None or p.lng is None or not (-90 <= p.lat <= 90 and -180 <= p.lng <= 180):
                 continue
             country = p.country or (c.countries[0] if c.countries else None)
-            name = t.place_name(p.name, country)
+            name = t.place_name(t.name_of(p), country)
             key = (name.casefold(), country)
             if key in seen:
                 continue

@@ -108,9 +108,14 @@ class Translator:
     def places(self, places: Iterable[object]) -> list[str]:
         """The places of a case (each with `name`, `admin_area`, `country`) as `place`
         says them, each once: a store merged before the merge knew a name may end in
-        its country (`corpus.merge`) still holds both names of one place."""
-        said = (self.place(p.name, p.admin_area, p.country) for p in places)
+        its country (`corpus.merge`) still holds both names of one place. A described
+        place says its name in this language where it has one (`Place.name_i18n`)."""
+        said = (self.place(self.name_of(p), p.admin_area, p.country) for p in places)
         return list(dict.fromkeys(p for p in said if p))
+
+    def name_of(self, place: object) -> str | None:
+        """A place's name in this language where its record gives one, else its name."""
+        return (getattr(place, "name_i18n", None) or {}).get(self.lang) or place.name
 
     def place(self, name: str | None, admin_area: str | None, country: str | None) -> str:
         """A place as the case page lists it: its name (`place_name`), area and country,

@@ -106,6 +106,16 @@ def test_places_and_sources_are_kept_once() -> None:
         {"places": [Place(name="Holbæk Municipality, Denmark", country="DK", lat=55.67)]},
     )
     assert [(p.name, p.lat) for p in case.places] == [("Holbæk Municipality", 55.67)]
+    # A described place's names in other languages survive the merge from either copy.
+    case = _pair(
+        {
+            "places": [
+                Place(name="Finland (nationwide)", country="FI", name_i18n={"da": "hele landet"})
+            ]
+        },
+        {"places": [Place(name="Finland (nationwide)", country="FI", lat=61.9, lng=25.7)]},
+    )
+    assert [(p.name_i18n, p.lat) for p in case.places] == [({"da": "hele landet"}, 61.9)]
     # So is a name with its ASCII spelling beside it; other parentheses say more.
     case = _pair(
         {"places": [Place(name="Brøndby Kommune", country="DK")]},

@@ -107,3 +107,10 @@ def test_places_say_the_country_once_and_a_municipality_in_the_readers_language(
 
     two = [Place(name="Holbæk Municipality"), Place(name="Holbæk Municipality, Denmark")]
     assert da.places([Place(name=p.name, country="DK") for p in two]) == ["Holbæk Kommune, Danmark"]
+    # A place its source describes says so in the reader's language where the file
+    # gives it (the country is added by the page): "Denmark (16 municipalities),
+    # Danmark" had stood on the Danish pages.
+    group = Place(name="Denmark (16 municipalities)", country="DK",
+                  name_i18n={"da": "16 kommuner", "en": "16 municipalities"})  # fmt: skip
+    assert da.places([group]) == ["16 kommuner, Danmark"]
+    assert en.places([group]) == ["16 municipalities, Denmark"]
