@@ -227,6 +227,7 @@ def web_cases() -> list[tuple[str, Case]]:
                 sector="Child and family welfare",
                 stage="pipeline",
                 intervention="Respite and school support for children who care for a parent.",
+                parties=[Party(name="Familiefonden", role="investor", org_type="foundation")],
             ),
         ),
         (

@@ -357,6 +357,16 @@ def test_organisation_page_lists_cases_and_roles(client: TestClient) -> None:
     assert cells[1:] == ["outcome payer, service provider", "Denmark", "2018–2021", "Completed"]
 
 
+def test_an_organisation_page_marks_unknown_years(client: TestClient) -> None:
+    """A case whose years are not known shows a dash, as the compare page does (the cell
+    was empty: the audit's item 19)."""
+    case = soup_of(client, "/cases/indigo-pln-0901", headers={"accept-language": "da"})
+    soup = soup_of(client, case.find("a", string="Familiefonden")["href"])
+    cell = soup.select("tbody tr")[0].find_all("td")[3]
+    assert cell.get_text(strip=True) == "—"
+    assert cell.span["title"] == "år ikke oplyst"
+
+
 def test_about_credits_sources_with_last_update(client: TestClient) -> None:
     soup = soup_of(client, "/about", headers={"accept-language": "en"})
     rows = {tr.strong.get_text(strip=True): tr for tr in soup.select("tbody tr")}
