@@ -323,25 +323,47 @@ def search_jsonl(
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx_bytes(rows: Iterable[dict[str, Any]]) -> bytes:
-    """An Excel workbook of the rows (`COLUMNS`, one row per case) and a sheet with the
-    credit the data asks for.
+#: Columns of coded values, which the workbook says in the reader's language.
+_CODED = ("sector", "stage", "instrument", "provider_model", "investor_model")
+
+
+def xlsx_bytes(rows: Iterable[dict[str, Any]], t: Translator) -> bytes:
+    """An Excel workbook of the rows (`COLUMNS`, one row per case) for a person to read:
+    the headings, countries and coded values in the reader's language, amounts as
+    numbers; a second sheet has the credit the data asks for and each heading's column
+    name in the CSV and JSON exports.
 
     A spreadsheet rather than CSV for Danish Excel, which reads a CSV's commas as text
-    (its list separator is `;`) and shows each row in one cell. Amounts stay numbers;
-    text that Excel would run as a formula is stored as text; characters a workbook
-    cannot hold (control characters) are dropped.
+    (its list separator is `;`) and shows each row in one cell. Text that Excel would
+    run as a formula is stored as text; characters a workbook cannot hold (control
+    characters) are dropped.
     """
     book = Workbook(write_only=True)
     sheet = book.create_sheet("casebank")
-    sheet.append(list(COLUMNS))
+    headings = [t(f"export.col.{c}") for c in COLUMNS]
+    sheet.append(headings)
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, row.get(c)) for c in COLUMNS])
-    about = book.create_sheet("about")
+        sheet.append([_xlsx_cell(sheet, _readable(c, row.get(c), t)) for c in COLUMNS])
+    about = book.create_sheet(t("export.sheet_about"))
     about.append([CREDIT])
+    about.append([])
+    about.append([t("export.columns")])
+    for heading, column in zip(headings, COLUMNS, strict=True):
+        about.append([heading, column])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _readable(column: str, value: object, t: Translator) -> object:
+    """A cell's value as a reader of `t`'s language says it (codes and countries)."""
+    if value is None or value == "":
+        return value
+    if column == "countries" and isinstance(value, list):
+        return [t.country(code) for code in value]
+    if column in _CODED:
+        return t.value(column, str(value))
+    return value
 
 
 def _xlsx_cell(sheet: Any, value: object) -> object:
@@ -363,15 +385,20 @@ def _xlsx_cell(sheet: Any, value: object) -> object:
     Response,
 )
 def search_xlsx(
+    request: Request,
     query: SearchQuery = Depends(search_query),
     window: tuple[int | None, int] = Depends(export_window),
     res: Resources = Depends(resources),
 ) -> Response:
-    """The CSV export's rows and columns as a workbook, which opens in Excel whatever its
+    """The CSV export's rows and columns as a workbook in the reader's language (the
+    site's language cookie, else Accept-Language), which opens in Excel whatever its
     language (a CSV opens in one column in Danish Excel)."""
     found, rows = _search_rows(res, query, window)
+    t = Translator(language_of(request))
     return Response(
-        xlsx_bytes(rows), media_type=XLSX, headers=_headers("casebank-search.xlsx", found["total"])
+        xlsx_bytes(rows, t),
+        media_type=XLSX,
+        headers=_headers("casebank-search.xlsx", found["total"]),
     )
 
 

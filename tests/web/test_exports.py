@@ -22,6 +22,7 @@ from corpus.settings import Settings
 from corpus.store import Store
 from web.app import create_app
 from web.exports import COLUMNS, cell
+from web.i18n import Translator
 
 
 def _rows(r) -> list[dict[str, str]]:
@@ -73,21 +74,37 @@ def test_the_workbook_holds_the_csv_rows_with_numbers_as_numbers(client: TestCli
     workbook is the export a caseworker opens, with the CSV's rows and columns."""
     params = {"q": "housing", "country": "DK"}
     csv_rows = _rows(client.get("/api/search.csv", params=params))
-    r = client.get("/api/search.xlsx", params=params)
+    r = client.get("/api/search.xlsx", params=params, headers={"accept-language": "da"})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert 'filename="casebank-search.xlsx"' in r.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(r.content))
     rows = list(book["casebank"].iter_rows(values_only=True))
-    assert rows[0] == COLUMNS
+    # Headings, countries and coded values as a Danish reader says them.
+    assert rows[0][:4] == ("Id", "Titel", "Titel på dansk", "Lande")
+    assert "Leverandørmodel" in rows[0] and "provider_model" not in rows[0]
     assert [row[0] for row in rows[1:]] == [x["id"] for x in csv_rows]
     by_name = [dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]]
     for got, want in zip(by_name, csv_rows, strict=True):
-        assert got["countries"] == want["countries"]
+        assert got["countries"] == "Danmark" and want["countries"] == "DK"
         if want["investment"]:
             assert isinstance(got["investment"], int | float)
             assert str(int(got["investment"])) == want["investment"]
-    assert "GO Lab INDIGO" in book["about"]["A1"].value
+    da = Translator("da")
+    for got, want in zip(by_name, csv_rows, strict=True):
+        for coded in ("stage", "provider_model", "investor_model", "instrument"):
+            assert got[coded] == da.value(coded, want[coded]), coded
+    assert by_name[0]["provider_model"] != csv_rows[0]["provider_model"]  # said, not a code
+    # The second sheet credits INDIGO and says each heading's column in the CSV.
+    about = list(book["Om data"].iter_rows(values_only=True))
+    assert "GO Lab INDIGO" in about[0][0]
+    assert ("Leverandørmodel", "provider_model") in [tuple(x[:2]) for x in about]
+    english = openpyxl.load_workbook(
+        io.BytesIO(
+            client.get("/api/search.xlsx", params=params, headers={"accept-language": "en"}).content
+        )
+    )
+    assert next(english["casebank"].iter_rows(values_only=True))[:2] == ("Id", "Title")
     # The results page offers it first.
     page = BeautifulSoup(client.get("/search", params=params).text, "html.parser")
     first = page.select_one("p.export a")
