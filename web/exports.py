@@ -350,6 +350,11 @@ def xlsx_bytes(rows: Iterable[dict[str, Any]], t: Translator) -> bytes:
     about.append([t("export.columns")])
     for heading, column in zip(headings, COLUMNS, strict=True):
         about.append([heading, column])
+    return _saved(book)
+
+
+def _saved(book: Workbook) -> bytes:
+    """A workbook's file."""
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -439,15 +444,22 @@ def organisation_json(key: str, res: Resources = Depends(resources)) -> JSONResp
     )
 
 
+def compared(
+    request: Request,
+    id: list[str] = Query([], max_length=pages.MAX_COMPARE * 4),  # `id`: the URL's name
+    res: Resources = Depends(resources),
+) -> tuple[list[Case], Translator]:
+    """FastAPI dependency: the cases a compare address names, and the page's language."""
+    return pages.compare_cases(res, id), Translator(language_of(request))
+
+
 @router.get("/compare.json", include_in_schema=False)
 def compare_json(
-    request: Request,
-    id: list[str] = Query([], max_length=pages.MAX_COMPARE * 4),
+    compare: tuple[list[Case], Translator] = Depends(compared),
     res: Resources = Depends(resources),
 ) -> JSONResponse:
     """The compare page's data: the cases and the table's rows (labels in the page's language)."""
-    cases = pages.compare_cases(res, id)
-    t = Translator(language_of(request))
+    cases, t = compare
     rows = present.compare_rows(cases, t)
     return _json(
         {
@@ -457,6 +469,28 @@ def compare_json(
             ],
         }
     )
+
+
+@router.get("/compare.xlsx", include_in_schema=False)
+def compare_xlsx(
+    compare: tuple[list[Case], Translator] = Depends(compared),
+    res: Resources = Depends(resources),
+) -> Response:
+    """The compare page's table as a workbook: a row per fact, a column per case, in the
+    page's language (for a note or a report; the page's own table does not copy well)."""
+    cases, t = compare
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("casebank")
+    sheet.append([""] + [present.case_title(c, t.lang).text for c in cases])
+    for row in present.compare_rows(cases, t):
+        cells = ["\n".join(str(x) for x in cell) for cell in row.cells]
+        sheet.append([_xlsx_cell(sheet, v) for v in [row.label, *cells]])
+    links = [base_url(res) + case_url(c.id) for c in cases]
+    sheet.append([_xlsx_cell(sheet, v) for v in [t("export.col.url"), *links]])
+    about = book.create_sheet(t("export.sheet_about"))
+    about.append([CREDIT])
+    headers = _headers("casebank-compare.xlsx", len(cases))
+    return Response(_saved(book), media_type=XLSX, headers=headers)
 
 
 @router.get("/search.json", include_in_schema=False)

@@ -499,6 +499,7 @@ def compare_page(
             "lead_and_rest": present.lead_and_rest,
             "case_title": present.case_title,
             "json_url": query_url("/compare.json", [("id", c.id) for c in cases]),
+            "xlsx_url": query_url("/compare.xlsx", [("id", c.id) for c in cases]),
         },
     )
 

@@ -111,6 +111,36 @@ def test_the_workbook_holds_the_csv_rows_with_numbers_as_numbers(client: TestCli
     assert first["href"].startswith("/api/search.xlsx?") and "country=DK" in first["href"]
 
 
+def test_the_comparison_as_a_workbook_is_the_page_s_table(client: TestClient) -> None:
+    """A row per fact, a column per case, in the page's language, linked from the page."""
+    ids = [("id", "INDIGO-POJ-0901"), ("id", "dk-herning-job")]
+    page = BeautifulSoup(
+        client.get("/compare", params=ids, headers={"accept-language": "da"}).text, "html.parser"
+    )
+    link = page.select_one("p.export a")["href"]
+    assert link.startswith("/compare.xlsx?")
+    r = client.get(link, headers={"accept-language": "da"})
+    assert (
+        r.status_code == 200
+        and 'filename="casebank-compare.xlsx"' in r.headers["content-disposition"]
+    )
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(r.content))["casebank"].iter_rows(values_only=True)
+    )
+    assert rows[0][1:] == (
+        "Bolig først for unge i Odense",  # the Danish title on a Danish page
+        "Job til flygtninge i Herning",
+    )
+    by_label = {row[0]: row[1:] for row in rows[1:] if row and row[0]}
+    assert by_label["Land"] == ("Danmark", "Danmark")
+    assert "Planlagt antal deltagere: 120" in by_label["Deltagere"][0]
+    assert by_label["Sagens side"][0].endswith("/cases/indigo-poj-0901")
+    assert (
+        client.get("/compare.xlsx", params=[("id", "nope"), ("id", "dk-herning-job")]).status_code
+        == 404
+    )
+
+
 def test_the_workbook_keeps_formula_text_as_text(big: TestClient) -> None:
     book = openpyxl.load_workbook(
         io.BytesIO(big.get("/api/search.xlsx", params={"limit": 3}).content)
