@@ -75,6 +75,12 @@ def _significant(value: float, digits: int) -> float:
     return float(f"{value:.{digits}g}")
 
 
+@cache
+def _code_of_english_name() -> dict[str, str]:
+    """Each country's code by its English name (`Denmark` -> `DK`)."""
+    return {name: code for code, name in english_names().items()}
+
+
 class Translator:
     """Labels and formatting for one language; templates call it as `t("key")`."""
 
@@ -136,6 +142,14 @@ class Translator:
         if suffix and name.endswith(" Municipality"):
             name = name.removesuffix(" Municipality") + " " + suffix
         return name
+
+    def fund_name(self, name: str) -> str:
+        """An outcomes fund's name with the country INDIGO ends it in ("Life Chances Fund
+        - United Kingdom") said in this language ("... - Storbritannien"); the country
+        stays, since it tells apart funds of one name."""
+        head, sep, country = name.rpartition(" - ")
+        code = _code_of_english_name().get(country) if sep else None
+        return f"{head} - {self.country(code)}" if code else name
 
     def party_name(self, name: str, org_type: str | None, country: str | None = None) -> str:
         """A party's name as this language says it: a public body named for its place

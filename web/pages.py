@@ -121,7 +121,7 @@ def _facet_label(
     """A facet value as the reader sees it: the service's name for a coded value (a
     fund), else the translated codelist label, the country's name or the year."""
     if names and (key, value) in names:
-        return names[key, value]
+        return t.fund_name(names[key, value]) if key == "fund" else names[key, value]
     if key == "country":
         return t.country(value)
     if key == "start_year":

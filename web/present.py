@@ -290,7 +290,10 @@ def compare_rows(cases: list[Case], t: Translator) -> list[Row]:
         row("field.sector", lambda c: text(c.sector and t.value("sector", c.sector))),
         row("field.stage", lambda c: [t.value("stage", c.stage)]),
         row("field.instrument", lambda c: [t.value("instrument", c.instrument)]),
-        row("field.funds", lambda c: [f.name or f.id for f in c.outcome_funds]),
+        row(
+            "field.funds",
+            lambda c: [t.fund_name(f.name) if f.name else f.id for f in c.outcome_funds],
+        ),
         row("case.problem", lambda c: text(case_text(c, "social_challenge", lang))),
         row("case.target_group", lambda c: text(case_text(c, "target_population", lang))),
         row("case.intervention", lambda c: text(case_text(c, "intervention", lang))),

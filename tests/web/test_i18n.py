@@ -90,6 +90,24 @@ def test_a_public_body_named_for_its_place_is_said_as_the_place() -> None:
     assert da.party_name("Acme Municipality", "company", "DK") == "Acme Municipality"
 
 
+def test_a_fund_named_with_its_country_says_the_country_in_the_readers_language() -> None:
+    """INDIGO ends most fund names in the English name of their country; the country
+    stays (it tells apart funds of one name), said as the page says countries."""
+    da, en = Translator("da"), Translator("en")
+    assert (
+        da.fund_name("Life Chances Fund - United Kingdom") == "Life Chances Fund - Storbritannien"
+    )
+    assert (
+        en.fund_name("Life Chances Fund - United Kingdom") == "Life Chances Fund - United Kingdom"
+    )
+    assert (
+        da.fund_name("Brabant Outcomes Fund - Netherlands")
+        == "Brabant Outcomes Fund - Nederlandene"
+    )
+    assert da.fund_name("LOGRA Colombian Outcomes Fund") == "LOGRA Colombian Outcomes Fund"
+    assert da.fund_name("Fund - not a country") == "Fund - not a country"
+
+
 def test_places_say_the_country_once_and_a_municipality_in_the_readers_language() -> None:
     da, en = Translator("da"), Translator("en")
     assert da.place("Viborg Municipality, Denmark", None, "DK") == "Viborg Kommune, Danmark"

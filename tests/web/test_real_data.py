@@ -92,6 +92,22 @@ def test_home_and_organisations_on_real_data(real: tuple) -> None:
         assert rows, href
 
 
+def test_a_fund_s_country_is_danish_on_danish_pages(real: tuple) -> None:
+    client, _ = real
+    case = BeautifulSoup(
+        client.get("/cases/indigo-poj-0167", headers={"accept-language": "da"}).text, "html.parser"
+    )
+    funds = [a.get_text(strip=True) for a in case.select("a[href^='/search?fund=']")]
+    assert "Life Chances Fund - Storbritannien" in funds, funds
+    page = BeautifulSoup(
+        client.get("/search", params={"country": "GB"}, headers={"accept-language": "da"}).text,
+        "html.parser",
+    )
+    labels = page.get_text(" ", strip=True)
+    assert "Life Chances Fund - Storbritannien" in labels
+    assert "Life Chances Fund - United Kingdom" not in labels
+
+
 def test_home_counts_are_what_their_links_find(real: tuple) -> None:
     """The home page's lists of countries and policy areas link to searches, which leave
     the projects in design out (132 of the real data: India's 24 cases are 6 found):
