@@ -308,18 +308,17 @@ class SearchRequest(BaseModel):
         return out
 
 
+def optional_number(name: str, raw: str | None, low: int, high: int) -> int | None:
+    """`whole_number` of a query-string value, or None when it is missing or blank (a
+    form's empty field is no value, as a blank filter is none)."""
+    return None if raw is None or not raw.strip() else whole_number(name, raw, low, high)
+
+
 def export_window(limit: str | None, offset: str | None) -> tuple[int | None, int]:
     """An export's optional window, checked like a page's: `limit` rows (1-
     `MAX_EXPORT_ROWS`; None or blank: every row) after skipping `offset` (0-`MAX_OFFSET`)."""
-    rows = (
-        None
-        if limit is None or not limit.strip()
-        else whole_number("limit", limit, 1, MAX_EXPORT_ROWS)
-    )
-    skip = (
-        0 if offset is None or not offset.strip() else whole_number("offset", offset, 0, MAX_OFFSET)
-    )
-    return rows, skip
+    skip = optional_number("offset", offset, 0, MAX_OFFSET)
+    return optional_number("limit", limit, 1, MAX_EXPORT_ROWS), skip or 0
 
 
 def _as_list(v: Any) -> list[Any]:

@@ -31,6 +31,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from corpus.currency import euro_equivalent
 from corpus.model import Case, Money
+from search.request import MAX_LIMIT, MAX_OFFSET, optional_number
 from search.request import export_window as window_of
 from web import pages, present
 from web.api import ERROR_RESPONSES
@@ -502,10 +503,9 @@ def search_page_json(
     """The results page's data: the same page of results, facets and totals (`limit`, by
     default the page's size, and `offset` checked as the API checks them)."""
     params = request.query_params
-    paging = SearchQuery.from_query_params(
-        {"limit": params.get("limit") or str(pages.PAGE_SIZE), "offset": params.get("offset", "")}
-    )
-    return _json(res.run_search(query, limit=paging.limit, offset=paging.offset))
+    limit = optional_number("limit", params.get("limit"), 1, MAX_LIMIT) or pages.PAGE_SIZE
+    offset = optional_number("offset", params.get("offset"), 0, MAX_OFFSET) or 0
+    return _json(res.run_search(query, limit=limit, offset=offset))
 
 
 @router.get("/index.json", include_in_schema=False)

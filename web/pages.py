@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from corpus.errors import CasebankError, InvalidInput, NotFound
 from corpus.model import Case
 from corpus.store import org_key
-from search.request import MAX_LIMIT, MAX_OFFSET, MAX_QUERY, whole_number
+from search.request import MAX_LIMIT, MAX_OFFSET, MAX_QUERY, optional_number
 from web import present
 from web.errors import PageError, PageNotFound
 from web.i18n import COOKIE, LANGUAGES, Translator
@@ -244,36 +244,36 @@ async def page_search_query(request: Request) -> SearchQuery:
     try:
         return await search_query(request)
     except InvalidInput as exc:
-        try:
-            words = SearchQuery(q=request.query_params.get("q", ""))
-        except InvalidInput:
+        words = _words(request)
+        if words is None:
             raise PageError(
                 str(exc), "error.long_query", status=exc.status, values={"max": MAX_QUERY}
             ) from None
         raise PageError(str(exc), "error.bad_filter", status=exc.status, query=words) from None
 
 
+def _words(request: Request) -> SearchQuery | None:
+    """The request's query alone, for the error page's search form; None when the query
+    itself is what is wrong (too long)."""
+    try:
+        return SearchQuery(q=request.query_params.get("q", ""))
+    except InvalidInput:
+        return None
+
+
 async def page_window(request: Request) -> tuple[int, int, int | None]:
     """The results page's `page`, `limit` and `offset` (None: not given), by the rules the
-    API's numbers follow (`search.request.whole_number`; blank is not given); a bad one
-    is told in the reader's language."""
+    API's numbers follow (`search.request.optional_number`; blank is not given); a bad
+    one is told in the reader's language."""
     params = request.query_params
-
-    def given(name: str, low: int, high: int, default: int | None) -> int | None:
-        raw = params.get(name, "")
-        return default if not raw.strip() else whole_number(name, raw, low, high)
-
     try:
-        page = given("page", 1, MAX_OFFSET, 1)
-        limit = given("limit", 1, MAX_LIMIT, PAGE_SIZE)
-        offset = given("offset", 0, MAX_OFFSET, None)
+        page = optional_number("page", params.get("page"), 1, MAX_OFFSET) or 1
+        limit = optional_number("limit", params.get("limit"), 1, MAX_LIMIT) or PAGE_SIZE
+        offset = optional_number("offset", params.get("offset"), 0, MAX_OFFSET)
     except InvalidInput as exc:
-        try:
-            words: SearchQuery | None = SearchQuery(q=params.get("q", ""))
-        except InvalidInput:
-            words = None
-        raise PageError(str(exc), "error.bad_page", status=exc.status, query=words) from None
-    assert page is not None and limit is not None
+        raise PageError(
+            str(exc), "error.bad_page", status=exc.status, query=_words(request)
+        ) from None
     return page, limit, offset
 
 
