@@ -65,7 +65,8 @@ CODELISTS: dict[str, tuple[str, ...]] = {
 COUNTRIES = country_codes()
 _YEAR = re.compile(r"[0-9]{4}", re.ASCII)
 _NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
-_FUND = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", re.ASCII)
+#: An outcomes-fund id as a `fund` filter takes it (the API schema says the same).
+FUND_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", re.ASCII)
 
 
 def _shown(value: str) -> str:
@@ -228,7 +229,7 @@ class SearchRequest(BaseModel):
     def _funds(cls, v: Any) -> list[str]:
         out = []
         for x in _values(v):
-            if not _FUND.fullmatch(x):
+            if not FUND_ID.fullmatch(x):
                 raise InvalidInput(
                     f"fund: {_shown(x)!r} is not an outcomes-fund id (like INDIGO-FUND-0012)"
                 )

@@ -16,6 +16,7 @@ from corpus.model import INSTRUMENTS, INVESTOR_MODELS, PROVIDER_MODELS, STAGES
 from search.request import (
     COUNTRIES,
     FILTER_KEYS,
+    FUND_ID,
     MAX_EXPORT_ROWS,
     MAX_LIMIT,
     MAX_OFFSET,
@@ -64,7 +65,12 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _parameter(
         "limit",
         f"Results per page (1-{MAX_LIMIT}).",
-        {"type": "integer", "default": 10, "minimum": 1, "maximum": MAX_LIMIT},
+        {
+            "type": "integer",
+            "default": SearchRequest.model_fields["limit"].default,
+            "minimum": 1,
+            "maximum": MAX_LIMIT,
+        },
     ),
     _parameter(
         "offset",
@@ -98,7 +104,7 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _parameter(
         "fund",
         "Outcomes fund id, e.g. INDIGO-FUND-0012.",
-        _values(pattern="^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"),
+        _values(pattern=f"^{FUND_ID.pattern}$"),
     ),
     _parameter(
         "start_year",
