@@ -33,7 +33,7 @@ class Spot(NamedTuple):
     country: str | None
     lat: float | None
     lng: float | None
-    name_i18n: dict[str, str] = {}
+    name_i18n: dict[str, str]
 
 
 class Brief(NamedTuple):
