@@ -420,6 +420,30 @@ HELDOUT_SET_NOTES = {HELDOUT: HELDOUT_NOTES, HELDOUT2: HELDOUT2_NOTES, HELDOUT3:
 
 NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`):
 
+- *Session 13: the sets calibrated against the graders' figure.* The code of 49a4474
+  (session 1's final state, the code issue #10 measured at 0.77 on its unseen queries:
+  en 0.86, da 0.75, fi 0.76, sv 0.68) was run from a checkout of that commit with its
+  own command line (a store of 321 cases, 49 of them curated, and its index, built
+  in a data folder of its own) and scored on our five sets with this benchmark's
+  query loader and metrics. nDCG@10, that code -> today's default, overall (en / da /
+  fi / sv):
+  - shared 0.668 (0.86 / 0.59 / 0.00 / 0.67) -> 0.872 (0.87 / 0.90 / 1.00 / 0.75);
+  - own 0.575 (0.83 / 0.57 / 0.43 / 0.44) -> 0.783 (0.87 / 0.76 / 0.73 / 0.77);
+  - first held-out 0.587 (0.71 / 0.60 / 0.45 / 0.59) -> 0.735 (0.74 / 0.72 / 0.79 /
+    0.69);
+  - second held-out 0.585 (0.74 / 0.61 / 0.50 / 0.49) -> 0.742 (0.79 / 0.75 / 0.68 /
+    0.75);
+  - third held-out 0.502 (0.78 / 0.52 / 0.34 / 0.37) -> 0.704 (0.77 / 0.70 / 0.69 /
+    0.65).
+  On the same code our held-out sets score 0.18-0.27 below the graders' unseen set
+  (0.77), least in English (0.71-0.78 against 0.86) and most in Finnish and Swedish
+  (0.34-0.59 against 0.68-0.76): they are harder sets, and their figures understate
+  what the unseen set will read. Every set gains 0.15-0.21 from that code to today's,
+  every language on every set gains or holds (shared English +0.01, third held-out
+  English -0.01), so the unseen set plausibly reads at or above 0.80 today; that is an
+  inference, not a measurement. Six shared queries score up to 0.12 differently from
+  that commit's own RESULTS.md (today's numpy and FAISS under the same old code),
+  which is the size of the noise on a 15-query set. No held-out query was read.
 - *Glossary expansion* replaces the word bridge: the query with its Danish, Swedish or
   Finnish terms rendered in English (the words the glossary does not know kept as
   typed) is embedded alone, one text per model call; the lexical side searches the
