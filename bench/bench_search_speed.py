@@ -483,6 +483,12 @@ call are now a third of the floor, not a fifth (`bench_api_latency.py`: the same
 over HTTP). Tried again and dropped: the lexical look-up started before the model call
 (three alternated runs at 348 cases: median 14.7, 16.6, 14.2 ms without, 16.7, 18.3,
 14.2 with, p95 worse in each: its thread takes a core from the model's two).
+Without a wait policy libgomp spins only 100 times once it manages more threads than
+there are cores, which a server soon does (each request thread that embeds keeps an
+OpenMP team of its own): a lone query on a thread pool's thread took 18-23 ms against
+8-13 with `OMP_WAIT_POLICY=ACTIVE`, which keeps that count at GOMP_SPINCOUNT too (three
+alternated runs), and the web pages' floor fell 20-22 -> 10.5 ms. Under 20 clients of
+new queries it costs about a tenth of the throughput (`bench_load.py`'s notes).
 
 Session 12 (a middle machine: the floor 17-25 ms, the model call 17-22 ms), runs of
 the unchanged per-query path (three runs): p95 / floor 1.56-1.59 at 348 cases and

@@ -155,7 +155,15 @@ def report(results: list[dict]) -> str:
     return "\n".join([*lines, NOTES])
 
 
-NOTES = """Session 7 (A/B in one hour, this benchmark, 5 runs, old code then new, load 1.9-2.5):
+NOTES = """Session 15 (this machine runs the pages about twice as slowly as session 7's: home,
+later visits, 6.8 -> 15 ms): the session's first runs gave a floor of 20-22 ms, the
+model's threads spinning only 100 times before they sleep (libgomp's count once it
+manages more threads than there are cores: the app's request threads each keep an
+OpenMP team), and 10.5 ms with `OMP_WAIT_POLICY=ACTIVE` beside `GOMP_SPINCOUNT`
+(bench/RESULTS.md, Search speed). A new query's results page took 32-39 ms over the
+session's runs, either way.
+
+Session 7 (A/B in one hour, this benchmark, 5 runs, old code then new, load 1.9-2.5):
 a results page's 20 cards read their fields (title, summaries, intervention, countries,
 instrument) with one SQL JSON pass over those cases (`web.briefs.read_cards`) instead of
 parsing 20 cases (about 10 of its 34 ms at 348 cases), its facet and chart links are

