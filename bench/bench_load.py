@@ -411,6 +411,10 @@ spins (so that threads spin as briefly, not only 100 times, when the server's re
 threads hold more OpenMP threads than there are cores: a lone query on such a thread
 18-23 -> 8-13 ms) costs new queries under 20 clients about a tenth (12 s runs
 alternated: 46.1, 47.3 requests/s without, 42.6, 40.6 with): kept for the lone user.
+Then concurrent model calls of a worker split its threads among them (`QueryThreads`:
+one each here, where two each had oversubscribed the 2 cores): new queries 43.7, 40.8
+-> 52.8, 50.6 requests/s (12 s runs alternated, one worker; two workers already had
+one thread a call).
 
 Session 7, `--workers 1`, one run each, back to back, session-start code (d5cd590)
 then the new: 77.8 -> 112.7 requests/s, then new 135.3 -> old 77.0; median 209 -> 158

@@ -34,6 +34,23 @@ def test_a_lone_call_gets_every_core_and_concurrent_ones_the_share():
     assert asked == [4, 1, -1, 4]
 
 
+def test_concurrent_calls_share_the_cores_out_among_them():
+    """Each call keeps the count it got when it began: with 8 cores and a share of 8,
+    a second call beside the first gets 4, a third and a fourth 2, a fifth 1."""
+    threads = QueryThreads(None, cores=8, share=8)
+    with (
+        threads() as first,
+        threads() as second,
+        threads() as third,
+        threads() as fourth,
+        threads() as fifth,
+    ):
+        pass
+    assert (first, second, third, fourth, fifth) == (8, 4, 2, 2, 1)
+    with threads() as alone:
+        assert alone == 8
+
+
 def test_without_the_engine_runtime_nothing_is_set():
     threads = QueryThreads(None, cores=2, share=1)
     with threads() as n:
