@@ -583,7 +583,18 @@ def _readme(n: int) -> str:
     )
 
 
-@router.get("/download/casebank-csv.zip", tags=["exports"], summary="Whole dataset as CSV zip")
+@router.get(
+    "/download/casebank-csv.zip",
+    tags=["exports"],
+    summary="Whole dataset as CSV zip",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/zip": {}},
+            "description": "A zip of CSV files, a README and JSON Lines",
+        }
+    },
+)
 def dataset_zip(res: Resources = Depends(resources)) -> Response:
     """Every case (including projects in design) as CSV files with a README and credit."""
     cases = list(res.store().iter_cases())
@@ -609,7 +620,15 @@ def _sql_value(value: Any) -> Any:
     return "; ".join(map(str, value)) if isinstance(value, list) else value
 
 
-@router.get("/download/casebank.sqlite", tags=["exports"], summary="Whole dataset as SQLite")
+@router.get(
+    "/download/casebank.sqlite",
+    tags=["exports"],
+    summary="Whole dataset as SQLite",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/vnd.sqlite3": {}}, "description": "One SQLite database file"}
+    },
+)
 def dataset_sqlite(res: Resources = Depends(resources)) -> Response:
     """Every case in one SQLite file: `cases`, `parties`, `outcome_metrics`, `metadata`."""
     cases = list(res.store().iter_cases())

@@ -51,6 +51,16 @@ def _values(**items: Any) -> dict[str, Any]:
     return {"type": "array", "items": {"type": "string", **items}}
 
 
+def _one_of(values: list[str]) -> list[str]:
+    """The values of a choice, and blank: a form's empty field, which is no filter (or the
+    default order), as `SearchRequest` reads it."""
+    return ["", *values]
+
+
+#: What every filter's description ends with.
+BLANK = " Blank: no filter."
+
+
 #: The search's query-string parameters for /docs (`openapi_extra` of the routes that read
 #: them), with the ranges and values `SearchRequest` accepts, so the schema refuses what
 #: the API refuses. Declared as OpenAPI, not as FastAPI parameters: FastAPI would parse and
@@ -79,42 +89,46 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     ),
     _parameter(
         "country",
-        "ISO 3166 alpha-2 code, e.g. DK; repeatable.",
-        _values(enum=sorted(COUNTRIES)),
+        "ISO 3166 alpha-2 code, e.g. DK; repeatable." + BLANK,
+        _values(enum=_one_of(sorted(COUNTRIES))),
     ),
     _parameter(
         "sector",
-        "INDIGO policy sector, e.g. Homelessness.",
+        "INDIGO policy sector, e.g. Homelessness." + BLANK,
         _values(maxLength=MAX_SECTOR),
     ),
-    _parameter("stage", "One of: " + ", ".join(STAGES) + ".", _values(enum=list(STAGES))),
+    _parameter(
+        "stage", "One of: " + ", ".join(STAGES) + "." + BLANK, _values(enum=_one_of(list(STAGES)))
+    ),
     _parameter(
         "provider_model",
-        "One of: " + ", ".join(PROVIDER_MODELS) + ".",
-        _values(enum=list(PROVIDER_MODELS)),
+        "One of: " + ", ".join(PROVIDER_MODELS) + "." + BLANK,
+        _values(enum=_one_of(list(PROVIDER_MODELS))),
     ),
     _parameter(
         "investor_model",
-        "One of: " + ", ".join(INVESTOR_MODELS) + ".",
-        _values(enum=list(INVESTOR_MODELS)),
+        "One of: " + ", ".join(INVESTOR_MODELS) + "." + BLANK,
+        _values(enum=_one_of(list(INVESTOR_MODELS))),
     ),
     _parameter(
-        "instrument", "One of: " + ", ".join(INSTRUMENTS) + ".", _values(enum=list(INSTRUMENTS))
+        "instrument",
+        "One of: " + ", ".join(INSTRUMENTS) + "." + BLANK,
+        _values(enum=_one_of(list(INSTRUMENTS))),
     ),
     _parameter(
         "fund",
-        "Outcomes fund id, e.g. INDIGO-FUND-0012.",
-        _values(pattern=f"^{FUND_ID.pattern}$"),
+        "Outcomes fund id, e.g. INDIGO-FUND-0012." + BLANK,
+        _values(pattern=f"^(?:{FUND_ID.pattern})?$"),
     ),
     _parameter(
         "start_year",
-        "Year the service started, e.g. 2019 (1900-2100).",
-        _values(pattern="^(19[0-9]{2}|20[0-9]{2}|2100)$"),
+        "Year the service started, e.g. 2019 (1900-2100)." + BLANK,
+        _values(pattern="^(19[0-9]{2}|20[0-9]{2}|2100)?$"),
     ),
     _parameter(
         "sort",
-        "One of: " + ", ".join(SORTS) + ".",
-        {"type": "string", "default": "relevance", "enum": list(SORTS)},
+        "One of: " + ", ".join(SORTS) + ". Blank: relevance.",
+        {"type": "string", "default": "relevance", "enum": _one_of(list(SORTS))},
     ),
 ]
 #: The exports' parameters: the same search, every row unless their own window asks for

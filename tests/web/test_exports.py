@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 import zipfile
 from collections.abc import Iterator
@@ -223,11 +224,29 @@ def test_the_documented_parameters_say_what_is_accepted(client: TestClient) -> N
     assert search["offset"]["maximum"] == 100_000
     assert search["q"]["maxLength"] == 1000
     assert "DK" in search["country"]["items"]["enum"]
-    assert search["sort"]["enum"] == ["relevance", "date", "title"]
+    assert search["sort"]["enum"] == ["", "relevance", "date", "title"]
     for name in ("limit", "offset", "start_year"):
         # Every value the schema documents is one the API takes.
         value = {"limit": "100", "offset": "0", "start_year": "2019"}[name]
         assert client.get("/api/search", params={name: value}).status_code == 200
+    # A blank choice (a form's empty field) is no filter, and the schema says so: the
+    # fuzzer had found `provider_model=&sort=` taken though the schema refused it.
+    browse = client.get("/api/search").json()["total"]
+    for name in ("country", "stage", "provider_model", "investor_model", "instrument", "sort"):
+        schema = search[name].get("items", search[name])
+        assert "" in schema["enum"], name
+        assert client.get("/api/search", params={name: ""}).json()["total"] == browse, name
+    for name in ("fund", "start_year"):
+        assert re.fullmatch(search[name]["items"]["pattern"], ""), name
+        assert client.get("/api/search", params={name: ""}).json()["total"] == browse, name
+    assert not re.fullmatch(search["start_year"]["items"]["pattern"], "1899")
+    # The whole-dataset downloads say what they send (they had documented JSON).
+    for path, media in (
+        ("/download/casebank-csv.zip", "application/zip"),
+        ("/download/casebank.sqlite", "application/vnd.sqlite3"),
+    ):
+        assert list(spec["paths"][path]["get"]["responses"]["200"]["content"]) == [media]
+        assert client.get(path).headers["content-type"].startswith(media), path
     for path, media in (
         ("/api/search.csv", "text/csv"),
         ("/api/search.json", "application/json"),
