@@ -583,17 +583,22 @@ def _readme(n: int) -> str:
     )
 
 
-@router.get(
+def _download(path: str, summary: str, media_type: str, description: str):
+    """The route of one whole-dataset download, with its media type in /docs."""
+    return router.get(
+        path,
+        tags=["exports"],
+        summary=summary,
+        response_class=Response,
+        responses={200: {"content": {media_type: {}}, "description": description}},
+    )
+
+
+@_download(
     "/download/casebank-csv.zip",
-    tags=["exports"],
-    summary="Whole dataset as CSV zip",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {"application/zip": {}},
-            "description": "A zip of CSV files, a README and JSON Lines",
-        }
-    },
+    "Whole dataset as CSV zip",
+    "application/zip",
+    "A zip of CSV files, a README and JSON Lines",
 )
 def dataset_zip(res: Resources = Depends(resources)) -> Response:
     """Every case (including projects in design) as CSV files with a README and credit."""
@@ -620,14 +625,11 @@ def _sql_value(value: Any) -> Any:
     return "; ".join(map(str, value)) if isinstance(value, list) else value
 
 
-@router.get(
+@_download(
     "/download/casebank.sqlite",
-    tags=["exports"],
-    summary="Whole dataset as SQLite",
-    response_class=Response,
-    responses={
-        200: {"content": {"application/vnd.sqlite3": {}}, "description": "One SQLite database file"}
-    },
+    "Whole dataset as SQLite",
+    "application/vnd.sqlite3",
+    "One SQLite database file",
 )
 def dataset_sqlite(res: Resources = Depends(resources)) -> Response:
     """Every case in one SQLite file: `cases`, `parties`, `outcome_metrics`, `metadata`."""
