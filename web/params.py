@@ -8,6 +8,7 @@ the exports and the CLI.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import Request
@@ -61,6 +62,14 @@ def _one_of(values: list[str]) -> list[str]:
 BLANK = " Blank: no filter."
 
 
+def _choice(name: str, values: Iterable[str]) -> dict[str, Any]:
+    """A repeatable filter of one codelist: its values, or blank."""
+    values = list(values)
+    return _parameter(
+        name, "One of: " + ", ".join(values) + "." + BLANK, _values(enum=_one_of(values))
+    )
+
+
 #: The search's query-string parameters for /docs (`openapi_extra` of the routes that read
 #: them), with the ranges and values `SearchRequest` accepts, so the schema refuses what
 #: the API refuses. Declared as OpenAPI, not as FastAPI parameters: FastAPI would parse and
@@ -97,24 +106,10 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "INDIGO policy sector, e.g. Homelessness." + BLANK,
         _values(maxLength=MAX_SECTOR),
     ),
-    _parameter(
-        "stage", "One of: " + ", ".join(STAGES) + "." + BLANK, _values(enum=_one_of(list(STAGES)))
-    ),
-    _parameter(
-        "provider_model",
-        "One of: " + ", ".join(PROVIDER_MODELS) + "." + BLANK,
-        _values(enum=_one_of(list(PROVIDER_MODELS))),
-    ),
-    _parameter(
-        "investor_model",
-        "One of: " + ", ".join(INVESTOR_MODELS) + "." + BLANK,
-        _values(enum=_one_of(list(INVESTOR_MODELS))),
-    ),
-    _parameter(
-        "instrument",
-        "One of: " + ", ".join(INSTRUMENTS) + "." + BLANK,
-        _values(enum=_one_of(list(INSTRUMENTS))),
-    ),
+    _choice("stage", STAGES),
+    _choice("provider_model", PROVIDER_MODELS),
+    _choice("investor_model", INVESTOR_MODELS),
+    _choice("instrument", INSTRUMENTS),
     _parameter(
         "fund",
         "Outcomes fund id, e.g. INDIGO-FUND-0012." + BLANK,
