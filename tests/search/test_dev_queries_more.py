@@ -1,8 +1,8 @@
 """The relevance sets of our own in bench/: `dev_queries_more.json` (the second
-development set) and `heldout_queries.json`, `heldout2_queries.json` and
-`heldout3_queries.json` (held out, never tuned on). All have the format of ../shared/eval/dev_queries.json, every judged id is a
-real INDIGO project, and they cover all four languages; the development set has at least 60 queries plus a list
-of nonsense queries."""
+development set) and `heldout_queries.json` to `heldout4_queries.json` (held out, never
+tuned on). All have the format of ../shared/eval/dev_queries.json, every judged id is a
+real INDIGO project, and they cover all four languages; the development set has at least
+60 queries plus a list of nonsense queries."""
 
 from __future__ import annotations
 
@@ -15,10 +15,8 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 DEV = BENCH / "dev_queries_more.json"
-HELDOUT = BENCH / "heldout_queries.json"
-HELDOUT2 = BENCH / "heldout2_queries.json"
-HELDOUT3 = BENCH / "heldout3_queries.json"
-HELDOUTS = [HELDOUT, HELDOUT2, HELDOUT3]
+HELDOUTS = [BENCH / f"heldout{n}_queries.json" for n in ("", "2", "3", "4")]
+HELDOUT_IDS = ["heldout", "heldout2", "heldout3", "heldout4"]
 
 
 def _load(path: Path = DEV) -> dict:
@@ -48,7 +46,7 @@ def test_format_languages_and_size():
     assert len(data["nomatch_queries"]) >= 5
 
 
-@pytest.mark.parametrize("path", HELDOUTS, ids=["heldout", "heldout2", "heldout3"])
+@pytest.mark.parametrize("path", HELDOUTS, ids=HELDOUT_IDS)
 def test_heldout_set_has_the_shared_format_in_every_language(path: Path):
     data = _load(path)
     assert set(data) == {"about", "sets", "queries"}  # as ../shared/eval/dev_queries.json
@@ -57,7 +55,7 @@ def test_heldout_set_has_the_shared_format_in_every_language(path: Path):
     assert "never used to tune" in data["about"]
 
 
-@pytest.mark.parametrize("path", [DEV, *HELDOUTS], ids=["dev", "heldout", "heldout2", "heldout3"])
+@pytest.mark.parametrize("path", [DEV, *HELDOUTS], ids=["dev", *HELDOUT_IDS])
 def test_judged_ids_are_indigo_projects(indigo_csv_dir, path: Path):
     with (indigo_csv_dir / "projects.csv").open(encoding="utf-8") as f:
         ids = {row["ID"].removeprefix("INDIGO-POJ-") for row in csv.DictReader(f)}
