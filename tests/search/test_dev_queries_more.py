@@ -2,7 +2,8 @@
 development set) and `heldout_queries.json` to `heldout4_queries.json` (held out, never
 tuned on). All have the format of ../shared/eval/dev_queries.json, every judged id is a
 real INDIGO project, and they cover all four languages; the development set has at least
-60 queries plus a list of nonsense queries."""
+60 queries plus a list of nonsense queries. Also the target-group labels the similar-cases
+benchmark reads."""
 
 from __future__ import annotations
 
@@ -61,3 +62,23 @@ def test_judged_ids_are_indigo_projects(indigo_csv_dir, path: Path):
         ids = {row["ID"].removeprefix("INDIGO-POJ-") for row in csv.DictReader(f)}
     judged = {i for g in _load(path)["sets"].values() for ids_ in g.values() for i in ids_}
     assert judged and judged <= ids, sorted(judged - ids)
+
+
+def test_target_group_labels_are_from_their_list_and_name_real_cases(indigo_csv_dir):
+    """`bench/target_groups.json` (what `bench/bench_similar.py` measures similar cases
+    by): 1-3 labels a case, each from the file's own list of groups, and every labelled
+    INDIGO project is in the export (the curated ids are checked by the benchmark, which
+    counts the curated cases it finds unlabelled)."""
+    data = _load(BENCH / "target_groups.json")
+    assert set(data) == {"about", "groups", "labels", "notes"}
+    assert "never used to tune" in data["about"]
+    groups = set(data["groups"])
+    assert len(groups) == 22 and "other" in groups
+    for cid, labels in data["labels"].items():
+        assert 1 <= len(labels) <= 3 and len(set(labels)) == len(labels), cid
+        assert set(labels) <= groups, cid
+    assert set(data["notes"]) <= set(data["labels"])
+    with (indigo_csv_dir / "projects.csv").open(encoding="utf-8") as f:
+        ids = {row["ID"].lower() for row in csv.DictReader(f)}
+    indigo = {c for c in data["labels"] if c.startswith("indigo-poj-")}
+    assert len(indigo) >= 290 and indigo <= ids, sorted(indigo - ids)
