@@ -24,16 +24,11 @@ from __future__ import annotations
 
 import atexit
 import functools
-import shutil
-import tempfile
 import threading
 import time
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,11 +38,19 @@ from corpus.errors import IndexMissing, NotFound
 from corpus.model import Case
 from corpus.settings import Settings
 from corpus.store import Store, StoreVersion
-from search import index_files, lexical
+from search import index_files
 from search.embedders import Embedder, cut_to_tokens, get_embedder, l2_normalise
 from search.expansion import QueryExpansion, expand, glossary_terms
-from search.filters import CaseTable
-from search.lexical import LexicalHits, LexicalIndex
+from search.generation import (
+    LRU,
+    Generation,
+    Shown,
+    hit_of,
+    keep_card,
+    load_generation,
+    shown_of,
+)
+from search.lexical import LexicalHits
 from search.parallel import beside
 from search.ranking import (
     CaseScores,
@@ -62,8 +65,7 @@ from search.ranking import (
 )
 from search.request import SearchRequest
 from search.results import FacetValue, Hit, SearchResponse, Snippet, Understood
-from search.snippets import Prepared, prepare, snippet_of
-from search.texts import lexical_texts
+from search.snippets import snippet_of
 
 #: Best dense cases among which the lexical index looks up its most frequent terms
 #: (`LexicalIndex.search`'s candidates).
@@ -74,163 +76,6 @@ LEXICAL_POOL = 1000
 QUERY_TOKENS = 128
 #: Query texts whose vectors are kept (a facet click or page 2 re-runs the same text).
 VECTOR_CACHE = 256
-#: Rankings kept per generation (same text and filters, another page or sort).
-RANK_CACHE = 64
-#: Cases whose result card and snippet texts are kept per generation (`Shown`): every
-#: case of a store of up to this size. About 5-12 KB a case, a third to a fifth of
-#: the parsed case it is made from, which is not kept: a result that has to parse its
-#: case from the store costs about 0.35 ms more.
-SHOWN_CACHE = 20_000
-#: What a health report can say about the semantic index: none built yet, one that
-#: exists but cannot be used (another model, files missing), one that fails to load, one
-#: older than the store, and (added by the web server, `web.index_state`) one being built.
-PROBLEM_KINDS = ("no_index", "unusable", "corrupt", "stale", "building")
-#: Snippets kept per generation (a case shown again for the same terms: a facet click,
-#: the page before, a query typed again).
-SNIPPET_CACHE = 2048
-
-
-class _LRU:
-    """A small thread-safe LRU map; the lock is held only for the dictionary operation."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        return None
-
-    def has(self, key: Any) -> bool:
-        """Whether `key` is kept (its place in the order left as it is)."""
-        with self._lock:
-            return key in self._data
-
-    def get_or_make(self, key: Any, make: Callable[[], Any]) -> Any:
-        """The value kept for `key`, else `make()`, kept (None included). Two threads
-        missing together both make it; the values are equal, so the last one stays."""
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = make()
-        self.put(key, value)
-        return value
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-@dataclass(eq=False)
-class Generation:
-    """Everything one search reads, loaded together and never changed afterwards."""
-
-    table: CaseTable
-    lexical: LexicalIndex
-    #: None while there is no semantic index (lexical-only search).
-    dense: index_files.DenseIndex | None = None
-    scorer: DenseScorer | None = None
-    #: For each indexed case, its row in the case table (-1: no longer in the store).
-    to_table: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    #: Why the semantic index is not there (None when it is).
-    problem: str | None = None
-    #: What kind of problem that is (`PROBLEM_KINDS`), so readers need not parse it.
-    problem_kind: str | None = None
-    #: Set when an index exists but cannot be used (corrupt, another model): searches
-    #: then fail with this message (503) instead of quietly losing their semantic side.
-    fatal: str | None = None
-    #: A keyword index built from the store for lexical-only search, removed on close.
-    scratch: Path | None = None
-    ranks: _LRU = field(default_factory=lambda: _LRU(RANK_CACHE))
-    #: Per case of this generation's store state, what its results show (`Shown`).
-    shown: _LRU = field(default_factory=lambda: _LRU(SHOWN_CACHE))
-    snippets: _LRU = field(default_factory=lambda: _LRU(SNIPPET_CACHE))
-    _lexical_rows: np.ndarray | None = None
-    _neighbour_rows: dict[int, np.ndarray] = field(default_factory=dict)
-
-    def neighbour_rows(self, config: RankConfig) -> np.ndarray | None:
-        """Each case table row's `config.neighbours` nearest cases
-        (`DenseScorer.neighbours`) as case table rows (-1: none); None when the ranking
-        does not use them or there is no semantic index."""
-        k = config.neighbours
-        if self.scorer is None or k <= 0 or not config.neighbour_weight:
-            return None
-        rows = self._neighbour_rows.get(k)
-        if rows is None:
-            near = self.scorer.neighbours(k)
-            mapped = np.where(near >= 0, self.to_table[np.maximum(near, 0)], -1)
-            rows = np.full((len(self.table), k), -1, dtype=np.int64)
-            indexed = self.to_table >= 0
-            rows[self.to_table[indexed]] = mapped[indexed]
-            self._neighbour_rows[k] = rows
-        return rows
-
-    def lexical_to_table(self) -> np.ndarray:
-        """For each case of the lexical index, its row in the case table (-1: none)."""
-        rows = self._lexical_rows
-        if rows is None:
-            rows = self.table.rows_of(self.lexical.case_ids)
-            self._lexical_rows = rows
-        return rows
-
-    def close(self) -> None:
-        """Release the lexical index (and a scratch one's folder)."""
-        self.lexical.close()
-        if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-
-
-def _load_generation(settings: Settings, store: Store, embedder: Embedder | None) -> Generation:
-    """The live index with the store's case table; lexical-only when no usable index."""
-    table = CaseTable.from_store(store)
-    fatal = None
-    kind = "no_index"
-    if embedder is not None:
-        try:
-            dense = index_files.load_dense(settings.index_dir, embedder.model_id)
-            scorer = DenseScorer(dense)
-            lex = LexicalIndex(dense.path / "lexical.db")
-        except index_files.IndexCorrupt as exc:
-            fatal, kind = str(exc), "corrupt"
-        except IndexMissing as exc:
-            # An index exists (else there is no embedder) but not for this model, or a
-            # generation lacks files.
-            fatal, kind = str(exc), "unusable"
-        except Exception as exc:  # sqlite and numpy raise several kinds
-            fatal, kind = f"the search index is corrupt ({exc}): {index_files.FIX}", "corrupt"
-        else:
-            to_table = table.rows_of(scorer.case_ids)
-            return Generation(table, lex, dense, scorer, to_table)
-    # No semantic index: a keyword index of the store, enough to search by words.
-    scratch = Path(tempfile.mkdtemp(prefix="casebank-lexical-"))
-    lexical.build(scratch / "lexical.db", ((c.id, lexical_texts(c)) for c in store.iter_cases()))
-    problem = fatal or (
-        "no semantic search index yet: search works by keywords until it is built "
-        f"({index_files.FIX})"
-    )
-    gen = Generation(
-        table,
-        LexicalIndex(scratch / "lexical.db"),
-        problem=problem,
-        problem_kind=kind,
-        fatal=fatal,
-        scratch=scratch,
-    )
-    # A service dropped without reload() still leaves no folder behind.
-    weakref.finalize(gen, shutil.rmtree, scratch, True)
-    return gen
 
 
 def one_blas_thread() -> None:
@@ -270,15 +115,6 @@ def _closing(cases: Iterator[tuple[int, Case]], store: Store) -> Iterator[tuple[
         yield from cases
     finally:
         store.close()
-
-
-def _keep_card(gen: Generation, n: int, case: Case) -> bool:
-    """Keep the `Shown` of the store's `n`-th case in the generation; False from the
-    `SHOWN_CACHE`-th on (more would push out the first)."""
-    if n >= SHOWN_CACHE:
-        return False
-    gen.shown.get_or_make(case.id, lambda: shown_of(case))
-    return True
 
 
 def _in_flight(method: Callable) -> Callable:
@@ -344,7 +180,7 @@ class SearchService:
         # Held only while a generation loads, never while searching.
         self._load_lock = threading.Lock()
         self._embedder: Embedder | None = None
-        self._vectors = _LRU(VECTOR_CACHE)
+        self._vectors = LRU(VECTOR_CACHE)
         self._store_version = StoreVersion(settings.db_path)
         #: `_health_facts` with the store version and index files they were read at.
         self._health: tuple[tuple, tuple[int, dict[str, Any] | None, bool]] | None = None
@@ -382,7 +218,7 @@ class SearchService:
     def _load(self) -> Generation:
         has_index = index_files.current_generation(self.settings.index_dir) is not None
         # The model is loaded only when there is an index to use it with.
-        return _load_generation(self.settings, self.store, self.embedder if has_index else None)
+        return load_generation(self.settings, self.store, self.embedder if has_index else None)
 
     def reload(self) -> None:
         """Load the live index and case table now and swap them in atomically.
@@ -416,7 +252,7 @@ class SearchService:
             gen.lexical.warm(glossary_terms() if self.config.glossary else [])
             gen.neighbour_rows(self.config)
             for n, case in cases:
-                if not _keep_card(gen, n, case):
+                if not keep_card(gen, n, case):
                     break
                 if time.monotonic() > deadline:
                     return _closing(cases, store)
@@ -436,7 +272,7 @@ class SearchService:
         def run() -> None:
             try:
                 for n, case in rest:
-                    if not self._when_idle(gen) or not _keep_card(gen, n, case):
+                    if not self._when_idle(gen) or not keep_card(gen, n, case):
                         return
             except Exception:  # only a head start: a search reports its own errors
                 return
@@ -775,7 +611,8 @@ class SearchService:
     def health(self) -> dict[str, Any]:
         """`{status, cases, search, index}`: `search` is "semantic" or "lexical"; degraded
         when the semantic index is missing, stale or unusable, with `message` and
-        `problems` (`[{kind, message}]`, kinds in `PROBLEM_KINDS`) saying why."""
+        `problems` (`[{kind, message}]`, kinds in `search.generation.PROBLEM_KINDS`) saying
+        why."""
         gen = self.generation()
         cases, meta, stale = self._health_facts()
         problems = []
@@ -841,27 +678,3 @@ def similar_scores(
     out = np.full(len(scorer.case_ids), -np.inf)
     out[ok] = total[ok] / weight[ok]
     return out
-
-
-@dataclass(frozen=True)
-class Shown:
-    """What the results show of one case whatever the query: its card (the `Hit` fields
-    but score, match and snippet) and its snippet texts."""
-
-    card: dict[str, Any]
-    prepared: Prepared
-
-
-#: The `Hit` fields a case's card holds: all but those that depend on the query.
-CARD_FIELDS = tuple(f for f in Hit.model_fields if f not in ("score", "match", "snippet"))
-
-
-def shown_of(case: Case) -> Shown:
-    """A case's `Shown`."""
-    card = {name: getattr(case, name) for name in CARD_FIELDS}
-    return Shown(card, prepare(case))
-
-
-def hit_of(card: dict[str, Any], score: float, match: bool, shown: Snippet | None) -> Hit:
-    """One result as the API shows it (validated, so no two hits share a list)."""
-    return Hit(**card, score=round(float(score), 4), match=match, snippet=shown)

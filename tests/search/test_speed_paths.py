@@ -15,10 +15,11 @@ import search.service as service_module
 from corpus.settings import Settings
 from corpus.store import Store
 from search.expansion import glossary_terms
+from search.generation import hit_of, shown_of
 from search.ranking import DenseScorer, RankConfig
 from search.request import SearchRequest
 from search.results import Hit
-from search.service import SearchService, hit_of, shown_of
+from search.service import SearchService
 from search.snippets import snippet, snippet_of
 
 QUERIES = [
