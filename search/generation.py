@@ -117,6 +117,8 @@ class Generation:
     #: Per case of this generation's store state, what its results show (`Shown`).
     shown: LRU = field(default_factory=lambda: LRU(SHOWN_CACHE))
     snippets: LRU = field(default_factory=lambda: LRU(SNIPPET_CACHE))
+    #: Per case, the target-group concepts similar cases compare (`search.similar`).
+    groups: LRU = field(default_factory=lambda: LRU(SHOWN_CACHE))
     _lexical_rows: np.ndarray | None = None
     _neighbour_rows: dict[int, np.ndarray] = field(default_factory=dict)
 

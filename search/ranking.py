@@ -153,6 +153,11 @@ class RankConfig:
         default_factory=lambda: {"whole": 1.0, "intervention": 1.0, "target": 1.0}
     )
     similar_sector_bonus: float = 0.05
+    #: What a case of the same policy area adds when its target-group text names a
+    #: glossary concept the case's own names too (among the best `search.similar.POOL`).
+    #: Measured by independent target-group labels: "both" over all 346 cases 0.764 ->
+    #: 0.782, over the curated 0.838 -> 0.843, the policy area unchanged.
+    similar_group_bonus: float = 0.02
 
 
 #: Neighbours per case a build stores with the index (`nearest_cases`): the ranking's

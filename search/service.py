@@ -54,7 +54,6 @@ from search.lexical import LexicalHits
 from search.parallel import beside
 from search.ranking import (
     CaseScores,
-    DenseScorer,
     Evidence,
     RankConfig,
     Ranked,
@@ -65,6 +64,7 @@ from search.ranking import (
 )
 from search.request import SearchRequest
 from search.results import FacetValue, Hit, SearchResponse, Snippet, Understood
+from search.similar import POOL, similar_scores, target_groups
 from search.snippets import snippet_of
 
 #: Best dense cases among which the lexical index looks up its most frequent terms
@@ -524,6 +524,9 @@ class SearchService:
         _, moved_dense, moved_best = on_table(scorer.case_scores(moved, config, in_base, scored))
         return moved_dense, moved_best, dense
 
+    def _groups(self, gen: Generation, case_id: str) -> frozenset[str]:
+        return gen.groups.get_or_make(case_id, lambda: target_groups(self.store.get_case(case_id)))
+
     def _shown(self, gen: Generation, case_id: str) -> Shown:
         return gen.shown.get_or_make(case_id, lambda: shown_of(self.store.get_case(case_id)))
 
@@ -570,7 +573,8 @@ class SearchService:
         """Cases that do what one case does: its policy area and target group first.
 
         The score combines the cosine of the whole-case vectors with those of the
-        intervention and target-group fields, and prefers cases of the same policy area.
+        intervention and target-group fields, prefers cases of the same policy area and,
+        among those, the ones that serve the same people (`search.similar`).
         Raises NotFound for an unknown case (also when it is not indexed yet) and
         IndexMissing without a semantic index.
         """
@@ -591,14 +595,28 @@ class SearchService:
         allowed = table.through(ok, gen.to_table)
         allowed[pos] = False  # never the case itself
         scores = similar_scores(scorer, pos, allowed, self.config.similar_weights)
-        bonus = self.config.similar_sector_bonus
-        if case.sector and bonus:
-            scores += bonus * table.through(table.mask("sector", {case.sector}), gen.to_table)
+        config = self.config
+        same = None
+        if case.sector:
+            same = table.through(table.mask("sector", {case.sector}), gen.to_table)
+            scores += config.similar_sector_bonus * same
         # Best first, ties by id: arrays over the indexed cases (at 10,000 cases a dict
         # and a sort of every case cost 50 ms a call, most of a case page).
         found = np.flatnonzero(np.isfinite(scores))
-        id_rank = table.id_rank[gen.to_table[found]]
-        best = found[np.lexsort((id_rank, -scores[found]))[:limit]]
+        id_rank = table.id_rank[gen.to_table]
+        order = found[np.lexsort((id_rank[found], -scores[found]))]
+        mine = (
+            self._groups(gen, case.id) if same is not None and config.similar_group_bonus else None
+        )
+        if mine:
+            # Of the same policy area, the cases that serve the same people first: the
+            # pool's scores only rise, so it stays ahead of the rest.
+            pool = order[:POOL]
+            for i in pool[same[pool]].tolist():
+                if mine & self._groups(gen, scorer.case_ids[i]):
+                    scores[i] += config.similar_group_bonus
+            order[: len(pool)] = pool[np.lexsort((id_rank[pool], -scores[pool]))]
+        best = order[:limit]
         out = []
         for i in best.tolist():
             cid = scorer.case_ids[i]
@@ -653,28 +671,3 @@ class SearchService:
         facts = (self.store.count_cases(), shown, stale)
         self._health = (key, facts)
         return facts
-
-
-def similar_scores(
-    scorer: DenseScorer, pos: int, allowed: np.ndarray, weights: dict[str, float]
-) -> np.ndarray:
-    """The similarity to the case at `pos` of every indexed case (by position in
-    `scorer.case_ids`; -inf where not allowed or not comparable): per field in
-    `weights`, the cosine of the two cases' vectors, weighted and averaged over the
-    fields both cases have."""
-    lo, hi = scorer.starts[pos], scorer.starts[pos + 1]
-    own = {str(scorer.row_field[r]): r for r in range(lo, hi)}
-    total = np.zeros(len(scorer.case_ids), dtype=np.float32)
-    weight = np.zeros(len(scorer.case_ids), dtype=np.float32)
-    for kind, w in weights.items():
-        if kind not in own:
-            continue
-        rows = scorer.field_rows[kind]
-        sims = scorer.sims_at(scorer.vectors[own[kind]], rows)
-        owners = scorer.row_case_idx[rows]
-        total[owners] += w * sims
-        weight[owners] += w
-    ok = allowed & (weight > 0)
-    out = np.full(len(scorer.case_ids), -np.inf)
-    out[ok] = total[ok] / weight[ok]
-    return out

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from corpus.errors import InvalidInput, NotFound
+from corpus.model import Case
 from corpus.settings import Settings
 from corpus.store import Store
 from search.indexer import build_index
 from search.ranking import RankConfig
 from search.request import SearchRequest, clean_query
 from search.service import SearchService
+from search.similar import target_groups
 
 RESULT_KEYS = {
     "id", "title", "countries", "sector", "stage", "provider_model", "investor_model",
@@ -257,6 +259,45 @@ def test_similar_cases(service: Searcher) -> None:
     assert "c-pipeline-dk" not in [r["id"] for r in service.similar("c-tuba-dk", limit=10)]
     scores = [r["score"] for r in similar]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_similar_cases_of_one_policy_area_serving_the_same_people_gain_the_group_bonus(
+    settings: Settings, store: Store
+) -> None:
+    """Among the best cases, one of the same policy area whose target-group text names a
+    glossary concept the case's own names too scores `similar_group_bonus` more than
+    without it; every other case scores the same."""
+    store.upsert_record(
+        Case(
+            id="c-rough-sleepers-dk",
+            title="Street outreach in Copenhagen",
+            countries=["DK"],
+            sector="Homelessness",
+            intervention="Outreach workers and a night shelter place for each person.",
+            target_population="Entrenched rough sleepers in Copenhagen.",
+        ),
+        "test",
+    )
+    build_index(settings, store)
+    bonus = RankConfig().similar_group_bonus
+    assert bonus > 0
+    plain = SearchService(settings, store, config=RankConfig(similar_group_bonus=0.0))
+    default = SearchService(settings, store)
+    gained = []
+    for case in store.iter_cases():
+        if case.stage == "pipeline":
+            continue
+        before = {h.id: h.score for h in plain.similar(case.id, limit=30)}
+        after = {h.id: h.score for h in default.similar(case.id, limit=30)}
+        assert set(before) == set(after)
+        mine = target_groups(case)
+        for cid, score in after.items():
+            other = store.get_case(cid)
+            shares = bool(mine & target_groups(other)) and other.sector == case.sector
+            assert score == pytest.approx(before[cid] + (bonus if shares else 0.0), abs=1e-4)
+            if shares:
+                gained.append((case.id, cid))
+    assert ("c-homeless-uk", "c-rough-sleepers-dk") in gained
 
 
 def test_similar_cases_in_one_country(service: Searcher) -> None:
