@@ -64,7 +64,7 @@ from search.ranking import (
 )
 from search.request import SearchRequest
 from search.results import FacetValue, Hit, SearchResponse, Snippet, Understood
-from search.similar import POOL, similar_scores, target_groups
+from search.similar import best_first, same_people_first, similar_scores, target_groups
 from search.snippets import snippet_of
 
 #: Best dense cases among which the lexical index looks up its most frequent terms
@@ -600,22 +600,16 @@ class SearchService:
         if case.sector:
             same = table.through(table.mask("sector", {case.sector}), gen.to_table)
             scores += config.similar_sector_bonus * same
-        # Best first, ties by id: arrays over the indexed cases (at 10,000 cases a dict
-        # and a sort of every case cost 50 ms a call, most of a case page).
-        found = np.flatnonzero(np.isfinite(scores))
-        id_rank = table.id_rank[gen.to_table]
-        order = found[np.lexsort((id_rank[found], -scores[found]))]
-        mine = (
-            self._groups(gen, case.id) if same is not None and config.similar_group_bonus else None
-        )
-        if mine:
-            # Of the same policy area, the cases that serve the same people first: the
-            # pool's scores only rise, so it stays ahead of the rest.
-            pool = order[:POOL]
-            for i in pool[same[pool]].tolist():
-                if mine & self._groups(gen, scorer.case_ids[i]):
-                    scores[i] += config.similar_group_bonus
-            order[: len(pool)] = pool[np.lexsort((id_rank[pool], -scores[pool]))]
+        order = best_first(scores, table.id_rank[gen.to_table])
+        if same is not None and config.similar_group_bonus:
+            order = same_people_first(
+                order,
+                scores,
+                same,
+                self._groups(gen, case.id),
+                lambda i: self._groups(gen, scorer.case_ids[i]),
+                config.similar_group_bonus,
+            )
         best = order[:limit]
         out = []
         for i in best.tolist():
