@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -69,24 +70,32 @@ def labels() -> dict[str, frozenset[str]]:
     return {cid: frozenset(g) - {"other"} for cid, g in data["labels"].items()}
 
 
-def evaluate(service: SearchService, curated: list[Case], store: Store) -> dict[str, float]:
+@dataclass(frozen=True)
+class Truth:
+    """What a similar case is judged by, read once for every variant: each case (not in
+    the pipeline) by id, its labelled target groups and its glossary concepts."""
+
+    cases: dict[str, Case]
+    labels: dict[str, frozenset[str]]
+    concepts: dict[str, frozenset[str]]
+
+
+def evaluate(service: SearchService, pool: list[Case], truth: Truth) -> dict[str, float]:
     """Mean share of the N similar cases sharing the policy area, a labelled target
     group, a glossary target-group concept, and both policy area and labelled group."""
-    labelled = labels()
+    none: frozenset[str] = frozenset()
     totals = dict.fromkeys(("sector", "group", "concept", "both"), 0.0)
-    concepts: dict[str, set[str]] = {}
-    for case in curated:
-        mine = concepts.setdefault(case.id, target_groups(case))
+    for case in pool:
+        mine = truth.labels.get(case.id, none)
         for h in service.similar(case.id, limit=N):
-            other = store.get_case(h.id)
-            theirs = concepts.setdefault(other.id, target_groups(other))
+            other = truth.cases[h.id]
             same_sector = bool(case.sector) and other.sector == case.sector
-            same_group = bool(labelled.get(case.id, set()) & labelled.get(other.id, set()))
+            same_group = bool(mine & truth.labels.get(other.id, none))
             totals["sector"] += same_sector / N
             totals["group"] += same_group / N
-            totals["concept"] += bool(mine & theirs) / N
+            totals["concept"] += bool(truth.concepts[case.id] & truth.concepts[other.id]) / N
             totals["both"] += (same_sector and same_group) / N
-    n = max(len(curated), 1)
+    n = max(len(pool), 1)
     return {k: v / n for k, v in totals.items()}
 
 
@@ -99,17 +108,18 @@ def main() -> None:
     store = Store(settings.db_path)
     cases = [c for c in store.iter_cases() if c.stage != "pipeline"]
     curated = [c for c in cases if any(p.source == "corpus" for p in c.provenance)]
+    truth = Truth({c.id: c for c in cases}, labels(), {c.id: target_groups(c) for c in cases})
     rows = []
     for name, config in VARIANTS.items():
         service = SearchService(settings, store, config=config)
-        mine, every = evaluate(service, curated, store), evaluate(service, cases, store)
+        mine, every = evaluate(service, curated, truth), evaluate(service, cases, truth)
         rows.append(
             f"| {name} | {mine['sector']:.2f} | {mine['group']:.2f} | {mine['concept']:.2f} "
             f"| {mine['both']:.2f} | {every['sector']:.2f} | {every['group']:.2f} "
             f"| {every['both']:.2f} |"
         )
         print(rows[-1], flush=True)
-    unlabelled = sum(c.id not in labels() for c in cases)
+    unlabelled = sum(c.id not in truth.labels for c in cases)
     text = (
         "`.venv/bin/python bench/bench_similar.py --write`: for each of the "
         f"{len(curated)} curated cases (not in the pipeline), and then for each of all "
