@@ -16,8 +16,8 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 DEV = BENCH / "dev_queries_more.json"
-HELDOUTS = [BENCH / f"heldout{n}_queries.json" for n in ("", "2", "3", "4", "5")]
-HELDOUT_IDS = ["heldout", "heldout2", "heldout3", "heldout4", "heldout5"]
+HELDOUTS = [BENCH / f"heldout{n}_queries.json" for n in ("", "2", "3", "4", "5", "6")]
+HELDOUT_IDS = ["heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6"]
 
 
 def _load(path: Path = DEV) -> dict:
