@@ -48,6 +48,12 @@ class QueryExpansion:
         pages."""
         return list(dict.fromkeys(t for g in self.groups for t in g))
 
+    @property
+    def nordic(self) -> bool:
+        """Whether the query says Danish, Swedish or Finnish words the glossary knows
+        (their groups are synonym sets; an English form's and an acronym's are not)."""
+        return any(self.synonym_sets)
+
     @cached_property
     def parts(self) -> tuple[tuple[str, ...], ...]:
         """The groups as tuples, worked out once: what a snippet counts each query part

@@ -543,12 +543,13 @@ class SearchService:
         are fixed, so the same query parts give the same snippet."""
         groups = expansion.parts if expansion else ()
         terms = expansion.terms if expansion else []
+        nordic = expansion.nordic if expansion else False
 
         def make() -> Snippet | None:
             prepared = self._shown(gen, case_id).prepared
-            return snippet_of(prepared, terms, best_field, idf, groups=groups)
+            return snippet_of(prepared, terms, best_field, idf, groups=groups, nordic=nordic)
 
-        return gen.snippets.get_or_make((case_id, groups, best_field), make)
+        return gen.snippets.get_or_make((case_id, groups, best_field, nordic), make)
 
     def _hit(
         self,

@@ -4,8 +4,10 @@ A sentence containing query words (or their glossary translations) wins, rarer w
 counting more and each part of the query counted once (an English term of several words
 and its words are one part, so a translation does not outweigh the word typed); between
 equals, the sentence that says the reader's own words (a Danish summary for a Danish
-query) wins; without such words (a Danish query over English text that the glossary
-does not cover) the start of the field whose vector matched best is shown. A snippet is
+query) wins, and a Nordic query is shown the translation of the sentence chosen where
+the case has one that says more of its words as typed; without such words (a Danish
+query over English text that the glossary does not cover) the start of the field whose
+vector matched best is shown. A snippet is
 a `Snippet(kind, text, lang, highlights)`: the part of the case it comes from, a passage
 cut at sentence and word boundaries, and the character spans of the matched words.
 Every case with any text gets one; the name is used only when there is nothing else.
@@ -228,6 +230,7 @@ def snippet(
     idf: dict[str, float] | None = None,
     lang: str | None = None,
     groups: Sequence[Sequence[str]] | None = None,
+    nordic: bool = False,
 ) -> Snippet | None:
     """The passage of `case` that best shows why it matched; None only for a case
     without any text.
@@ -236,10 +239,14 @@ def snippet(
     `best_field` is the field whose vector matched best; `idf` weighs words by rarity;
     `lang` is the reader's language: its texts win ties and fill in when nothing matches;
     `groups` are the query's parts (`QueryExpansion.groups`: each the word as typed,
-    then its alternatives), each counted once (without them, each term is a part).
+    then its alternatives), each counted once (without them, each term is a part);
+    `nordic`: the query says Danish, Swedish or Finnish words (`QueryExpansion.nordic`),
+    and the chosen sentence's translation is shown instead when it says more of them as
+    typed (`_as_typed`; not for an English query, whose words as typed are single words:
+    "permanent" would pick a Danish summary over "permanent supportive housing").
     """
     parts = tuple(tuple(g) for g in groups or ())
-    return snippet_of(prepare(case, lang), terms, best_field, idf, lang, parts)
+    return snippet_of(prepare(case, lang), terms, best_field, idf, lang, parts, nordic)
 
 
 def snippet_of(
@@ -249,6 +256,7 @@ def snippet_of(
     idf: dict[str, float] | None = None,
     lang: str | None = None,
     groups: tuple[tuple[str, ...], ...] = (),
+    nordic: bool = False,
 ) -> Snippet | None:
     """`snippet` of a case's `prepare`d texts (which a caller can keep); `groups` as
     tuples (`QueryExpansion.parts`), the key its query parts are worked out under."""
@@ -284,7 +292,7 @@ def snippet_of(
             if other is not None and other.kind not in ("title", "names"):
                 return other
     if best is not None:
-        g = best[1]
+        g = _as_typed(prep, typed, best[1]) if nordic else best[1]
         n, i = prep.owners[g]
         part = parts[n]
         start, end = part.sentences[i]
@@ -293,6 +301,29 @@ def snippet_of(
         text, spans = cut(part.text[start:end], spans)
         return Snippet(kind=part.kind, text=text, lang=part.lang, highlights=spans)
     return _fallback(parts, best_field, lang, terms)
+
+
+def _as_typed(prep: Prepared, typed: dict[int, int], g: int) -> int:
+    """Sentence `g`, or the same sentence of its text's translation (the Danish text of
+    an English challenge, the Danish summary beside the English one, sentence for
+    sentence) when that one says more of a Nordic query's words as typed.
+
+    The two say the same thing, so the reader loses nothing of why the case matched
+    and reads it in the words they typed, marked: "stofmisbrug unge" shows a Danish
+    case's "De mest udsatte hjemløse unge ..., med misbrug" rather than its English
+    original, which says the query only in the glossary's English terms. A translation
+    of another number of sentences is not matched sentence for sentence: no change.
+    """
+    part = prep.parts[prep.owners[g][0]]
+    i = prep.owners[g][1]
+    best, start = g, 0  # start: the index of `other`'s first sentence among all
+    for other in prep.parts:
+        translation = other.kind == part.kind and other.lang != part.lang
+        aligned = len(other.sentences) == len(part.sentences)
+        if translation and aligned and typed.get(start + i, 0) > typed.get(best, 0):
+            best = start + i
+        start += len(other.sentences)
+    return best
 
 
 @lru_cache(maxsize=512)

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from corpus.model import Case, Party
+from search.expansion import expand
 from search.snippets import MAX_LEN, _matches, cut, fold, highlights, snippet
 
 
@@ -105,9 +106,48 @@ def test_each_query_part_counts_once_and_the_words_as_typed_win_ties() -> None:
     assert s.lang == "da" and marked(s) == ["unge", "angst"]
     # Counted term by term, the English sentence's four terms beat the Danish two.
     assert snippet(case, terms).lang == "en"
-    # A part said by a rarer term still weighs more: rarity first, then the typed words.
+    # A part said by a rarer term still weighs more: rarity first, then the typed words
+    # ... unless the query is Nordic: the Danish summary translates the English one
+    # and says its words as typed (see the next test).
     idf = {"anxiety": 3.0, "angst": 1.0}
     assert snippet(case, terms, idf=idf, groups=groups).lang == "en"
+    assert snippet(case, terms, idf=idf, groups=groups, nordic=True).lang == "da"
+
+
+def test_a_translation_that_says_the_words_typed_is_shown_instead_of_its_original() -> None:
+    """A Danish query over a Danish case whose challenge is written in English with a
+    Danish translation: the English original says both parts, in the glossary's English
+    terms; the translation says one, as typed. They say the same thing, so the reader
+    gets the translation, their word marked; with no word typed in it, the original."""
+    case = Case(
+        id="c",
+        title="T",
+        social_challenge="Young people with substance use and mental illness risk homelessness.",
+        social_challenge_i18n={"da": "Unge med misbrug og psykisk sygdom risikerer hjemløshed."},
+    )
+    groups = [
+        ["stofmisbrug", "substance use", "substance", "use"],
+        ["unge", "young people", "young", "people"],
+    ]
+    terms = [t for g in groups for t in g]
+    idf = {"stofmisbrug": 4.0, "substance use": 4.0, "substance": 3.0, "use": 0.5}
+    s = snippet(case, terms, idf=idf, groups=groups, nordic=True)
+    assert (s.kind, s.lang) == ("challenge", "da")
+    assert marked(s) == ["Unge"]
+    alone = [groups[0]]
+    s = snippet(case, groups[0], idf=idf, groups=alone, nordic=True)
+    assert (s.kind, s.lang) == ("challenge", None)
+    assert marked(s) == ["substance", "use"]
+    # An English query's parts as typed are its single words: the rule is not for it.
+    english = [["young", "young people"], ["substance", "substance use"]]
+    s = snippet(case, [t for g in english for t in g], idf=idf, groups=english)
+    assert (s.kind, s.lang) == ("challenge", None)
+
+
+def test_a_nordic_query_is_known_by_its_glossary_forms() -> None:
+    assert expand("stofmisbrug unge").nordic
+    assert not expand("substance misuse among young people").nordic
+    assert not expand("NEET").nordic  # an acronym is not a Nordic word
 
 
 @pytest.mark.parametrize(

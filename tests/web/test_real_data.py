@@ -297,3 +297,23 @@ def test_exports_hold_one_row_per_visible_case(real: tuple) -> None:
     org = client.get(href + ".json")
     assert org.status_code == 200
     assert "indigo-poj-0077" in [c["id"] for c in org.json()["cases"]]
+
+
+def test_a_danish_query_shows_a_danish_case_in_its_danish_words(real: tuple) -> None:
+    """ "stofmisbrug unge" finds the Aarhus Housing First case for the most vulnerable
+    young people (the curated file's INDIGO-POJ-0265) by its English challenge, which
+    says "substance use" and "young"; the results page shows the challenge's Danish
+    translation, which says "unge" as typed, marked and tagged as Danish."""
+    client, _ = real
+    page = BeautifulSoup(
+        client.get(
+            "/search", params={"q": "stofmisbrug unge"}, headers={"accept-language": "da"}
+        ).text,
+        "html.parser",
+    )
+    item = next(li for li in page.select("li") if li.find("a", href="/cases/indigo-poj-0265"))
+    snippet = item.select_one("p.snippet")
+    assert "De mest udsatte hjemløse unge i Aarhus" in snippet.get_text()
+    assert [m.get_text() for m in snippet.select("mark")] == ["unge"]
+    # The page is Danish, so the Danish text needs no lang attribute of its own.
+    assert not snippet.select("[lang=en]")
