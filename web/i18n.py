@@ -230,7 +230,10 @@ class Translator:
             # source did not say (58 of INDIGO's 351 party amounts).
             extra.append(self("money.no_currency"))
         if money.amount_usd is not None and cur != "USD":
-            extra.append(fmt(money.amount_usd, "USD"))
+            # INDIGO's conversion, to the cent of its exchange rate ($6,003,750.02 for
+            # £4.5 million): cents are noise on such an amount; a price per unit keeps them.
+            usd = money.amount_usd
+            extra.append(fmt(round(usd) if abs(usd) >= 1000 else usd, "USD"))
         eur = euro_equivalent(money)
         if eur is not None:
             # A conversion at a fixed rate is close, not exact: three significant digits.

@@ -46,6 +46,13 @@ def test_money_in_each_language() -> None:
     with_usd = Money(currency="SEK", amount=10_000_000, amount_usd=950_000)
     assert plain(en.money(with_usd)) == "SEK 10,000,000 ($950,000)"
     assert plain(en.money(Money(amount_usd=5))) == "$5"
+    # A conversion's cents are noise on a large amount; a small price keeps them.
+    assert plain(da.money(Money(currency="GBP", amount=4_500_000, amount_usd=6_003_750.02))) == (
+        "4.500.000 £ (6.003.750 USD)"
+    )
+    assert plain(en.money(Money(currency="GBP", amount=150, amount_usd=196.43))) == (
+        "£150 ($196.43)"
+    )
     assert plain(da.money(None)) == "" and da.money(Money()) == ""
     # No currency given: the number says so, rather than pass for the case's others.
     assert plain(da.money(Money(amount=7))) == "7 (valuta ikke oplyst)"
