@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from corpus.model import Case
 from search.results import Snippet
-from search.texts import clean, field_kind, field_texts
+from search.texts import clean, field_kind, field_texts, outcomes_text
 
 MAX_LEN = 240
 #: A sentence ends at . ! ? ; followed by space and an upper-case letter, digit or quote,
@@ -175,6 +175,11 @@ def _candidates(case: Case, lang: str | None) -> list[tuple[str, str | None, str
         for text_lang, text in sorted(getattr(case, attr, {}).items()):
             if clean(text) and (lang is None or text_lang == lang):
                 out.append((kind, text_lang, clean(text)))
+    metric_langs = {k for m in case.outcome_metrics for k in m.definition_i18n}
+    for text_lang in sorted(metric_langs):
+        text = outcomes_text(case, text_lang)
+        if text and (lang is None or text_lang == lang):
+            out.append(("outcomes", text_lang, text))
     who = " ; ".join([p.name for p in case.parties] + [pl.name for pl in case.places if pl.name])
     if who:
         out.append(("who", None, who))

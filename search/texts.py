@@ -63,11 +63,19 @@ def title_text(case: Case) -> str:
     return _join(case.title, ", ".join(s for s in sectors if s))
 
 
-def outcomes_text(case: Case) -> str:
-    """The outcome metrics that are paid for, with their target populations."""
+def outcomes_text(case: Case, lang: str | None = None) -> str:
+    """The outcome metrics that are paid for, with their target populations; with
+    `lang`, as the case gives them in that language, and "" unless it gives every
+    metric's definition in it (a translation metric for metric, never half of one)."""
     parts: list[str] = []
     for metric in case.outcome_metrics:
-        parts.append(_join(metric.definition, metric.target_population, sep=": "))
+        definition, target = metric.definition, metric.target_population
+        if lang is not None:
+            if not metric.definition_i18n.get(lang):
+                return ""
+            definition = metric.definition_i18n[lang]
+            target = metric.target_population_i18n.get(lang) or target
+        parts.append(_join(definition, target, sep=": "))
     return "; ".join(dict.fromkeys(p for p in parts if p))
 
 

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from corpus.model import Case, Party
+from corpus.model import Case, OutcomeMetric, Party
 from search.expansion import expand
 from search.snippets import MAX_LEN, _matches, cut, fold, highlights, snippet
+from search.texts import outcomes_text
 
 
 def marked(s) -> list[str]:
@@ -170,3 +171,25 @@ def test_matches_are_those_of_the_word_boundary_pattern(text, literal, whole) ->
     pattern = r"(?<!\w)" + re.escape(literal) + (r"(?!\w)" if whole else "")
     expected = [m.span() for m in re.finditer(pattern, text)]
     assert list(_matches(text, literal, whole)) == expected
+
+
+def test_the_outcome_metrics_translation_is_shown_metric_for_metric() -> None:
+    """Outcomes are a snippet's text too: a Danish query is shown the Danish outcome
+    metrics when every metric has a Danish definition, and never half a translation."""
+    metrics = [
+        OutcomeMetric(
+            definition="Stable housing",
+            definition_i18n={"da": "Stabil bolig"},
+            target_population="Homeless young people",
+            target_population_i18n={"da": "Hjemløse unge"},
+        ),
+        OutcomeMetric(definition="Into work", definition_i18n={"da": "I job"}),
+    ]
+    case = Case(id="c", title="T", outcome_metrics=metrics)
+    assert outcomes_text(case, "da") == "Stabil bolig: Hjemløse unge; I job"
+    groups = [["hjemløse", "homeless"]]
+    s = snippet(case, groups[0], groups=groups, nordic=True)
+    assert (s.kind, s.lang, marked(s)) == ("outcomes", "da", ["Hjemløse"])
+    half = case.model_copy(update={"outcome_metrics": [metrics[0], OutcomeMetric(definition="X")]})
+    assert outcomes_text(half, "da") == ""
+    assert snippet(half, groups[0], groups=groups, nordic=True).lang is None
