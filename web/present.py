@@ -490,15 +490,21 @@ def case_title(case: Case | Card, lang: str) -> Text:
     return case_text(case, "title", lang) or Text(case.title, "en")
 
 
+#: A bracketed ending of a title: "(Aarhus)", "(Brøndby, TUBA)".
+_BRACKETED_END = re.compile(r"\s*\([^()]*\)\s*$")
+
+
 def other_names(case: Case, shown: str) -> list[str]:
     """The case's other names beside the title the page shows: its source title and
     alternative names, each once, none the shown title again (a Danish title that a
-    source also lists as an alternative name)."""
+    source also lists as an alternative name), nor the shown title without the place
+    or provider the editors added in brackets ("... misbrug" beside "... misbrug
+    (Brøndby, TUBA)")."""
 
     def key(name: str) -> str:
         return " ".join(name.casefold().split())
 
-    seen = {key(shown)}
+    seen = {key(shown), key(_BRACKETED_END.sub("", shown))}
     out = []
     for name in [case.title, *case.alt_names]:
         if (folded := key(name)) not in seen:

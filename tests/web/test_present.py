@@ -223,6 +223,9 @@ def test_other_names_leave_out_the_title_shown() -> None:
         "Forebyggelse af  ungdomshjemløshed i Aarhus",
         "Reducing Homelessness - DK",
     ]
+    # The shown title without the place the editors added in brackets says nothing new.
+    named = case.model_copy(update={"alt_names": ["Housing First for young homeless people"]})
+    assert present.other_names(named, case.title) == []
 
 
 def test_a_long_compare_text_shows_its_first_sentences_then_the_rest() -> None:
