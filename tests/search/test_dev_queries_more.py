@@ -1,5 +1,5 @@
 """The relevance sets of our own in bench/: `dev_queries_more.json` (the second
-development set) and `heldout_queries.json` to `heldout7_queries.json` (held out, never
+development set) and `heldout_queries.json` to `heldout8_queries.json` (held out, never
 tuned on). All have the format of ../shared/eval/dev_queries.json, every judged id is a
 real INDIGO project, and they cover all four languages; the development set has at least
 60 queries plus a list of nonsense queries. Also the target-group labels the similar-cases
@@ -16,7 +16,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 DEV = BENCH / "dev_queries_more.json"
-HELDOUTS = [BENCH / f"heldout{n}_queries.json" for n in ("", "2", "3", "4", "5", "6", "7")]
+HELDOUTS = [BENCH / f"heldout{n}_queries.json" for n in ("", "2", "3", "4", "5", "6", "7", "8")]
 HELDOUT_IDS = [p.name.removesuffix("_queries.json") for p in HELDOUTS]
 
 
