@@ -431,7 +431,16 @@ def start_schedule(world) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )  # fmt: skip
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """The child takes SIGINT as a command started in a terminal does. A test run
+    started in the background without job control (`(pytest &)`, some CI launchers)
+    hands its children SIGINT ignored, and Python then never raises KeyboardInterrupt:
+    the tests below would wait out their timeout for a reason that is not the code's."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_schedule_command_stops_cleanly_on_sigint(world):
