@@ -238,7 +238,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         "oleva olevat olevia olevien olevan voi voivat pitää täytyy "
         "minä sinä hän me te he meidän teidän heidän minun sinun hänen mikä mitä mitkä "
         "miten miksi missä kuka ketkä joita jonka joiden joissa johon ne niiden sen sitä "
-        "nämä tätä näiden vielä jo nyt kun niin kuten voimme voisimme"
+        "nämä tätä näiden vielä jo nyt kun niin kuten voimme voisimme emme ette eivät"
     ),
 }
 # The function words of the translated query in English: a query such as "job til

@@ -2,8 +2,8 @@
 development set) and `heldout_queries.json` to `heldout8_queries.json` (held out, never
 tuned on). All have the format of ../shared/eval/dev_queries.json, every judged id is a
 real INDIGO project, and they cover all four languages; the development set has at least
-60 queries plus a list of nonsense queries. Also the target-group labels the similar-cases
-benchmark reads."""
+60 queries plus a list of nonsense queries. Also the real queries of the relevance bar's
+probe and the target-group labels the similar-cases benchmark reads."""
 
 from __future__ import annotations
 
@@ -62,6 +62,21 @@ def test_judged_ids_are_indigo_projects(indigo_csv_dir, path: Path):
         ids = {row["ID"].removeprefix("INDIGO-POJ-") for row in csv.DictReader(f)}
     judged = {i for g in _load(path)["sets"].values() for ids_ in g.values() for i in ids_}
     assert judged and judged <= ids, sorted(judged - ids)
+
+
+def test_match_probe_has_real_queries_in_every_language_that_fit_real_projects(indigo_csv_dir):
+    """`bench/match_probe_queries.json`: the real queries the relevance bar must accept
+    (`bench/bench_search_quality.py` counts those with a match), 10 per language, each
+    with the INDIGO projects its topic fits."""
+    data = _load(BENCH / "match_probe_queries.json")
+    assert set(data) == {"about", "queries"}
+    queries = data["queries"]
+    assert len({q["id"] for q in queries}) == len(queries) == 40
+    assert Counter(q["lang"] for q in queries) == {"da": 10, "en": 10, "sv": 10, "fi": 10}
+    with (indigo_csv_dir / "projects.csv").open(encoding="utf-8") as f:
+        ids = {row["ID"].removeprefix("INDIGO-POJ-") for row in csv.DictReader(f)}
+    for q in queries:
+        assert q["q"].strip() and q["fits"] and set(q["fits"]) <= ids, q
 
 
 def test_target_group_labels_are_from_their_list_and_name_real_cases(indigo_csv_dir):
