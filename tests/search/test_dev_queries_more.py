@@ -64,11 +64,14 @@ def test_judged_ids_are_indigo_projects(indigo_csv_dir, path: Path):
     assert judged and judged <= ids, sorted(judged - ids)
 
 
-def test_match_probe_has_real_queries_in_every_language_that_fit_real_projects(indigo_csv_dir):
-    """`bench/match_probe_queries.json`: the real queries the relevance bar must accept
+@pytest.mark.parametrize("name", ["match_probe_queries.json", "match_probe2_queries.json"])
+def test_match_probe_has_real_queries_in_every_language_that_fit_real_projects(
+    indigo_csv_dir, name: str
+):
+    """`bench/match_probe*_queries.json`: the real queries the relevance bar must accept
     (`bench/bench_search_quality.py` counts those with a match), 10 per language, each
     with the INDIGO projects its topic fits."""
-    data = _load(BENCH / "match_probe_queries.json")
+    data = _load(BENCH / name)
     assert set(data) == {"about", "queries"}
     queries = data["queries"]
     assert len({q["id"] for q in queries}) == len(queries) == 40
