@@ -9,6 +9,7 @@ traceback (the traceback goes to the server log).
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request
@@ -107,7 +108,9 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         )
     context = {
         "status": status,
-        "message": message,
+        # A bare status phrase ("Not Found") says nothing the page's own lead does not,
+        # and would be the one English line on a Danish page.
+        "message": None if message == _phrase(status) else message,
         "label": getattr(exc, "label", None),
         "label_values": getattr(exc, "values", None) or {},
         "query": getattr(exc, "query", None),
@@ -116,6 +119,14 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     if headers:
         response.headers.update(headers)
     return response
+
+
+def _phrase(status: int) -> str | None:
+    """HTTP's own phrase for a status ("Not Found"), None for a status it does not know."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return None
 
 
 def install_error_handlers(app: FastAPI) -> None:

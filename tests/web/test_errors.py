@@ -123,6 +123,20 @@ def test_pages_give_a_friendly_error_page(client: TestClient, path: str, status:
     assert "Traceback" not in r.text
 
 
+def test_an_unknown_address_is_told_in_danish_without_an_english_status_phrase(
+    client: TestClient,
+) -> None:
+    """Starlette's 404 for an address no route has carries only "Not Found": the Danish
+    lead says that already, so the page has no English details line."""
+    r = client.get("/no/such/page", headers={"accept-language": "da"})
+    soup = BeautifulSoup(r.text, "html.parser")
+    assert r.status_code == 404 and "findes ikke" in soup.select_one("p.lead").get_text()
+    assert "Not Found" not in soup.get_text() and not soup.select("p.details")
+    # A message of its own stays: it says what was wrong with the request.
+    bad = BeautifulSoup(client.get("/lang/de").text, "html.parser")
+    assert bad.select_one("p.details") is not None
+
+
 def test_a_bad_page_number_is_told_in_danish_with_the_search_kept(client: TestClient) -> None:
     """`page`, `limit` and `offset` follow the API's rule for numbers, and the page says in
     the reader's language what is wrong (it had FastAPI's English 'Input should be a
