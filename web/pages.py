@@ -360,6 +360,14 @@ def search_page(
     )
 
 
+@router.get("/cases")
+def all_cases(request: Request) -> Response:
+    """Every case is the search without a query ("Alle sager" in the menu): a case's
+    address with its id left off leads there, filters kept, instead of to a 404."""
+    target = "/search" + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(target, status_code=307)
+
+
 @router.get("/cases/{case_id}")
 def case_page(
     request: Request,

@@ -328,6 +328,12 @@ def test_compare_puts_cases_side_by_side(client: TestClient) -> None:
     assert "Planned" not in rows["Results"][0].get_text()
 
 
+def test_the_cases_address_without_an_id_lists_every_case(client: TestClient) -> None:
+    r = client.get("/cases?country=DK", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/search?country=DK"
+    assert client.get("/cases").url.path == "/search"
+
+
 def test_compare_accepts_at_most_four(client: TestClient) -> None:
     ids = "&".join(f"id={x}" for x in ["indigo-poj-0901", "indigo-poj-0902", "indigo-poj-0903",
                                          "dk-herning-job", "se-dementia"])  # fmt: skip
