@@ -126,14 +126,19 @@ def _euro(money: Money | None) -> float | str | None:
     )
 
 
-def _party(p) -> str:
-    """A party for an export: its name, or that it is undisclosed, with its type."""
-    name = "undisclosed organisation" if p.undisclosed else p.name
-    return name if p.org_type == "unknown" else f"{name} ({p.org_type})"
+def _party(p, t: Translator | None = None) -> str:
+    """A party for an export: its name, or that it is undisclosed, with its type (its
+    code, or with `t` as a reader of that language says it)."""
+    if t is None:
+        name = "undisclosed organisation" if p.undisclosed else p.name
+        return name if p.org_type == "unknown" else f"{name} ({p.org_type})"
+    name = t("party.undisclosed") if p.undisclosed else p.name
+    return name if p.org_type == "unknown" else f"{name} ({t(f'org_type.{p.org_type}')})"
 
 
-def export_row(case: Case, base: str = "") -> dict[str, Any]:
-    """One case as an export row: lists stay lists (JSON); CSV joins them with `; `."""
+def export_row(case: Case, base: str = "", t: Translator | None = None) -> dict[str, Any]:
+    """One case as an export row: lists stay lists (JSON); CSV joins them with `; `.
+    With `t`, the parties' types are in its language (the workbook)."""
     # The same start as `Case.start_year`: the service start, else the contract.
     start = case.dates.get("service_start") or case.dates.get("contract_signed")
     end = next(
@@ -150,9 +155,9 @@ def export_row(case: Case, base: str = "") -> dict[str, Any]:
         "instrument": case.instrument,
         "provider_model": case.provider_model,
         "investor_model": case.investor_model,
-        "outcome_payers": [_party(p) for p in case.parties_by_role("outcome_payer")],
-        "investors": [_party(p) for p in case.parties_by_role("investor")],
-        "service_providers": [_party(p) for p in case.parties_by_role("service_provider")],
+        "outcome_payers": [_party(p, t) for p in case.parties_by_role("outcome_payer")],
+        "investors": [_party(p, t) for p in case.parties_by_role("investor")],
+        "service_providers": [_party(p, t) for p in case.parties_by_role("service_provider")],
     }
     for key in ("investment", "max_outcome_payment", "outcome_payments_made"):
         money: Money | None = getattr(case, key)
@@ -204,15 +209,18 @@ async def export_window(request: Request) -> tuple[int | None, int]:
 
 
 def _search_rows(
-    res: Resources, query: SearchQuery, window: tuple[int | None, int] = (None, 0)
+    res: Resources,
+    query: SearchQuery,
+    window: tuple[int | None, int] = (None, 0),
+    t: Translator | None = None,
 ) -> tuple[dict[str, Any], Iterator[dict]]:
     """The whole search (run now, so errors surface before streaming) as `{query, total}`
-    and its rows, each case read from the store as its row is written."""
+    and its rows, each case read from the store as its row is written (`export_row`)."""
     every = res.result_ids(query)
     limit, offset = window
     ids = every[offset : None if limit is None else offset + limit]
     base = base_url(res)
-    rows = (export_row(case, base) for case in res.iter_cases(ids))
+    rows = (export_row(case, base, t) for case in res.iter_cases(ids))
     return {"query": query.q, "total": len(every)}, rows
 
 
@@ -399,8 +407,8 @@ def search_xlsx(
     """The CSV export's rows and columns as a workbook in the reader's language (the
     site's language cookie, else Accept-Language), which opens in Excel whatever its
     language (a CSV opens in one column in Danish Excel)."""
-    found, rows = _search_rows(res, query, window)
     t = Translator(language_of(request))
+    found, rows = _search_rows(res, query, window, t)
     return Response(
         xlsx_bytes(rows, t),
         media_type=XLSX,

@@ -96,6 +96,11 @@ def test_the_workbook_holds_the_csv_rows_with_numbers_as_numbers(client: TestCli
         for coded in ("stage", "provider_model", "investor_model", "instrument"):
             assert got[coded] == da.value(coded, want[coded]), coded
     assert by_name[0]["provider_model"] != csv_rows[0]["provider_model"]  # said, not a code
+    # The parties' types too: "(government)" in the CSV, "(offentlig myndighed)" here.
+    pairs = zip(by_name, csv_rows, strict=True)
+    payers = [(g["outcome_payers"], w["outcome_payers"]) for g, w in pairs]
+    got, want = next((g, w) for g, w in payers if w and "(government)" in w)
+    assert got == want.replace("(government)", "(offentlig myndighed)")
     # The second sheet credits INDIGO and says each heading's column in the CSV.
     about = list(book["Om data"].iter_rows(values_only=True))
     assert "GO Lab INDIGO" in about[0][0]
