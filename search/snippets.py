@@ -7,10 +7,10 @@ equals, the sentence that says the reader's own words (a Danish summary for a Da
 query) wins, and a Nordic query is shown the translation of the sentence chosen where
 the case has one that says more of its words as typed; without such words (a Danish
 query over English text that the glossary does not cover) the start of the field whose
-vector matched best is shown. A snippet is
-a `Snippet(kind, text, lang, highlights)`: the part of the case it comes from, a passage
-cut at sentence and word boundaries, and the character spans of the matched words.
-Every case with any text gets one; the name is used only when there is nothing else.
+vector matched best is shown. A snippet is a `Snippet(kind, text, lang, highlights)`:
+the part of the case it comes from, a passage cut at sentence and word boundaries, and
+the character spans of the matched words. Every case with any text gets one; the name
+is used only when there is nothing else.
 
 What does not depend on the query (a case's texts, folded, cut into sentences) is
 `prepare`d once per case and can be kept by the caller (`SearchService` keeps it per
