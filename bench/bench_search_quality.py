@@ -587,8 +587,9 @@ HELDOUT_SETS = (
 NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`):
 
 - *Session 20: no set's ranking changed*; the seventh held-out set's table is above
-  (every component confirmed on it, its notes). *The relevance bar on thin topics*: a
-  helper wrote 40 real queries of topics 1-15 INDIGO projects address, most of them 1-4
+  (every component confirmed on it, its notes).
+- *Session 20, the relevance bar on thin topics:* a helper wrote 40 real queries of
+  topics 1-15 INDIGO projects address, most of them 1-4
   (`bench/match_probe_queries.json`, blind, from projects.csv alone, each with the
   projects its topic fits). At first 4 of 40 matched nothing (en 1, sv 2, fi 1), though
   a fitting project was in the top 10 of 39: their words that no case text contains
@@ -608,26 +609,28 @@ NOTES = """Notes (`search/ranking.py`, `search/expansion.py`, `search/glossary/`
   them, so its count is no longer blind; a second probe of 40 more thin topics
   (`bench/match_probe2_queries.json`, written the same way after that, never read) gave
   38 of 40 with a match at its first run, a fitting project in the top 10 of 38.
-  Snippets changed, not rankings: a Nordic query is shown the Danish translation of the
-  sentence chosen where the case has one that says more of its words as typed
+- *Session 20, snippets (not rankings):* a Nordic query is shown the Danish translation
+  of the sentence chosen where the case has one that says more of its words as typed
   (`search/snippets.py`): of the 3,770 snippets of the development and first six
   held-out sets' top 10s, 58 changed, all of Nordic queries (Danish queries' snippets in
   Danish 103 -> 154 of 1,010), and 6 more with the Danish outcome metrics as a snippet
-  text. Tried on the development and first six held-out sets and not kept: the best two
-  fields weighted 0.6 / 0.4 (shared 0.870, own 0.779, held-out 0.732 / 0.739 / 0.693 /
-  0.782 / 0.720 / 0.644, against 0.872, 0.783, 0.736 / 0.742 / 0.708 / 0.775 / 0.721 /
-  0.642) or 0.4 / 0.6 (0.867, 0.782, 0.731 / 0.739 / 0.702 / 0.773 / 0.726 / 0.638), the
-  mean of the best three (0.832, 0.779, 0.727 / 0.739 / 0.687 / 0.782 / 0.716 / 0.633):
-  the mean of the best two stays; "looked after children" merged into placement in care
-  (the UK's word for children in care; read off the fourth set's "improving school
-  outcomes for looked after children", 0.09): own 0.785, held-out 0.734 / 0.744 / 0.708
-  / 0.776 / 0.721 / 0.642, the shared set unchanged: noise. *What the ungraded cases
-  cost*: the curated cases that are no INDIGO project (29 of 348) are never graded, so
-  each in a top 10 is a miss; 0.3-1.0 stand in a query's top 10. Scored with them left
-  out of the list: shared 0.872 -> 0.879, own 0.783 -> 0.791, held-out 0.736 -> 0.756,
-  0.742 -> 0.762, 0.708 -> 0.720, 0.775 -> 0.783, 0.721 -> 0.749, 0.642 -> 0.659
-  (English 0.00-0.02, Danish up to 0.05; the seventh set not read for it). They stay in
-  the ranking: they are the Nordic cases a municipality looks for.
+  text (bench/RESULTS.md, Snippet language).
+- *Session 20, tried and not kept* on the development and first six held-out sets: the
+  best two fields weighted 0.6 / 0.4 (shared 0.870, own 0.779, held-out 0.732 / 0.739 /
+  0.693 / 0.782 / 0.720 / 0.644, against 0.872, 0.783, 0.736 / 0.742 / 0.708 / 0.775 /
+  0.721 / 0.642) or 0.4 / 0.6 (0.867, 0.782, 0.731 / 0.739 / 0.702 / 0.773 / 0.726 /
+  0.638), the mean of the best three (0.832, 0.779, 0.727 / 0.739 / 0.687 / 0.782 /
+  0.716 / 0.633): the mean of the best two stays; "looked after children" merged into
+  placement in care (the UK's word for children in care; read off the fourth set's
+  "improving school outcomes for looked after children", 0.09): own 0.785, held-out
+  0.734 / 0.744 / 0.708 / 0.776 / 0.721 / 0.642, the shared set unchanged: noise.
+- *Session 20, what the ungraded cases cost:* the curated cases that are no INDIGO
+  project (29 of 348) are never graded, so each in a top 10 is a miss; 0.3-1.0 stand in
+  a query's top 10. Scored with them left out of the list: shared 0.872 -> 0.879, own
+  0.783 -> 0.791, held-out 0.736 -> 0.756, 0.742 -> 0.762, 0.708 -> 0.720, 0.775 ->
+  0.783, 0.721 -> 0.749, 0.642 -> 0.659 (English 0.00-0.02, Danish up to 0.05; the
+  seventh set not read for it). They stay in the ranking: they are the Nordic cases a
+  municipality looks for.
 - *Session 20: the default's three knobs on a grid, none kept.* The lexical boost (2.5,
   3, 3.5) x the neighbour weight (0.3, 0.5, 0.7) x the background's shrink (3, 5, 8),
   26 settings besides the default, scored on the two development and the first six
