@@ -40,14 +40,10 @@ LANGS = ("da", "sv", "fi", "en")
 
 
 def has_danish(case) -> bool:
-    """Whether the case has a Danish text a snippet may show."""
-    texts = [
-        case.summary.get("da"),
-        case.social_challenge_i18n.get("da"),
-        case.intervention_i18n.get("da"),
-        case.target_population_i18n.get("da"),
-    ]
-    return any(texts) or any(m.definition_i18n.get("da") for m in case.outcome_metrics)
+    """Whether the case has a Danish text a snippet may show: one of the texts snippets
+    read (`snippets.prepare`) in Danish, beside the name (the result's title shows it)."""
+    parts = snippets.prepare(case).parts
+    return any(p.lang == "da" and p.kind not in ("title", "names") for p in parts)
 
 
 def count(service: SearchService, store: Store) -> dict[str, Counter]:

@@ -129,11 +129,11 @@ def _euro(money: Money | None) -> float | str | None:
 def _party(p, t: Translator | None = None) -> str:
     """A party for an export: its name, or that it is undisclosed, with its type (its
     code, or with `t` as a reader of that language says it)."""
-    if t is None:
-        name = "undisclosed organisation" if p.undisclosed else p.name
-        return name if p.org_type == "unknown" else f"{name} ({p.org_type})"
-    name = t("party.undisclosed") if p.undisclosed else p.name
-    return name if p.org_type == "unknown" else f"{name} ({t(f'org_type.{p.org_type}')})"
+    undisclosed = t("party.undisclosed") if t else "undisclosed organisation"
+    name = undisclosed if p.undisclosed else p.name
+    if p.org_type == "unknown":
+        return name
+    return f"{name} ({t(f'org_type.{p.org_type}') if t else p.org_type})"
 
 
 def export_row(case: Case, base: str = "", t: Translator | None = None) -> dict[str, Any]:
